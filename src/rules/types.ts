@@ -1,0 +1,32 @@
+/**
+ * What the rules engine decides for one recipient. A decision is data, not an exception:
+ * the HTTP layer maps it to Mailgun's status codes, the CLI prints it.
+ */
+export type RejectReason =
+  | 'invalid-address' // not exactly one syntactically valid address
+  | 'foreign-domain' // a domain that is not in `domains:`
+  | 'no-rule' // no rule matched the local part
+  | 'reject-rule' // a rule with `reject: true` matched
+  | 'invalid-target'; // a template rendered to something that is not one valid address
+
+export type RouteDecision =
+  | { action: 'forward'; to: string[]; rule: number; user: string | null }
+  | { action: 'reject'; reason: RejectReason; rule: number | null };
+
+/** A compiled, immutable rule set. `route` is pure and never throws. */
+export interface CompiledRules {
+  readonly file: string;
+  readonly domains: readonly string[];
+  readonly userCount: number;
+  readonly ruleCount: number;
+  /** `sender` is the envelope sender; unused today, reserved for per-user sender policies. */
+  route(recipient: string, sender?: string): RouteDecision;
+}
+
+/** One problem in a rules file, located for a human: `file:line:col: message`. */
+export interface RulesProblem {
+  file: string;
+  line: number;
+  col: number;
+  message: string;
+}
