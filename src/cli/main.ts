@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+import type { Command, CliIO } from './io.js';
+import { route } from './route.js';
+import { check } from './check.js';
+import { simulate } from './simulate.js';
+
+const COMMANDS: Record<string, { run: Command; help: string }> = {
+  route: { run: route, help: 'route <address> [--rules FILE] [--from SENDER] [--json]   where an address goes, and which rule decided' },
+  check: { run: check, help: 'check [--rules FILE]                                       validate rules.yaml (errors as file:line:col)' },
+  simulate: { run: simulate, help: 'simulate <address> [--url URL] [--mime]                    post a signed sample message to a running relay' },
+};
+
+const io: CliIO = {
+  out: (line) => process.stdout.write(line + '\n'),
+  err: (line) => process.stderr.write(line + '\n'),
+  env: process.env,
+  cwd: process.cwd(),
+};
+
+const [name, ...args] = process.argv.slice(2);
+const command = name ? COMMANDS[name] : undefined;
+if (!command) {
+  io.err(['usage: plus-relay <command> [options]', '', ...Object.values(COMMANDS).map((c) => `  ${c.help}`)].join('\n'));
+  process.exitCode = name === undefined || name === '--help' || name === 'help' ? 0 : 2;
+} else {
+  process.exitCode = await command.run(args, io);
+}

@@ -1,0 +1,72 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
+
+/**
+ * The environment, validated once at boot. The TypeScript type is derived from this schema
+ * (never written beside it) so the two cannot drift apart.
+ */
+export const EnvSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  RULES_FILE: Type.String({ minLength: 1, default: './rules.yaml' }),
+  MAILGUN_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  // Comma-separated to allow rotation: the new key first, the old one until Mailgun stops using it.
+  MAILGUN_WEBHOOK_SIGNING_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  MAILGUN_DOMAIN: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9.-]+$' })),
+  MAILGUN_API_URL: Type.String({ pattern: '^https?://[^/]+', default: 'https://api.mailgun.net' }),
+  // Mailgun retries for about 8 hours with the original signature block: 9 h keeps every retry.
+  MAILGUN_MAX_SIGNATURE_AGE: Type.Integer({ minimum: 60, maximum: 7 * 24 * 3600, default: 9 * 3600 }),
+  // mailgun.js waits forever unless told otherwise; a hung API must turn into a 5xx Mailgun retries.
+  MAILGUN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 15_000 }),
+  // Mailgun accepts 25 MB messages; urlencoding and multipart framing inflate them.
+  MAX_BODY_BYTES: Type.Integer({ minimum: 1024, maximum: 1024 ** 3, default: 64 * 1024 * 1024 }),
+  OUTBOX_DIR: Type.String({ minLength: 1, default: './outbox' }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  // How long SIGTERM waits for in-flight forwards before giving up (fly.toml's kill_timeout is above it).
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 300_000, default: 20_000 }),
+});
+export type Env = Static<typeof EnvSchema>;
+
+/** Known to `plus-relay simulate` as well, so the local setup needs no configuration at all. */
+export const DEVELOPMENT_SIGNING_KEY = 'plus-relay-development-signing-key';
+
+export interface Config {
+  env: Env;
+  transport: 'mailgun' | 'outbox';
+  signingKeys: string[];
+  /** True when the signing key is the public development key (outbox mode only). */
+  developmentKey: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true });
+const validateEnv = ajv.compile<Env>(EnvSchema);
+
+export function loadConfig(source: Readonly<Record<string, string | undefined>>): Config {
+  // An empty variable (`MAILGUN_API_KEY=`) means unset, as in most shells' and Fly's usage.
+  const data: Record<string, string> = {};
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = source[key];
+    if (value !== undefined && value.trim() !== '') data[key] = value.trim();
+  }
+  if (!validateEnv(data)) {
+    const lines = (validateEnv.errors ?? []).map((e) => `${e.instancePath.slice(1) || 'environment'} ${e.message ?? 'is invalid'}`);
+    throw new ConfigError(`invalid environment: ${lines.join('; ')}`);
+  }
+  const env: Env = data as unknown as Env;
+  const transport = env.MAILGUN_API_KEY ? 'mailgun' : 'outbox';
+  const keys = (env.MAILGUN_WEBHOOK_SIGNING_KEY ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+  if (transport === 'mailgun' && keys.length === 0) {
+    // Without it every POST would be refused (401) or, worse, accepted unsigned.
+    throw new ConfigError('MAILGUN_WEBHOOK_SIGNING_KEY is required when MAILGUN_API_KEY is set');
+  }
+  const developmentKey = keys.length === 0;
+  return { env, transport, signingKeys: developmentKey ? [DEVELOPMENT_SIGNING_KEY] : keys, developmentKey };
+}

@@ -1,0 +1,105 @@
+import type { Clock } from './clock.js';
+import type { InboundMessage } from './inbound/message.js';
+import { messageKey } from './inbound/message.js';
+import { verifySignature, type SignaturePolicy } from './inbound/signature.js';
+import type { CompiledRules } from './rules/types.js';
+import { compose } from './forward/compose.js';
+import { UpstreamRefused, type Transport } from './forward/types.js';
+import { classifySendError } from './forward/classify.js';
+import { StoreUnavailableError, type Store } from './store/types.js';
+
+export type Outcome = 'forwarded' | 'duplicate' | 'rejected' | 'bad-signature' | 'failed' | 'busy' | 'store-unavailable';
+
+/** What happened to one delivery, as data: the route maps it to HTTP, the log line prints it. */
+export interface DeliveryResult {
+  status: 200 | 401 | 406 | 502 | 503;
+  outcome: Outcome;
+  reason: string;
+  recipient: string | null;
+  rule: number | null;
+  targets: string[];
+  ids: string[];
+}
+
+export interface DeliveryDeps {
+  rules(): CompiledRules;
+  transport: Transport;
+  store: Store;
+  clock: Clock;
+  signature: SignaturePolicy;
+  sendingDomain: string;
+  /** How long a finished token is remembered: beyond the signature window, so replays never resend. */
+  usedTokenTtlMs: number;
+  /** How long an in-flight claim lives if its holder dies: longer than one send can take. */
+  claimTtlMs: number;
+  /** How long a (message, target) pair is remembered as forwarded. */
+  deliveredTtlMs: number;
+  /** How long a second copy of an in-flight token waits for the first to finish. */
+  claimWaitMs: number;
+}
+
+type Partial_ = Omit<DeliveryResult, 'recipient' | 'rule' | 'targets' | 'ids'> & Partial<DeliveryResult>;
+
+export async function deliver(message: InboundMessage, deps: DeliveryDeps, owner: string): Promise<DeliveryResult> {
+  const base = { recipient: message.recipient, rule: null, targets: [], ids: [] };
+  const finish = (r: Partial_): DeliveryResult => ({ ...base, ...r });
+
+  const verdict = verifySignature(message.signature, deps.signature, deps.clock.now());
+  if (verdict !== 'ok') return finish({ status: 401, outcome: 'bad-signature', reason: `signature ${verdict}` });
+  if (!message.recipient) return finish({ status: 406, outcome: 'rejected', reason: 'no recipient' });
+  const token = message.signature.token as string;
+
+  try {
+    let claim = await deps.store.claimToken(token, owner, deps.claimTtlMs);
+    // Two copies of one delivery at once: the second waits for the first rather than sending.
+    for (let waited = 0; claim === 'busy' && waited < deps.claimWaitMs; waited += 50) {
+      await deps.clock.sleep(50);
+      claim = await deps.store.claimToken(token, owner, deps.claimTtlMs);
+    }
+    if (claim === 'used') return finish({ status: 200, outcome: 'duplicate', reason: 'token already used' });
+    if (claim === 'busy') return finish({ status: 503, outcome: 'busy', reason: 'the same delivery is in progress' });
+
+    let result: DeliveryResult;
+    try {
+      result = await route(message, deps);
+    } catch (err) {
+      await deps.store.releaseToken(token, owner).catch(() => undefined);
+      throw err;
+    }
+    if (result.status === 200 || result.status === 406) await deps.store.completeToken(token, deps.usedTokenTtlMs);
+    else await deps.store.releaseToken(token, owner);
+    return result;
+  } catch (err) {
+    if (err instanceof StoreUnavailableError) return finish({ status: 503, outcome: 'store-unavailable', reason: err.message });
+    throw err;
+  }
+}
+
+async function route(message: InboundMessage, deps: DeliveryDeps): Promise<DeliveryResult> {
+  const recipient = message.recipient as string;
+  const decision = deps.rules().route(recipient, message.sender ?? undefined);
+  const base = { recipient, rule: decision.rule, targets: [] as string[], ids: [] as string[] };
+  if (decision.action === 'reject') return { ...base, status: 406, outcome: 'rejected', reason: decision.reason };
+
+  const key = messageKey(message);
+  const settled = await Promise.allSettled(
+    decision.to.map(async (to) => {
+      const deliveredKey = `${key}\n${to}`;
+      // Forwarded earlier (under another token, or before a partial failure): not again.
+      if (await deps.store.isDelivered(deliveredKey)) return '';
+      const { id } = await deps.transport.send(compose(message, to, deps.sendingDomain));
+      await deps.store.markDelivered(deliveredKey, deps.deliveredTtlMs);
+      return id;
+    }),
+  );
+  const ids = settled.flatMap((s) => (s.status === 'fulfilled' && s.value ? [s.value] : []));
+  const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
+  const storeDown = failures.find((f) => f instanceof StoreUnavailableError);
+  if (storeDown) throw storeDown;
+  const errors = failures.map((f) => (f instanceof Error && 'statusCode' in f ? f : classifySendError(f)));
+  const result = { ...base, targets: decision.to, ids };
+  const transient = errors.find((e) => !(e instanceof UpstreamRefused));
+  if (transient) return { ...result, status: 502, outcome: 'failed', reason: transient.message };
+  if (errors[0]) return { ...result, status: 406, outcome: 'rejected', reason: errors[0].message };
+  return { ...result, status: 200, outcome: ids.length ? 'forwarded' : 'duplicate', reason: ids.length ? 'forwarded' : 'already forwarded to every target' };
+}

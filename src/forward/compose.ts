@@ -1,0 +1,42 @@
+import type { InboundMessage } from '../inbound/message.js';
+import type { Outbound } from './types.js';
+
+// Header values we emit must be one line; a sender controls these strings.
+const oneLine = (s: string): string => s.replace(/[\r\n\t]+/g, ' ').trim();
+
+/** Splits `Bob <bob@example.net>` into its display name and address, tolerating bare addresses. */
+export function splitFrom(from: string | null): { name: string; address: string } {
+  const value = oneLine(from ?? '');
+  const angle = /^(.*?)<([^<>]*)>\s*$/.exec(value);
+  if (angle) return { name: (angle[1] ?? '').trim().replace(/^"|"$/g, '').trim(), address: (angle[2] ?? '').trim() };
+  return { name: '', address: value };
+}
+
+/**
+ * The visible sender of a rebuilt (parsed-mode) message. It cannot keep the sender's DKIM, so it
+ * goes out From our own domain, with the sender shown in the display name and in Reply-To:
+ *   "Bob (bob@example.net) via plus-relay" <relay@destroy.systems>
+ */
+export function relayFrom(from: string | null, sendingDomain: string): string {
+  const { name, address } = splitFrom(from);
+  const shown = [name, address && name ? `(${address})` : address].filter(Boolean).join(' ') || 'unknown sender';
+  const safe = shown.replace(/["\\<>]/g, '').slice(0, 150);
+  return `"${safe} via plus-relay" <relay@${sendingDomain}>`;
+}
+
+export function compose(message: InboundMessage, to: string, sendingDomain: string): Outbound {
+  if (message.raw) return { kind: 'mime', to, mime: message.raw };
+  const hasBody = Boolean(message.text || message.html);
+  return {
+    kind: 'parsed',
+    to,
+    from: relayFrom(message.from, sendingDomain),
+    replyTo: message.from ? oneLine(message.from) : null,
+    subject: oneLine(message.subject),
+    // The Messages API needs a text or html part; an empty message still deserves delivery.
+    text: hasBody ? message.text : ' ',
+    html: message.html,
+    attachments: message.attachments,
+    inline: message.inline,
+  };
+}

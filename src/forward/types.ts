@@ -1,0 +1,31 @@
+import createError from '@fastify/error';
+import type { Attachment } from '../inbound/message.js';
+
+/** One send to one target. Targets never share a send, so no target sees another. */
+export type Outbound =
+  | { kind: 'mime'; to: string; mime: Buffer }
+  | {
+      kind: 'parsed';
+      to: string;
+      from: string;
+      replyTo: string | null;
+      subject: string;
+      text: string | null;
+      html: string | null;
+      attachments: Attachment[];
+      inline: Attachment[];
+    };
+
+export interface SendResult {
+  id: string;
+}
+
+export interface Transport {
+  readonly name: 'mailgun' | 'outbox';
+  send(message: Outbound): Promise<SendResult>;
+}
+
+/** The API (or the network to it) failed in a way a later retry can fix: Mailgun should retry us. */
+export const UpstreamUnavailable = createError<[string]>('PLUS_RELAY_UPSTREAM_UNAVAILABLE', 'Mailgun API unavailable: %s', 502);
+/** The API refused this message for good (bad request, too large): retrying cannot help. */
+export const UpstreamRefused = createError<[string]>('PLUS_RELAY_UPSTREAM_REFUSED', 'Mailgun API refused the message: %s', 406);

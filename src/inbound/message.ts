@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import type { RawForm } from './form.js';
+import { textField } from './form.js';
+import { headerValues, parseHeaderBlock, parseMessageHeaders, type HeaderList } from './headers.js';
+import type { SignatureBlock } from './signature.js';
+
+export interface Attachment {
+  filename: string;
+  contentType: string;
+  data: Buffer;
+  /** Content-ID without angle brackets, for inline parts referenced as `cid:` in the HTML. */
+  contentId: string | null;
+}
+
+/** One incoming message, whichever of Mailgun's shapes (parsed or raw, urlencoded or multipart) it came in. */
+export interface InboundMessage {
+  signature: Partial<SignatureBlock>;
+  recipient: string | null;
+  sender: string | null;
+  from: string | null;
+  subject: string;
+  headers: HeaderList;
+  /** The original message bytes in raw mode; null in parsed mode. */
+  raw: Buffer | null;
+  text: string | null;
+  html: string | null;
+  attachments: Attachment[];
+  inline: Attachment[];
+}
+
+function parseContentIdMap(json: string | null): Map<string, string> {
+  const byField = new Map<string, string>();
+  if (!json) return byField;
+  try {
+    const parsed: unknown = JSON.parse(json);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      for (const [cid, field] of Object.entries(parsed)) {
+        const bare = cid.trim().replace(/^<|>$/g, '');
+        // Seen in the wild: duplicate and empty keys. The first usable one wins.
+        if (typeof field === 'string' && bare && !byField.has(field)) byField.set(field, bare);
+      }
+    }
+  } catch {
+    // A broken map only costs the inline placement; the parts still travel as attachments.
+  }
+  return byField;
+}
+
+export function readInbound(form: RawForm): InboundMessage {
+  const rawFile = form.files.find((f) => f.field === 'body-mime');
+  const raw = form.fields.get('body-mime')?.[0] ?? rawFile?.data ?? null;
+  const cidByField = parseContentIdMap(textField(form, 'content-id-map'));
+  const attachments: Attachment[] = [];
+  const inline: Attachment[] = [];
+  for (const file of form.files) {
+    if (file === rawFile) continue;
+    const contentId = cidByField.get(file.field) ?? null;
+    const part = { filename: file.filename, contentType: file.contentType || 'application/octet-stream', data: file.data, contentId };
+    (contentId ? inline : attachments).push(part);
+  }
+  const headers = raw ? parseHeaderBlock(raw) : parseMessageHeaders(textField(form, 'message-headers'));
+  return {
+    signature: {
+      timestamp: textField(form, 'timestamp') ?? undefined,
+      token: textField(form, 'token') ?? undefined,
+      signature: textField(form, 'signature') ?? undefined,
+    },
+    recipient: textField(form, 'recipient')?.trim() || null,
+    sender: textField(form, 'sender')?.trim() || null,
+    from: textField(form, 'from') ?? headerValues(headers, 'from')[0] ?? null,
+    subject: textField(form, 'subject') ?? headerValues(headers, 'subject')[0] ?? '',
+    headers,
+    raw,
+    text: textField(form, 'body-plain'),
+    html: textField(form, 'body-html'),
+    attachments,
+    inline,
+  };
+}
+
+/**
+ * What makes two deliveries "the same message": its Message-Id, or, without one, a digest of
+ * its content. Used with each target so a message is forwarded to a target once.
+ */
+export function messageKey(message: InboundMessage): string {
+  const id = headerValues(message.headers, 'message-id')[0]?.trim();
+  if (id) return `id:${id}`;
+  const hash = createHash('sha256');
+  if (message.raw) hash.update(message.raw);
+  else {
+    for (const part of [message.from, message.subject, message.text, message.html]) hash.update(`${part ?? ''}\0`);
+    for (const a of [...message.attachments, ...message.inline]) hash.update(a.data);
+  }
+  return `sha256:${hash.digest('hex')}`;
+}

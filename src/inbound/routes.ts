@@ -1,0 +1,51 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { RawForm } from './form.js';
+import { readMultipart, type MultipartLimits } from './multipart.js';
+import { readInbound } from './message.js';
+import { UnsupportedMediaType } from './errors.js';
+import { deliver, type DeliveryDeps, type DeliveryResult } from '../deliver.js';
+
+export interface InboundRoutesOptions {
+  delivery: DeliveryDeps;
+  limits: MultipartLimits;
+  onDelivery?: ((result: DeliveryResult, durationMs: number) => void) | undefined;
+}
+
+function isRawForm(body: unknown): body is RawForm {
+  return typeof body === 'object' && body !== null && (body as RawForm).fields instanceof Map;
+}
+
+/**
+ * Mailgun's two forward() shapes. Parsed mode posts to /mailgun/inbound, raw mode to a URL
+ * ending in `mime`; each accepts urlencoded or multipart, and a `body-mime` wins wherever it
+ * arrives, because the original bytes are what keeps the sender's DKIM valid.
+ */
+export const inboundRoutes: FastifyPluginAsync<InboundRoutesOptions> = async (app, { delivery, limits, onDelivery }) => {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const started = performance.now();
+    let form: RawForm;
+    if (request.isMultipart()) form = await readMultipart(request, limits);
+    else if (isRawForm(request.body)) form = request.body;
+    else throw new UnsupportedMediaType(String(request.headers['content-type'] ?? 'none'));
+
+    const result = await deliver(readInbound(form), delivery, request.id);
+    const durationMs = performance.now() - started;
+    onDelivery?.(result, durationMs);
+    const line = {
+      recipient: result.recipient,
+      targets: result.targets,
+      rule: result.rule,
+      outcome: result.outcome,
+      status: result.status,
+      reason: result.reason,
+      mailgunIds: result.ids,
+      ms: Math.round(durationMs),
+    };
+    if (result.status >= 500) request.log.error(line, 'delivery');
+    else if (result.status === 401) request.log.warn(line, 'delivery');
+    else request.log.info(line, 'delivery');
+    return reply.code(result.status).send({ status: result.outcome, message: result.reason, id: result.ids[0] });
+  };
+  app.post('/mailgun/inbound', handler);
+  app.post('/mailgun/inbound/mime', handler);
+};

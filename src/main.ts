@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+import { resolve } from 'node:path';
+import { loadConfig, ConfigError, type Config } from './config.js';
+import { buildApp } from './app.js';
+import { systemClock } from './clock.js';
+import { loadRules, RulesLoadError } from './rules/index.js';
+import { createMailgunTransport } from './forward/mailgun.js';
+import { createOutboxTransport } from './forward/outbox.js';
+import { createMemoryStore } from './store/memory.js';
+import type { Transport } from './forward/types.js';
+import type { CompiledRules } from './rules/types.js';
+
+function transportFor(config: Config, rules: CompiledRules): Transport {
+  const { env } = config;
+  if (env.MAILGUN_API_KEY) {
+    return createMailgunTransport({
+      apiKey: env.MAILGUN_API_KEY,
+      url: env.MAILGUN_API_URL,
+      domain: env.MAILGUN_DOMAIN ?? rules.domains[0] ?? '',
+      timeoutMs: env.MAILGUN_TIMEOUT_MS,
+    });
+  }
+  return createOutboxTransport(env.OUTBOX_DIR, systemClock);
+}
+
+/** The process: env → rules → app → listen, and a graceful stop on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  let config: Config;
+  let rules: CompiledRules;
+  const rulesFile = resolve(process.env.RULES_FILE?.trim() || './rules.yaml');
+  try {
+    config = loadConfig(process.env);
+    rules = await loadRules(rulesFile);
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof RulesLoadError) {
+      console.error(`plus-relay: cannot start: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const { env } = config;
+  const store = createMemoryStore(systemClock);
+  const app = await buildApp(
+    config,
+    { rules, transport: transportFor(config, rules), store },
+    {
+      logger: { level: env.LOG_LEVEL, redact: ['req.headers.authorization'] },
+      watchRulesFile: rulesFile,
+    },
+  );
+
+  if (config.transport === 'outbox') {
+    app.log.warn(`MAILGUN_API_KEY is not set: nothing is sent; each forward is written to ${resolve(env.OUTBOX_DIR)} (the outbox transport)`);
+  }
+  if (config.developmentKey) {
+    app.log.warn(`MAILGUN_WEBHOOK_SIGNING_KEY is not set: accepting POSTs signed with the development key "${config.signingKeys[0]}"`);
+  }
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'stopping: no new requests, finishing in-flight forwards');
+    const timer = setTimeout(() => {
+      app.log.error('in-flight forwards did not finish in SHUTDOWN_TIMEOUT_MS; exiting (Mailgun will retry them)');
+      process.exit(1);
+    }, env.SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
+    app.close().then(
+      async () => {
+        await store.close();
+        app.log.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        app.log.error({ err }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+
+  await app.listen({ port: env.PORT, host: env.HOST });
+  app.log.info(
+    { rules: rules.ruleCount, users: rules.userCount, domains: rules.domains, transport: config.transport, store: store.kind },
+    'plus-relay ready',
+  );
+}
+
+await main();
