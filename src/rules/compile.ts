@@ -1,0 +1,57 @@
+import { LineCounter, parseDocument } from 'yaml';
+import { compileDomains } from './domains.js';
+import { RulesLoadError } from './errors.js';
+import { makeLocator, type PathProblem } from './positions.js';
+import { compileRuleList } from './rule-list.js';
+import { makeRouter } from './router.js';
+import { structuralProblems } from './schema-errors.js';
+import type { CompiledRules, RulesProblem } from './types.js';
+import { compileUsers } from './users.js';
+
+/** CompiledRules plus what a person needs to explain a decision (the CLI prints a rule's pattern). */
+export interface RuleSet extends CompiledRules {
+  readonly rules: readonly { readonly match: string }[];
+}
+
+/**
+ * Parses, validates and compiles a rules file. Pure: the same text always gives the same result.
+ * Collects every problem it can find (structure, then meaning) and throws them together.
+ */
+export function compileRules(text: string, file: string): RuleSet {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    // Without a sound syntax tree, later positions would be guesses: report syntax errors alone.
+    throw new RulesLoadError(
+      doc.errors.map((e): RulesProblem => ({ file, ...lines.linePos(e.pos[0]), message: e.message.split('\n')[0] ?? e.message })),
+    );
+  }
+  const locate = makeLocator(file, text, doc, lines);
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new RulesLoadError([locate({ path: [], message: `cannot read rules: ${(err as Error).message}` })]);
+  }
+
+  if (data === null || data === undefined) {
+    throw new RulesLoadError([locate({ path: [], message: 'the rules file is empty (expected domains, users and rules)' })]);
+  }
+  const problems: PathProblem[] = structuralProblems(data);
+  const root = data !== null && typeof data === 'object' ? (data as Record<string, unknown>) : {};
+  const domains = compileDomains(root.domains, problems);
+  const users = compileUsers(root.users, domains, problems);
+  const rules = compileRuleList(root.rules, users, domains, problems);
+  if (problems.length > 0) throw new RulesLoadError(problems.map(locate));
+
+  const route = makeRouter(domains, users, rules);
+  return Object.freeze({
+    file,
+    domains: Object.freeze([...domains]),
+    userCount: users.size,
+    ruleCount: rules.length,
+    rules: Object.freeze(rules.map((r) => Object.freeze({ match: r.pattern.source }))),
+    // The sender is reserved for per-user sender policies; routing ignores it today.
+    route: (recipient: string, _sender?: string) => route(recipient),
+  });
+}

@@ -1,0 +1,6 @@
+export type { CompiledRules, RejectReason, RouteDecision, RulesProblem } from './types.js';
+export { compileRules, type RuleSet } from './compile.js';
+export { loadRules, readRulesText } from './load.js';
+export { watchRules, type WatchHandlers } from './watch.js';
+export { RulesLoadError, formatProblem } from './errors.js';
+export { parseAddress, parseTarget, isHostname } from './address.js';

@@ -1,0 +1,72 @@
+import { parsePattern, type Pattern } from './pattern.js';
+import type { PathProblem } from './positions.js';
+import type { Template } from './template.js';
+import { compileTargets } from './targets.js';
+import type { UserTable } from './users.js';
+
+/** What a rule does once its pattern matched. `matched-user` forwards to whoever `{user}` matched. */
+export type RuleAction =
+  | { kind: 'reject' }
+  | { kind: 'user'; user: string }
+  | { kind: 'to'; targets: readonly Template[] }
+  | { kind: 'matched-user' };
+
+export interface CompiledRule {
+  index: number;
+  pattern: Pattern;
+  action: RuleAction;
+}
+
+const ACTION_KEYS = ['user', 'to', 'reject'] as const;
+
+/** Compiles every rule it can, collecting problems for the others; the result is only used if there are none. */
+export function compileRuleList(raw: unknown, users: UserTable, ownDomains: ReadonlySet<string>, problems: PathProblem[]): CompiledRule[] {
+  if (!Array.isArray(raw)) return [];
+  const compiled: CompiledRule[] = [];
+  raw.forEach((item: unknown, index) => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return;
+    const rule = compileRule(item as Record<string, unknown>, index, users, ownDomains, problems);
+    if (rule) compiled.push(rule);
+  });
+  return compiled;
+}
+
+function compileRule(
+  rule: Record<string, unknown>,
+  index: number,
+  users: UserTable,
+  ownDomains: ReadonlySet<string>,
+  problems: PathProblem[],
+): CompiledRule | null {
+  const path = ['rules', index];
+  if (typeof rule.match !== 'string') return null;
+  const parsed = parsePattern(rule.match);
+  if (!parsed.ok) {
+    problems.push({ path: [...path, 'match'], message: parsed.message, index: parsed.index });
+    return null;
+  }
+  const pattern = parsed.value;
+  const present = ACTION_KEYS.filter((key) => key in rule);
+  if (present.length > 1) {
+    problems.push({ path, message: `rule ${index} has ${present.join(' and ')}: a rule takes exactly one of user, to or reject` });
+    return null;
+  }
+  const [key] = present;
+  if (key === undefined) {
+    if (pattern.hasUser) return { index, pattern, action: { kind: 'matched-user' } };
+    problems.push({ path, message: `rule ${index} needs one of user, to or reject (only a match with {user} may leave them out)` });
+    return null;
+  }
+  if (key === 'reject') return rule.reject === true ? { index, pattern, action: { kind: 'reject' } } : null;
+  if (key === 'user') {
+    if (typeof rule.user !== 'string') return null;
+    if (users.has(rule.user)) return { index, pattern, action: { kind: 'user', user: rule.user } };
+    problems.push({ path: [...path, 'user'], message: `unknown user "${rule.user}" (not defined under users)` });
+    return null;
+  }
+  // A rule's own template may use what its pattern captures; `{user}` only if the pattern can fill it.
+  const allowed = new Set(['local', 'domain', ...pattern.captures, ...(pattern.hasUser ? ['user'] : [])]);
+  const before = problems.length;
+  const targets = compileTargets(rule.to, [...path, 'to'], allowed, ownDomains, problems);
+  return problems.length === before && targets.length > 0 ? { index, pattern, action: { kind: 'to', targets } } : null;
+}
