@@ -1,0 +1,64 @@
+import { normalize, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { RulesLoadError } from '../rules/errors.js';
+import { loadRules } from '../rules/load.js';
+import type { RuleSet } from '../rules/compile.js';
+import type { RouteDecision } from '../rules/types.js';
+import type { CliIO, Command } from './io.js';
+
+const USAGE = 'usage: plus-relay route <address> [--rules FILE] [--from SENDER] [--json]';
+
+/**
+ * Shows what the relay would do with one recipient. A reject is a decision, not a failure, so both
+ * forward and reject exit 0; only bad arguments (2) and a bad rules file (1) do not.
+ */
+export const route: Command = async (args, io) => {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { rules: { type: 'string' }, from: { type: 'string' }, json: { type: 'boolean', default: false } },
+    });
+  } catch (err) {
+    return usage(io, (err as Error).message, USAGE);
+  }
+  const [address, ...extra] = parsed.positionals;
+  if (address === undefined || extra.length > 0) return usage(io, 'expected exactly one address', USAGE);
+  const rules = await loadForCli(parsed.values.rules, io);
+  if (rules === null) return 1;
+  const decision = rules.route(address, parsed.values.from);
+  io.out(parsed.values.json ? JSON.stringify(toJson(decision)) : describe(address, decision, rules));
+  return 0;
+};
+
+/** Loads the rules named by --rules, RULES_FILE or ./rules.yaml (against io.cwd), printing any problems. */
+export async function loadForCli(option: string | undefined, io: CliIO): Promise<RuleSet | null> {
+  const name = option ?? io.env.RULES_FILE ?? './rules.yaml';
+  try {
+    // Messages name the file as the user wrote it (minus a leading ./), not as an absolute path.
+    return await loadRules(resolve(io.cwd, name), normalize(name));
+  } catch (err) {
+    if (!(err instanceof RulesLoadError)) throw err;
+    for (const line of err.message.split('\n')) io.err(line);
+    return null;
+  }
+}
+
+export function usage(io: CliIO, problem: string, line: string): number {
+  io.err(`plus-relay: ${problem}`);
+  io.err(line);
+  return 2;
+}
+
+function toJson(d: RouteDecision) {
+  return d.action === 'forward'
+    ? { action: d.action, to: d.to, rule: d.rule }
+    : { action: d.action, to: [], rule: d.rule, reason: d.reason };
+}
+
+function describe(address: string, d: RouteDecision, rules: RuleSet): string {
+  const rule = (i: number) => `rule ${i}: ${JSON.stringify(rules.rules[i]?.match ?? '')}`;
+  if (d.action === 'reject') return `reject (${d.reason}${d.rule === null ? '' : `, ${rule(d.rule)}`})`;
+  return `${address} → ${d.to.join(', ')} (${rule(d.rule)}${d.user === null ? '' : `, user ${d.user}`})`;
+}
