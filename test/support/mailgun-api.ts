@@ -91,7 +91,7 @@ export async function startMailgunApi(opts: MailgunApiOptions = {}): Promise<Mai
       log(fault.kind);
       reply.hijack();
       const socket = request.raw.socket;
-      if (fault.kind === 'reset') socket.destroy();
+      if (fault.kind === 'reset') socket.resetAndDestroy();
       else if (fault.ms !== undefined) setTimeout(() => socket.destroy(), fault.ms).unref();
       return;
     }
