@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -39,7 +39,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
   const app = Fastify({
     logger: options.logger ?? false,
     // One line per delivery is logged by the route itself; per-request lines would double it.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: env.MAX_BODY_BYTES,
     return503OnClosing: true,
     genReqId: () => randomUUID(),
