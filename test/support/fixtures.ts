@@ -21,4 +21,4 @@ export {
   type SampleMessageOptions,
 } from './fixtures/sample-message.js';
 export { sampleMime, LATIN1_TEXT, type SampleMimeOptions } from './fixtures/sample-mime.js';
-export { dkimSignedMime, verifyDkim, fakeResolver, type DkimSignedMime, type DkimStatus, type FakeResolver } from './fixtures/dkim.js';
+export { dkimSignedMime, verifyDkim, fakeResolver, type DkimSignedMime, type DkimStatus, type DkimVerdict, type FakeResolver } from './fixtures/dkim.js';
