@@ -58,7 +58,8 @@ export interface TrackingSettings {
  *   Nothing is recorded.
  * - delay: handle normally (a send IS recorded, like a slow API that did accept it), answer `ms` later.
  * - hang: never answer; destroy the socket after `ms` (default: when the stand-in closes). Nothing is recorded.
- * - reset: destroy the socket at once (the client sees a connection reset). Nothing is recorded.
+ * - reset: send a TCP RST at once (mailgun.js: status 400, message 'ECONNRESET', details 'read ECONNRESET').
+ *   Nothing is recorded.
  */
 export type Fault =
   | { kind: 'status'; status: number; body?: unknown }
