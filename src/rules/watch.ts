@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { compileRules, type RuleSet } from './compile.js';
 import { RulesLoadError } from './errors.js';
@@ -18,8 +18,9 @@ export interface WatchHandlers {
  * always sees the current file. `current` is what the caller serves now; the watcher only reports changes.
  */
 export function watchRules(file: string, current: CompiledRules, handlers: WatchHandlers, intervalMs = 500): { close(): void } {
+  // The baseline is the file as it is now, which is what `current` was (just) loaded from.
   let seen = signature(file);
-  let lastText: string | null = null;
+  let lastText = seen === null ? null : readText(file);
   let missingPolls = 0;
   let busy = false;
   let closed = false;
@@ -65,6 +66,14 @@ export function watchRules(file: string, current: CompiledRules, handlers: Watch
 
 function statKey(s: { ino: number; size: number; mtimeMs: number; ctimeMs: number }): string {
   return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+}
+
+function readText(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
 }
 
 function signature(file: string): string | null {
