@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 
 /**
@@ -7,7 +7,7 @@ import { Ajv } from 'ajv';
  */
 const TemplateList = Type.Array(Type.String(), { minItems: 1 });
 
-export const TargetSchema = Type.Union([Type.String(), TemplateList], {
+const TargetSchema = Type.Union([Type.String(), TemplateList], {
   description: 'a target template or a list of them',
 });
 
@@ -17,11 +17,11 @@ export const TargetSchema = Type.Union([Type.String(), TemplateList], {
  */
 const UserObject = Type.Object({ to: TargetSchema }, { additionalProperties: false });
 
-export const UserSchema = Type.Union([Type.String(), TemplateList, UserObject], {
+const UserSchema = Type.Union([Type.String(), TemplateList, UserObject], {
   description: 'a target template, a list of them, or a mapping with "to"',
 });
 
-export const RuleSchema = Type.Object(
+const RuleSchema = Type.Object(
   {
     match: Type.String({ minLength: 1 }),
     user: Type.Optional(Type.String({ minLength: 1 })),
@@ -31,7 +31,7 @@ export const RuleSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const RulesFileSchema = Type.Object(
+const RulesFileSchema = Type.Object(
   {
     domains: Type.Array(Type.String(), { minItems: 1 }),
     users: Type.Optional(Type.Record(Type.String(), UserSchema)),
@@ -40,19 +40,10 @@ export const RulesFileSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export type UserEntry = Static<typeof UserSchema>;
-export type RuleEntry = Static<typeof RuleSchema>;
+/** The validated file. Later code (e.g. per-user sender policies) reads this type rather than redeclaring it. */
 export type RulesFile = Static<typeof RulesFileSchema>;
 
 // allErrors: report every problem in one pass; verbose: errors carry their schema, for key lists and descriptions.
-export const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
-
-/** A compiled type guard for one schema, for checking parts of a file that is invalid elsewhere. */
-export function guard<T extends TSchema>(schema: T): (value: unknown) => value is Static<T> {
-  const validate = ajv.compile<Static<T>>(schema);
-  return (value: unknown): value is Static<T> => validate(value);
-}
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
 
 export const validateFile = ajv.compile<RulesFile>(RulesFileSchema);
-export const isUserEntry = guard(UserSchema);
-export const isRuleEntry = guard(RuleSchema);
