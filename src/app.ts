@@ -46,6 +46,16 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
   });
   app.setErrorHandler(errorHandler);
 
+  // While closing, in-flight answers end their connection: otherwise a client's keep-alive socket
+  // (idle only after close() began) would hold the shutdown open until its timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) void reply.header('connection', 'close');
+  });
+
   let rules = deps.rules;
   if (options.watchRulesFile) {
     const watcher = watchRules(options.watchRulesFile, rules, {

@@ -62,11 +62,13 @@ export async function readMultipart(request: FastifyRequest, limits: MultipartLi
       }
     }
   } catch (err) {
-    if (!hasCode(err) || err.code.startsWith('PLUS_RELAY_')) throw err;
-    if (err.code === 'FST_REQ_FILE_TOO_LARGE') throw new PayloadTooLarge(limits.maxBytes);
-    const limit = LIMIT_CODES[err.code];
+    // Whatever busboy throws (truncated parts, bad boundaries: often without a code) is the
+    // sender's malformed input, never a reason for Mailgun to retry.
+    if (hasCode(err) && err.code.startsWith('PLUS_RELAY_')) throw err;
+    if (hasCode(err) && err.code === 'FST_REQ_FILE_TOO_LARGE') throw new PayloadTooLarge(limits.maxBytes);
+    const limit = hasCode(err) ? LIMIT_CODES[err.code] : undefined;
     if (limit) throw new TooManyParts(limit);
-    throw new MalformedPayload(err.message);
+    throw new MalformedPayload(err instanceof Error ? err.message : String(err));
   }
   return form;
 }

@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startMailgunApi, isSend } from '../support/mailgun-api.js';
+import { freshSignatureBlock, parsedUrlencoded, sampleMessage } from '../support/fixtures.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const MAIN = join(ROOT, 'src/main.ts');
+const CLI = join(ROOT, 'src/cli/main.ts');
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+/** Starts the real process (`src/main.ts` through tsx) on a free port; resolves once it listens. */
+async function start(env: Record<string, string>): Promise<Running> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', RULES_FILE: join(ROOT, 'rules.yaml'), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const url = await new Promise<string>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`no listen line in:\n${output}`)), 15_000);
+    const look = () => {
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match?.[1]) { clearTimeout(timer); ok(match[1]); }
+    };
+    child.stdout?.on('data', look);
+    child.once('exit', () => { clearTimeout(timer); fail(new Error(`exited early:\n${output}`)); });
+  });
+  return { child, url, output: () => output };
+}
+
+function run(file: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  return once(child, 'exit').then(([code]) => ({ code: code as number | null, out }));
+}
+
+test('refuses to start when MAILGUN_API_KEY is set without MAILGUN_WEBHOOK_SIGNING_KEY, naming the variable', async () => {
+  const { code, out } = await run(MAIN, [], { MAILGUN_API_KEY: 'key-x', PORT: '0' });
+  assert.equal(code, 1);
+  assert.match(out, /MAILGUN_WEBHOOK_SIGNING_KEY is required/);
+});
+
+test('refuses to start on an invalid rules file, with file:line:col', async () => {
+  const { code, out } = await run(MAIN, [], { RULES_FILE: join(ROOT, 'test/process/no-such-rules.yaml'), PORT: '0' });
+  assert.equal(code, 1);
+  assert.match(out, /no-such-rules\.yaml:\d+:\d+/);
+});
+
+test('outbox mode from nothing: the relay says so, and `plus-relay simulate` puts a message in the outbox', async (t) => {
+  const outbox = await mkdtemp(join(tmpdir(), 'plus-relay-outbox-'));
+  const relay = await start({ OUTBOX_DIR: outbox });
+  t.after(() => relay.child.kill('SIGKILL'));
+  assert.match(relay.output(), /MAILGUN_API_KEY is not set/);
+  assert.match(relay.output(), /development key/);
+  for (const args of [['simulate', 'github@example.com', '--url', relay.url], ['simulate', 'github@example.com', '--url', relay.url, '--mime']]) {
+    const { code, out } = await run(CLI, args, {});
+    assert.equal(code, 0, out);
+  }
+  const records = await Promise.all((await readdir(outbox)).filter((f) => f.endsWith('.json')).map(async (f) => JSON.parse(await readFile(join(outbox, f), 'utf8'))));
+  assert.equal(records.length, 2);
+  for (const record of records) assert.deepEqual(record.to, ['you+github@gmail.com']);
+  const rejected = await run(CLI, ['simulate', 'someone@not-ours.example', '--url', relay.url], {});
+  assert.equal(rejected.code, 1);
+  assert.match(rejected.out, /406/);
+});
+
+test('SIGTERM: stops taking requests, lets the in-flight forward finish, exits 0; logs hold no secrets or bodies', async (t) => {
+  const api = await startMailgunApi({ key: 'key-secret-api' });
+  t.after(() => api.close());
+  api.failWhen(isSend, { kind: 'delay', ms: 800 }, 1);
+  const signingKey = 'signing-secret-key-xyz';
+  const relay = await start({ MAILGUN_API_KEY: 'key-secret-api', MAILGUN_WEBHOOK_SIGNING_KEY: signingKey, MAILGUN_API_URL: api.url });
+  t.after(() => relay.child.kill('SIGKILL'));
+  const block = freshSignatureBlock(signingKey);
+  const body = parsedUrlencoded([...sampleMessage({ recipient: 'github@example.com', bodyPlain: 'BODY-SENTINEL-42' }).fields, ['timestamp', block.timestamp], ['token', block.token], ['signature', block.signature]]);
+  const inFlight = fetch(`${relay.url}/mailgun/inbound`, { method: 'POST', body: body.payload, headers: body.headers });
+  await new Promise((r) => setTimeout(r, 300));
+  const exited = once(relay.child, 'exit');
+  relay.child.kill('SIGTERM');
+  const res = await inFlight;
+  assert.equal(res.status, 200, await res.text());
+  const [code] = await exited;
+  assert.equal(code, 0, relay.output());
+  assert.equal(api.sent.length, 1);
+  await assert.rejects(fetch(`${relay.url}/healthz`), 'the port is closed after shutdown');
+  const log = relay.output();
+  assert.match(log, /"outcome":"forwarded"/);
+  for (const secret of ['key-secret-api', signingKey, block.signature, 'BODY-SENTINEL-42']) assert.ok(!log.includes(secret), `log leaks ${secret}`);
+});
