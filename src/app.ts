@@ -12,6 +12,7 @@ import { readUrlencoded } from './inbound/urlencoded.js';
 import { inboundRoutes } from './inbound/routes.js';
 import { errorHandler } from './error-handler.js';
 import type { DeliveryDeps, DeliveryResult } from './deliver.js';
+import { createRelayMetrics, instrumentTransport, metricsRoutes } from './metrics/index.js';
 
 export interface AppDeps {
   rules: CompiledRules;
@@ -56,14 +57,17 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     if (closing) void reply.header('connection', 'close');
   });
 
+  const metrics = createRelayMetrics();
   let rules = deps.rules;
   if (options.watchRulesFile) {
     const watcher = watchRules(options.watchRulesFile, rules, {
       onReload(next) {
         rules = next;
+        metrics.rulesReload(true);
         app.log.info({ rules: next.ruleCount, users: next.userCount, domains: next.domains }, 'rules reloaded');
       },
       onError(err) {
+        metrics.rulesReload(false);
         app.log.error({ problems: err.problems }, 'rules file invalid; still serving the last good rules');
       },
     }, options.watchIntervalMs);
@@ -80,7 +84,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
 
   const delivery: DeliveryDeps = {
     rules: () => rules,
-    transport: deps.transport,
+    transport: instrumentTransport(deps.transport, metrics),
     store: deps.store,
     clock,
     signature: { keys: config.signingKeys, maxAgeSeconds: env.MAILGUN_MAX_SIGNATURE_AGE, maxFutureSeconds: 300 },
@@ -93,9 +97,13 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
   await app.register(inboundRoutes, {
     delivery,
     limits: { maxBytes: env.MAX_BODY_BYTES, maxFields: MAX_FIELDS, maxFiles: MAX_FILES },
-    onDelivery: deps.onDelivery,
+    onDelivery(result, ms) {
+      metrics.delivery(result, ms);
+      deps.onDelivery?.(result, ms);
+    },
   });
 
+  await app.register(metricsRoutes, { metrics, token: env.METRICS_TOKEN });
   app.get('/healthz', async (_request, reply) => {
     const store = await deps.store.health().catch((err: Error) => ({ ok: false, detail: err.message }));
     return reply.code(store.ok ? 200 : 503).send({

@@ -28,6 +28,9 @@ export const EnvSchema = Type.Object({
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   // How long SIGTERM waits for in-flight forwards before giving up (fly.toml's kill_timeout is above it).
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 300_000, default: 20_000 }),
+  // Optional bearer token for GET /metrics. At least 16 characters: the endpoint is on the public URL,
+  // and a short token can be guessed.
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
 });
 export type Env = Static<typeof EnvSchema>;
 

@@ -28,11 +28,15 @@ export const inboundRoutes: FastifyPluginAsync<InboundRoutesOptions> = async (ap
     else if (isRawForm(request.body)) form = request.body;
     else throw new UnsupportedMediaType(String(request.headers['content-type'] ?? 'none'));
 
-    const result = await deliver(readInbound(form), delivery, request.id);
+    const message = readInbound(form);
+    const result = await deliver(message, delivery, request.id);
     const durationMs = performance.now() - started;
     onDelivery?.(result, durationMs);
     const line = {
       recipient: result.recipient,
+      // Who mailed this address: with `recipient`, the per-address view ("which service leaked it").
+      sender: message.sender,
+      from: message.from,
       targets: result.targets,
       rule: result.rule,
       outcome: result.outcome,

@@ -1,0 +1,3 @@
+export { createRelayMetrics, processMetrics, type RelayMetrics } from './metrics.js';
+export { instrumentTransport } from './transport.js';
+export { metricsRoutes, type MetricsRoutesOptions } from './routes.js';

@@ -1,0 +1,82 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DeliveryResult, Outcome } from '../deliver.js';
+
+const OUTCOMES: readonly Outcome[] = ['forwarded', 'duplicate', 'rejected', 'bad-signature', 'failed', 'busy', 'store-unavailable'];
+
+/**
+ * What the relay counts. Labels are bounded on purpose: outcome (7 values), rule (an index into
+ * rules.yaml), transport and result. Never the recipient: anyone can mail random@your-domain, so an
+ * address label would grow without limit (a memory leak here and in Prometheus). Addresses are in
+ * the delivery log line instead.
+ */
+export interface RelayMetrics {
+  readonly registry: Registry;
+  delivery(result: DeliveryResult, durationMs: number): void;
+  rulesReload(ok: boolean): void;
+  send(transport: string, result: 'ok' | 'refused' | 'unavailable', seconds: number): void;
+}
+
+export function createRelayMetrics(): RelayMetrics {
+  // One registry per app, not the global one, so tests can build many apps side by side.
+  const registry = new Registry();
+  const registers = [registry];
+  const deliveries = new Counter({ name: 'plus_relay_deliveries_total', help: 'Inbound deliveries by outcome', labelNames: ['outcome'], registers });
+  const byRule = new Counter({
+    name: 'plus_relay_deliveries_by_rule_total',
+    help: 'Inbound deliveries by the rules.yaml rule that decided them (index from 0, "none" when no rule did) and outcome',
+    labelNames: ['rule', 'outcome'],
+    registers,
+  });
+  const duration = new Histogram({
+    name: 'plus_relay_delivery_duration_seconds',
+    help: 'Time from request to answer for inbound deliveries, by outcome',
+    labelNames: ['outcome'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
+  const send = new Histogram({
+    name: 'plus_relay_send_duration_seconds',
+    help: 'Latency of one outgoing send (transport="mailgun": one Mailgun API call), by result',
+    labelNames: ['transport', 'result'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 15, 30],
+    registers,
+  });
+  const reloads = new Counter({ name: 'plus_relay_rules_reloads_total', help: 'Edits of the rules file that were loaded', registers });
+  const reloadFailures = new Counter({ name: 'plus_relay_rules_reload_failures_total', help: 'Edits of the rules file that were invalid (the last good rules stay in use)', registers });
+  const rulesValid = new Gauge({ name: 'plus_relay_rules_file_valid', help: '1 when the rules file on disk is what is served, 0 after an invalid edit', registers });
+  // Series exist from the start, so rate() and alerts see zeros rather than nothing.
+  for (const outcome of OUTCOMES) deliveries.inc({ outcome }, 0);
+  reloads.inc(0);
+  reloadFailures.inc(0);
+  rulesValid.set(1);
+
+  return {
+    registry,
+    delivery(result, durationMs) {
+      deliveries.inc({ outcome: result.outcome });
+      byRule.inc({ rule: result.rule === null ? 'none' : String(result.rule), outcome: result.outcome });
+      duration.observe({ outcome: result.outcome }, durationMs / 1000);
+    },
+    rulesReload(ok) {
+      (ok ? reloads : reloadFailures).inc();
+      rulesValid.set(ok ? 1 : 0);
+    },
+    send(transport, result, seconds) {
+      send.observe({ transport, result }, seconds);
+    },
+  };
+}
+
+let processRegistry: Registry | undefined;
+
+/**
+ * Process metrics (CPU, memory, event loop, GC) belong to the process, not to one app: collected once
+ * into their own registry, because prom-client's collectors cannot be stopped once started.
+ */
+export function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
