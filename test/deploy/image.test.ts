@@ -1,0 +1,205 @@
+// The deploy files checked without Docker: the Dockerfile's stages are replayed on the file system (COPY → cp,
+// the build → tsc), the result is started with the image's CMD and probed with its HEALTHCHECK, and fly.toml is
+// held to the same ports, health path and shutdown timing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join, posix, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { parse as parseToml } from 'smol-toml';
+import { build } from '../helpers/build.js';
+import { copyOf, envOf, execForm, parseDockerfile, type Stage } from '../helpers/dockerfile.js';
+import { loadConfig } from '../../src/config.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const stages = parseDockerfile(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+const final = stages.at(-1) as Stage;
+const fly = parseToml(readFileSync(join(ROOT, 'fly.toml'), 'utf8')) as FlyToml;
+const defaults = loadConfig({}).env;
+
+interface FlyToml {
+  kill_signal?: string;
+  kill_timeout?: number | string;
+  env?: Record<string, string>;
+  http_service?: {
+    internal_port?: number;
+    force_https?: boolean;
+    auto_stop_machines?: string | boolean;
+    min_machines_running?: number;
+    checks?: Array<{ method?: string; path?: string }>;
+  };
+  metrics?: { port?: number; path?: string };
+}
+
+const all = (stage: Stage, keyword: string) => stage.instructions.filter((i) => i.keyword === keyword);
+const last = (stage: Stage, keyword: string) => all(stage, keyword).at(-1);
+const finalEnv = () => Object.assign({}, ...all(final, 'ENV').map((i) => envOf(i.args))) as Record<string, string>;
+const seconds = (v: number | string | undefined) => (typeof v === 'number' ? v : Number(/^(\d+)s$/.exec(v ?? '')?.[1] ?? NaN));
+
+test('one port everywhere: fly internal_port = fly [env] PORT = Dockerfile EXPOSE and ENV PORT = the config default', () => {
+  const port = fly.http_service?.internal_port;
+  assert.equal(port, defaults.PORT);
+  assert.equal(Number(fly.env?.PORT), port, 'fly [env] PORT');
+  assert.equal(Number(finalEnv().PORT), port, 'Dockerfile ENV PORT');
+  assert.deepEqual(all(final, 'EXPOSE').map((i) => Number(i.args)), [port], 'Dockerfile EXPOSE');
+  assert.equal(fly.metrics?.port, port, 'fly [metrics] scrapes the same port');
+});
+
+test('the health path of fly.toml and of the HEALTHCHECK answers 200 in the app; /metrics exists too', async (t) => {
+  const checks = fly.http_service?.checks ?? [];
+  assert.ok(checks.length > 0, 'fly.toml has [[http_service.checks]]');
+  const healthcheck = last(final, 'HEALTHCHECK');
+  assert.ok(healthcheck, 'the final stage has a HEALTHCHECK');
+  const probe = /CMD\s+(\[.*\])$/.exec(healthcheck.args)?.[1];
+  assert.equal(execForm(probe ?? '')?.[0], 'node', 'the HEALTHCHECK runs node (slim images have no curl)');
+  const paths = [...checks.map((c) => c.path ?? ''), /\/healthz\b/.exec(healthcheck.args)?.[0] ?? '', fly.metrics?.path ?? ''];
+  const { app } = await build(t);
+  for (const [i, path] of paths.entries()) {
+    const method = (checks[i]?.method ?? 'GET').toUpperCase();
+    assert.equal(method, 'GET');
+    const res = await app.inject({ method: 'GET', url: path });
+    assert.equal(res.statusCode, 200, `GET ${path}`);
+  }
+});
+
+test('the final stage: pinned Node LTS, production env, no dev dependencies, non-root user, node as the command', () => {
+  assert.match(final.from, /^node:(22|24)(\.\d+)*-(bookworm-slim|slim|alpine)$/, 'a pinned current LTS major');
+  assert.equal(finalEnv().NODE_ENV, 'production');
+  const installs = all(final, 'RUN').filter((i) => /\bnpm (ci|install)\b/.test(i.args));
+  assert.equal(installs.length, 1);
+  assert.match(installs[0]?.args ?? '', /npm ci\b.*--omit=dev/);
+  assert.match(installs[0]?.args ?? '', /--ignore-scripts/, 'prepare (a tsc build) must not run without dev dependencies');
+  for (const i of all(final, 'COPY')) assert.doesNotMatch(i.args, /node_modules/, 'node_modules of the build stage hold dev dependencies');
+  const user = last(final, 'USER');
+  assert.ok(user, 'USER is set');
+  assert.ok(!['root', '0', '0:0', 'root:root'].includes(user.args), `runs as ${user.args}`);
+  const cmd = execForm(last(final, 'CMD')?.args ?? '');
+  assert.deepEqual(cmd?.slice(0, 1), ['node'], 'exec form starting node itself: signals reach the relay');
+  assert.equal(cmd?.length, 2);
+  assert.equal(all(final, 'ENTRYPOINT').length, 0, 'no ENTRYPOINT wraps the command');
+});
+
+test('fly.toml: SIGTERM, kill_timeout above SHUTDOWN_TIMEOUT_MS, https, a machine always running', () => {
+  assert.equal(fly.kill_signal, 'SIGTERM');
+  const kill = seconds(fly.kill_timeout);
+  assert.ok(kill >= 10, `kill_timeout ${kill}s ≥ 10 s`);
+  assert.ok(kill * 1000 >= defaults.SHUTDOWN_TIMEOUT_MS + 5000, `kill_timeout ${kill}s leaves 5 s beyond SHUTDOWN_TIMEOUT_MS ${defaults.SHUTDOWN_TIMEOUT_MS} ms`);
+  assert.ok(kill <= 300, 'Fly caps kill_timeout at 5 minutes');
+  assert.equal(fly.env?.NODE_ENV, 'production');
+  assert.equal(fly.http_service?.force_https, true);
+  assert.ok([false, 'off'].includes(fly.http_service?.auto_stop_machines ?? 'unset'), 'machines are never stopped');
+  assert.ok((fly.http_service?.min_machines_running ?? 0) >= 1);
+});
+
+test('.dockerignore keeps secrets and local state out and lets every COPY source in', async () => {
+  const ignored = (await readFile(join(ROOT, '.dockerignore'), 'utf8')).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  for (const must of ['.env', 'node_modules', 'dist', '.git']) assert.ok(ignored.includes(must), `.dockerignore lists ${must}`);
+  for (const stage of stages) {
+    for (const i of all(stage, 'COPY')) {
+      const { from, sources } = copyOf(i.args);
+      if (from !== null) continue;
+      for (const source of sources) assert.ok(!ignored.some((p) => posix.normalize(source).replace(/\/$/, '') === p), `${source} is ignored`);
+    }
+  }
+});
+
+/**
+ * Replays COPY, WORKDIR and `npm run build` of one stage into `dir` (standing for its WORKDIR); `npm ci` is replaced
+ * by a link to this checkout's node_modules. Returns the stage's WORKDIR.
+ */
+async function replay(stage: Stage, dir: string, built: Map<string, { workdir: string; dir: string }>): Promise<string> {
+  let workdir = '/';
+  for (const i of stage.instructions) {
+    if (i.keyword === 'WORKDIR') workdir = posix.resolve(workdir, i.args);
+    if (i.keyword === 'COPY') {
+      const { from, sources, dest } = copyOf(i.args);
+      for (const source of sources) {
+        let origin = join(ROOT, source);
+        if (from !== null) {
+          const other = built.get(from);
+          assert.ok(other, `COPY --from=${from}: no such stage before this one`);
+          origin = join(other.dir, posix.relative(other.workdir, posix.resolve(other.workdir, source)));
+        }
+        assert.ok(existsSync(origin), `Dockerfile line ${i.line}: COPY source ${source} does not exist${from ? ` in stage ${from}` : ''}`);
+        const target = join(dir, posix.relative(workdir, posix.resolve(workdir, dest)));
+        const intoDir = dest.endsWith('/') || sources.length > 1;
+        await cp(origin, intoDir ? join(target, posix.basename(source)) : target, { recursive: true });
+      }
+    }
+    if (i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args) && !existsSync(join(dir, 'node_modules'))) {
+      await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    }
+    if (i.keyword === 'RUN' && /\bnpm run build\b/.test(i.args)) {
+      const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+      const args = pkg.scripts.build?.replace(/^tsc\s+/, '').split(/\s+/) ?? [];
+      assert.match(pkg.scripts.build ?? '', /^tsc /);
+      await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), ...args], { cwd: dir }).catch((err: Error & { stdout?: string }) => {
+        throw new Error(`the build stage does not compile with what it copies:\n${err.stdout ?? err.message}`);
+      });
+    }
+  }
+  return workdir;
+}
+
+test('the stages replayed: the build compiles from what it copies, the image holds CMD’s file, starts and passes its HEALTHCHECK', async (t) => {
+  const base = await mkdtemp(join(tmpdir(), 'plus-relay-image-'));
+  t.after(() => rm(base, { recursive: true, force: true }));
+  const built = new Map<string, { workdir: string; dir: string }>();
+  for (const [n, stage] of stages.entries()) {
+    const dir = join(base, `stage-${n}`);
+    await mkdir(dir);
+    built.set(stage.name ?? String(n), { workdir: await replay(stage, dir, built), dir });
+  }
+  const image = join(base, `stage-${stages.length - 1}`);
+  const cmd = execForm(last(final, 'CMD')?.args ?? '') ?? [];
+  assert.ok(existsSync(join(image, cmd[1] ?? '')), `${cmd[1]} exists in the image`);
+  assert.ok(existsSync(join(image, 'rules.yaml')), 'rules.yaml is in the working directory, where RULES_FILE points by default');
+
+  // Everything the compiled code imports must be a production dependency: the image has no others.
+  const pkg = JSON.parse(await readFile(join(image, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  const files = (await readdir(join(image, 'dist'), { recursive: true })).filter((f) => f.endsWith('.js'));
+  for (const file of files) {
+    const code = await readFile(join(image, 'dist', file), 'utf8');
+    const specifiers = [
+      ...code.matchAll(/^\s*(?:import|export)\s[^;]*?\bfrom\s*['"]([^'"]+)['"]/gm),
+      ...code.matchAll(/^\s*import\s*['"]([^'"]+)['"]/gm),
+      ...code.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g),
+    ].map((m) => m[1] as string);
+    assert.ok(specifiers.length > 0 || !/\bimport\b/.test(code), `dist/${file}: no imports read`);
+    for (const spec of specifiers) {
+      if (spec.startsWith('node:') || spec.startsWith('.')) continue;
+      const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] as string);
+      assert.ok(name in pkg.dependencies, `dist/${file} imports ${spec}, which is not in "dependencies" (npm ci --omit=dev leaves it out)`);
+    }
+  }
+
+  const child = spawn(process.execPath, cmd.slice(1), {
+    cwd: image,
+    env: { PATH: process.env.PATH ?? '', ...finalEnv(), PORT: '0', HOST: '127.0.0.1', OUTBOX_DIR: join(base, 'outbox') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => child.kill('SIGKILL'));
+  let output = '';
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const port = await new Promise<string>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`no listen line in:\n${output}`)), 15_000);
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      const match = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+      if (match?.[1]) { clearTimeout(timer); ok(match[1]); }
+    });
+    child.once('exit', () => { clearTimeout(timer); fail(new Error(`exited early:\n${output}`)); });
+  });
+  const probe = execForm(/CMD\s+(\[.*\])$/.exec(last(final, 'HEALTHCHECK')?.args ?? '')?.[1] ?? '') ?? [];
+  const health = spawn(process.execPath, probe.slice(1), { cwd: image, env: { PATH: process.env.PATH ?? '', PORT: port } });
+  const [code] = await once(health, 'exit');
+  assert.equal(code, 0, 'the HEALTHCHECK passes against the running image');
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  assert.equal((await exited)[0], 0, `SIGTERM stops the image's command cleanly:\n${output}`);
+  assert.match(output, /"level":30/, 'NODE_ENV=production logs JSON');
+});
