@@ -7,6 +7,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { CompiledRules } from './rules/types.js';
 import { watchRules } from './rules/watch.js';
 import type { Transport } from './forward/types.js';
+import { limitSends } from './forward/limit.js';
 import type { Store } from './store/types.js';
 import { readUrlencoded } from './inbound/urlencoded.js';
 import { inboundRoutes } from './inbound/routes.js';
@@ -84,11 +85,16 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
 
   const delivery: DeliveryDeps = {
     rules: () => rules,
-    transport: instrumentTransport(deps.transport, metrics),
+    transport: limitSends(instrumentTransport(deps.transport, metrics), {
+      concurrency: env.MAX_CONCURRENT_SENDS,
+      maxWaitMs: env.MAILGUN_TIMEOUT_MS,
+      maxQueue: 4 * env.MAX_CONCURRENT_SENDS,
+    }),
     store: deps.store,
     clock,
     signature: { keys: config.signingKeys, maxAgeSeconds: env.MAILGUN_MAX_SIGNATURE_AGE, maxFutureSeconds: 300 },
     sendingDomain: env.MAILGUN_DOMAIN ?? rules.domains[0] ?? 'localhost',
+    relayId: env.RELAY_ID ?? env.MAILGUN_DOMAIN ?? rules.domains[0] ?? 'plus-relay',
     usedTokenTtlMs: (env.MAILGUN_MAX_SIGNATURE_AGE + 600) * 1000,
     claimTtlMs: 2 * env.MAILGUN_TIMEOUT_MS + 30_000,
     deliveredTtlMs: Math.max(48 * 3600, env.MAILGUN_MAX_SIGNATURE_AGE + 600) * 1000,

@@ -26,6 +26,12 @@ export const EnvSchema = Type.Object({
   MAX_BODY_BYTES: Type.Integer({ minimum: 1024, maximum: 1024 ** 3, default: 64 * 1024 * 1024 }),
   OUTBOX_DIR: Type.String({ minLength: 1, default: './outbox' }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  // Sent as X-Plus-Relay on every forward; a message that comes back carrying it is a loop (406).
+  // Default: MAILGUN_DOMAIN, else the first rules domain — the same on every instance of one relay.
+  RELAY_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$' })),
+  // Sends to the Mailgun API at once; more wait (up to MAILGUN_TIMEOUT_MS) or get 503. A slow API
+  // then holds a bounded number of sockets and message bodies, not one per inbound POST.
+  MAX_CONCURRENT_SENDS: Type.Integer({ minimum: 1, maximum: 1024, default: 32 }),
   // How long SIGTERM waits for in-flight forwards before giving up (fly.toml's kill_timeout is above it).
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 300_000, default: 20_000 }),
   // Optional bearer token for GET /metrics. At least 16 characters: the endpoint is on the public URL,

@@ -7,6 +7,7 @@ import { compose } from './forward/compose.js';
 import { UpstreamRefused, type Transport } from './forward/types.js';
 import { classifySendError } from './forward/classify.js';
 import { StoreUnavailableError, type Store } from './store/types.js';
+import { loopVerdict } from './guards.js';
 
 export type Outcome = 'forwarded' | 'duplicate' | 'rejected' | 'bad-signature' | 'failed' | 'busy' | 'store-unavailable';
 
@@ -28,6 +29,8 @@ export interface DeliveryDeps {
   clock: Clock;
   signature: SignaturePolicy;
   sendingDomain: string;
+  /** Marks every forward (X-Plus-Relay) and recognises our own forwards coming back. */
+  relayId: string;
   /** How long a finished token is remembered: beyond the signature window, so replays never resend. */
   usedTokenTtlMs: number;
   /** How long an in-flight claim lives if its holder dies: longer than one send can take. */
@@ -47,6 +50,8 @@ export async function deliver(message: InboundMessage, deps: DeliveryDeps, owner
   const verdict = verifySignature(message.signature, deps.signature, deps.clock.now());
   if (verdict !== 'ok') return finish({ status: 401, outcome: 'bad-signature', reason: `signature ${verdict}` });
   if (!message.recipient) return finish({ status: 406, outcome: 'rejected', reason: 'no recipient' });
+  const loop = loopVerdict(message, deps.relayId);
+  if (loop) return finish({ status: 406, outcome: 'rejected', reason: loop });
   const token = message.signature.token as string;
 
   try {
@@ -87,7 +92,7 @@ async function route(message: InboundMessage, deps: DeliveryDeps): Promise<Deliv
       const deliveredKey = `${key}\n${to}`;
       // Forwarded earlier (under another token, or before a partial failure): not again.
       if (await deps.store.isDelivered(deliveredKey)) return '';
-      const { id } = await deps.transport.send(compose(message, to, deps.sendingDomain));
+      const { id } = await deps.transport.send(compose(message, to, deps.sendingDomain, deps.relayId));
       await deps.store.markDelivered(deliveredKey, deps.deliveredTtlMs);
       return id;
     }),
@@ -99,6 +104,8 @@ async function route(message: InboundMessage, deps: DeliveryDeps): Promise<Deliv
   const errors = failures.map((f) => (f instanceof Error && 'statusCode' in f ? f : classifySendError(f)));
   const result = { ...base, targets: decision.to, ids };
   const transient = errors.find((e) => !(e instanceof UpstreamRefused));
+  // Every send slot busy (a slow API) is 503 'busy'; the API or network failing is 502 'failed'.
+  if (transient?.statusCode === 503) return { ...result, status: 503, outcome: 'busy', reason: transient.message };
   if (transient) return { ...result, status: 502, outcome: 'failed', reason: transient.message };
   if (errors[0]) return { ...result, status: 406, outcome: 'rejected', reason: errors[0].message };
   return { ...result, status: 200, outcome: ids.length ? 'forwarded' : 'duplicate', reason: ids.length ? 'forwarded' : 'already forwarded to every target' };

@@ -6,9 +6,10 @@ import { systemClock } from './clock.js';
 import { loadRules, RulesLoadError } from './rules/index.js';
 import { createMailgunTransport } from './forward/mailgun.js';
 import { createOutboxTransport } from './forward/outbox.js';
-import { createMemoryStore } from './store/memory.js';
+import { createStore } from './store/index.js';
 import type { Transport } from './forward/types.js';
 import type { CompiledRules } from './rules/types.js';
+import type { FastifyInstance } from 'fastify';
 
 function transportFor(config: Config, rules: CompiledRules): Transport {
   const { env } = config;
@@ -39,8 +40,12 @@ async function main(): Promise<void> {
     throw err;
   }
   const { env } = config;
-  const store = createMemoryStore(systemClock);
-  const app = await buildApp(
+  // The store connects in the background and may report before the app's logger exists.
+  let app: FastifyInstance | undefined;
+  const storeLog = (level: 'info' | 'warn') => (obj: object, msg: string) =>
+    app ? app.log[level](obj, msg) : console.error(`plus-relay: ${msg}`, obj);
+  const store = createStore(env, systemClock, { info: storeLog('info'), warn: storeLog('warn') });
+  app = await buildApp(
     config,
     { rules, transport: transportFor(config, rules), store },
     {
@@ -82,6 +87,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => stop('SIGINT'));
 
   await app.listen({ port: env.PORT, host: env.HOST });
+  // With Redis, the store logs its own connection state ('redis connected' / 'redis unreachable').
   app.log.info(
     { rules: rules.ruleCount, users: rules.userCount, domains: rules.domains, transport: config.transport, store: store.kind },
     'plus-relay ready',

@@ -24,12 +24,13 @@ export function relayFrom(from: string | null, sendingDomain: string): string {
   return `"${safe} via plus-relay" <relay@${sendingDomain}>`;
 }
 
-export function compose(message: InboundMessage, to: string, sendingDomain: string): Outbound {
-  if (message.raw) return { kind: 'mime', to, mime: message.raw };
+export function compose(message: InboundMessage, to: string, sendingDomain: string, relayId: string): Outbound {
+  if (message.raw) return { kind: 'mime', to, mime: message.raw, relayId };
   const hasBody = Boolean(message.text || message.html);
   return {
     kind: 'parsed',
     to,
+    relayId,
     from: relayFrom(message.from, sendingDomain),
     replyTo: message.from ? oneLine(message.from) : null,
     subject: oneLine(message.subject),

@@ -1,6 +1,6 @@
 import Mailgun from 'mailgun.js';
 import FormData from 'form-data';
-import type { Outbound, SendResult, Transport } from './types.js';
+import { RELAY_HEADER, type Outbound, type SendResult, type Transport } from './types.js';
 import { classifySendError } from './classify.js';
 
 export interface MailgunTransportOptions {
@@ -30,10 +30,12 @@ export function createMailgunTransport(options: MailgunTransportOptions): Transp
   return {
     name: 'mailgun',
     async send(message: Outbound): Promise<SendResult> {
+      // Mailgun adds h: headers to the message; one the sender's DKIM does not sign leaves it valid.
+      const mark = { [`h:${RELAY_HEADER}`]: message.relayId };
       try {
         const result =
           message.kind === 'mime'
-            ? await client.messages.create(options.domain, { to: [message.to], message: message.mime, ...NO_TRACKING })
+            ? await client.messages.create(options.domain, { to: [message.to], message: message.mime, ...mark, ...NO_TRACKING })
             : await client.messages.create(options.domain, {
                 from: message.from,
                 to: [message.to],
@@ -42,6 +44,7 @@ export function createMailgunTransport(options: MailgunTransportOptions): Transp
                 ...(message.replyTo ? { 'h:Reply-To': message.replyTo } : {}),
                 ...(message.attachments.length ? { attachment: files(message, 'attachments') } : {}),
                 ...(message.inline.length ? { inline: files(message, 'inline') } : {}),
+                ...mark,
                 ...NO_TRACKING,
               });
         return { id: result.id ?? '' };

@@ -1,12 +1,16 @@
 import createError from '@fastify/error';
 import type { Attachment } from '../inbound/message.js';
 
+/** The header every forward carries (value: RELAY_ID), so a message that loops back is recognised. */
+export const RELAY_HEADER = 'X-Plus-Relay';
+
 /** One send to one target. Targets never share a send, so no target sees another. */
 export type Outbound =
-  | { kind: 'mime'; to: string; mime: Buffer }
+  | { kind: 'mime'; to: string; mime: Buffer; relayId: string }
   | {
       kind: 'parsed';
       to: string;
+      relayId: string;
       from: string;
       replyTo: string | null;
       subject: string;

@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { createClient } from 'redis';
+import { StoreUnavailableError, type ClaimResult, type Store } from './types.js';
+
+export interface StoreLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface RedisStoreOptions {
+  url: string;
+  /** Key namespace; several relays (or test runs) can share one Redis under different ones. */
+  namespace?: string;
+  /** A command that gets no answer within this fails: a delivery must not wait on a blackholed Redis. */
+  commandTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  logger?: StoreLogger;
+}
+
+const USED = '\u0000used';
+
+// Deletes the claim only while it is still ours: a claim that expired and was taken by another
+// instance must survive our late release. GET + DEL in one script so nothing runs in between.
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+/**
+ * The Store on Redis, so several relay instances behave as one. Every failure to reach Redis is
+ * a StoreUnavailableError, raised at once: with the offline queue disabled, a command sent while
+ * the connection is down fails instead of waiting for a reconnect that may never come.
+ */
+export function createRedisStore(options: RedisStoreOptions): Store {
+  const ns = options.namespace ?? 'plus-relay';
+  const timeout = options.commandTimeoutMs ?? 1000;
+  const log = options.logger;
+  const client = createClient({
+    url: options.url,
+    disableOfflineQueue: true,
+    commandOptions: { timeout },
+    socket: {
+      connectTimeout: options.connectTimeoutMs ?? 2000,
+      // Forever, backing off to 2 s with jitter: Redis coming back must be noticed without a restart.
+      reconnectStrategy: (retries) => Math.min(50 * 2 ** Math.min(retries, 6), 2000) + Math.floor(Math.random() * 100),
+    },
+  });
+
+  // Log changes of state, not every failed reconnect attempt (that would be one line per 2 s).
+  let state: 'connecting' | 'ready' | 'down' = 'connecting';
+  let lastError = 'connecting';
+  client.on('ready', () => {
+    if (state !== 'ready') log?.info({ store: 'redis' }, 'redis connected');
+    state = 'ready';
+    lastError = '';
+  });
+  client.on('error', (err: Error) => {
+    lastError = err.message || err.name;
+    if (state !== 'down') log?.warn({ store: 'redis', err: lastError }, 'redis unreachable: deliveries answer 503 until it is back');
+    state = 'down';
+  });
+  // Not awaited: connect() keeps retrying while Redis is down, and the relay must start anyway.
+  client.connect().catch((err: unknown) => {
+    lastError = err instanceof Error ? err.message : String(err);
+  });
+
+  async function call<T>(what: string, command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (err) {
+      const reason = err instanceof Error ? err.message || err.name : String(err);
+      throw new StoreUnavailableError(`redis ${what}: ${reason}`);
+    }
+  }
+  const tokenKey = (token: string): string => `${ns}:token:${token.length > 100 ? sha256(token) : token}`;
+  const deliveredKey = (key: string): string => `${ns}:delivered:${sha256(key)}`;
+
+  return {
+    kind: 'redis',
+    async claimToken(token, owner, ttlMs): Promise<ClaimResult> {
+      const key = tokenKey(token);
+      const set = await call('claim', () => client.set(key, owner, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }));
+      if (set === 'OK') return 'claimed';
+      const current = await call('claim', () => client.get(key));
+      // Gone between the two commands (expired or released): busy, and the caller's wait loop claims again.
+      return current === USED ? 'used' : 'busy';
+    },
+    async completeToken(token, ttlMs) {
+      await call('complete', () => client.set(tokenKey(token), USED, { expiration: { type: 'PX', value: ttlMs } }));
+    },
+    async releaseToken(token, owner) {
+      await call('release', () => client.eval(RELEASE, { keys: [tokenKey(token)], arguments: [owner] }));
+    },
+    async isDelivered(key) {
+      return (await call('lookup', () => client.exists(deliveredKey(key)))) === 1;
+    },
+    async markDelivered(key, ttlMs) {
+      await call('record', () => client.set(deliveredKey(key), '1', { expiration: { type: 'PX', value: ttlMs } }));
+    },
+    async health() {
+      if (!client.isReady) return { ok: false, detail: `redis unreachable: ${lastError || 'not connected'}` };
+      try {
+        await client.withCommandOptions({ timeout: Math.min(timeout, 500) }).ping();
+        return { ok: true, detail: 'redis: connected' };
+      } catch (err) {
+        return { ok: false, detail: `redis unreachable: ${err instanceof Error ? err.message : String(err)}` };
+      }
+    },
+    async close() {
+      if (client.isReady) await client.close().catch(() => client.destroy());
+      else if (client.isOpen) client.destroy();
+    },
+  };
+}
