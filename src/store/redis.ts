@@ -18,6 +18,7 @@ export interface RedisStoreOptions {
 }
 
 const USED = '\u0000used';
+const MAX_PENDING = 10_000;
 
 // Deletes the claim only while it is still ours: a claim that expired and was taken by another
 // instance must survive our late release. GET + DEL in one script so nothing runs in between.
@@ -37,7 +38,8 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   const client = createClient({
     url: options.url,
     disableOfflineQueue: true,
-    commandOptions: { timeout },
+    // A Redis that stops answering (partition, overload) must not grow the queue without limit.
+    commandsQueueMaxLength: 10_000,
     socket: {
       connectTimeout: options.connectTimeoutMs ?? 2000,
       // Forever, backing off to 2 s with jitter: Redis coming back must be noticed without a restart.
@@ -52,6 +54,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     if (state !== 'ready') log?.info({ store: 'redis' }, 'redis connected');
     state = 'ready';
     lastError = '';
+    void flushPending();
   });
   client.on('error', (err: Error) => {
     lastError = err.message || err.name;
@@ -63,14 +66,38 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     lastError = err instanceof Error ? err.message : String(err);
   });
 
-  async function call<T>(what: string, command: () => Promise<T>): Promise<T> {
+  // node-redis's own command timeout only covers waiting to be written, not waiting for the
+  // answer; a connected Redis that stops answering needs this one.
+  async function call<T>(what: string, command: () => Promise<T>, ms = timeout): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const silence = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    });
     try {
-      return await command();
+      return await Promise.race([command(), silence]);
     } catch (err) {
       const reason = err instanceof Error ? err.message || err.name : String(err);
       throw new StoreUnavailableError(`redis ${what}: ${reason}`);
+    } finally {
+      clearTimeout(timer);
     }
   }
+  // Sends that went out while Redis could not record them. Mailgun retries such a delivery (it was
+  // answered 503) 10 minutes later at the earliest; written once Redis is back, they keep that
+  // retry from sending the message again. Bounded: a long outage costs memory only up to here.
+  const pending = new Map<string, number>();
+  async function flushPending(): Promise<void> {
+    for (const [key, expiresAt] of pending) {
+      const ttl = expiresAt - Date.now();
+      try {
+        if (ttl > 0) await client.set(key, '1', { expiration: { type: 'PX', value: ttl } });
+        pending.delete(key);
+      } catch {
+        return; // down again: the next 'ready' retries
+      }
+    }
+  }
+
   const tokenKey = (token: string): string => `${ns}:token:${token.length > 100 ? sha256(token) : token}`;
   const deliveredKey = (key: string): string => `${ns}:delivered:${sha256(key)}`;
 
@@ -91,15 +118,22 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       await call('release', () => client.eval(RELEASE, { keys: [tokenKey(token)], arguments: [owner] }));
     },
     async isDelivered(key) {
+      if (pending.has(deliveredKey(key))) return true;
       return (await call('lookup', () => client.exists(deliveredKey(key)))) === 1;
     },
     async markDelivered(key, ttlMs) {
-      await call('record', () => client.set(deliveredKey(key), '1', { expiration: { type: 'PX', value: ttlMs } }));
+      const k = deliveredKey(key);
+      try {
+        await call('record', () => client.set(k, '1', { expiration: { type: 'PX', value: ttlMs } }));
+      } catch (err) {
+        if (pending.size < MAX_PENDING) pending.set(k, Date.now() + ttlMs);
+        throw err;
+      }
     },
     async health() {
       if (!client.isReady) return { ok: false, detail: `redis unreachable: ${lastError || 'not connected'}` };
       try {
-        await client.withCommandOptions({ timeout: Math.min(timeout, 500) }).ping();
+        await call('ping', () => client.ping(), Math.min(timeout, 500));
         return { ok: true, detail: 'redis: connected' };
       } catch (err) {
         return { ok: false, detail: `redis unreachable: ${err instanceof Error ? err.message : String(err)}` };
