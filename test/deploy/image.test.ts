@@ -198,6 +198,9 @@ test('the stages replayed: the build compiles from what it copies, the image hol
   const health = spawn(process.execPath, probe.slice(1), { cwd: image, env: { PATH: process.env.PATH ?? '', PORT: port } });
   const [code] = await once(health, 'exit');
   assert.equal(code, 0, 'the HEALTHCHECK passes against the running image');
+  const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
+  assert.equal(metrics.status, 200);
+  assert.match(await metrics.text(), /^plus_relay_deliveries_total\{outcome="forwarded"\} 0$/m);
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
   assert.equal((await exited)[0], 0, `SIGTERM stops the image's command cleanly:\n${output}`);
