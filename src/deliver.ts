@@ -1,3 +1,4 @@
+import createError from '@fastify/error';
 import type { Clock } from './clock.js';
 import type { InboundMessage } from './inbound/message.js';
 import { messageKey } from './inbound/message.js';
@@ -6,7 +7,7 @@ import type { CompiledRules } from './rules/types.js';
 import { compose } from './forward/compose.js';
 import { UpstreamRefused, type Transport } from './forward/types.js';
 import { classifySendError } from './forward/classify.js';
-import { StoreUnavailableError, type Store } from './store/types.js';
+import { StoreUnavailableError, type ClaimResult, type Store } from './store/types.js';
 import { loopVerdict } from './guards.js';
 
 export type Outcome = 'forwarded' | 'duplicate' | 'rejected' | 'bad-signature' | 'failed' | 'busy' | 'store-unavailable';
@@ -55,18 +56,14 @@ export async function deliver(message: InboundMessage, deps: DeliveryDeps, owner
   const token = message.signature.token as string;
 
   try {
-    let claim = await deps.store.claimToken(token, owner, deps.claimTtlMs);
     // Two copies of one delivery at once: the second waits for the first rather than sending.
-    for (let waited = 0; claim === 'busy' && waited < deps.claimWaitMs; waited += 50) {
-      await deps.clock.sleep(50);
-      claim = await deps.store.claimToken(token, owner, deps.claimTtlMs);
-    }
+    const claim = await claimWaiting(() => deps.store.claimToken(token, owner, deps.claimTtlMs), deps);
     if (claim === 'used') return finish({ status: 200, outcome: 'duplicate', reason: 'token already used' });
     if (claim === 'busy') return finish({ status: 503, outcome: 'busy', reason: 'the same delivery is in progress' });
 
     let result: DeliveryResult;
     try {
-      result = await route(message, deps);
+      result = await route(message, deps, owner);
     } catch (err) {
       await deps.store.releaseToken(token, owner).catch(() => undefined);
       throw err;
@@ -80,7 +77,19 @@ export async function deliver(message: InboundMessage, deps: DeliveryDeps, owner
   }
 }
 
-async function route(message: InboundMessage, deps: DeliveryDeps): Promise<DeliveryResult> {
+/** Another delivery of the same message (another token) is sending it to this target right now. */
+const SendInProgress = createError<[string]>('PLUS_RELAY_SEND_IN_PROGRESS', 'the same message is being forwarded to %s by another delivery', 503);
+
+async function claimWaiting(claim: () => Promise<ClaimResult>, deps: DeliveryDeps): Promise<ClaimResult> {
+  let result = await claim();
+  for (let waited = 0; result === 'busy' && waited < deps.claimWaitMs; waited += 50) {
+    await deps.clock.sleep(50);
+    result = await claim();
+  }
+  return result;
+}
+
+async function route(message: InboundMessage, deps: DeliveryDeps, owner: string): Promise<DeliveryResult> {
   const recipient = message.recipient as string;
   const decision = deps.rules().route(recipient, message.sender ?? undefined);
   const base = { recipient, rule: decision.rule, targets: [] as string[], ids: [] as string[] };
@@ -90,9 +99,18 @@ async function route(message: InboundMessage, deps: DeliveryDeps): Promise<Deliv
   const settled = await Promise.allSettled(
     decision.to.map(async (to) => {
       const deliveredKey = `${key}\n${to}`;
-      // Forwarded earlier (under another token, or before a partial failure): not again.
-      if (await deps.store.isDelivered(deliveredKey)) return '';
-      const { id } = await deps.transport.send(compose(message, to, deps.sendingDomain, deps.relayId));
+      // Forwarded earlier (under another token, or before a partial failure): not again. Being
+      // forwarded by another copy right now (any instance): wait for it rather than send twice.
+      const claim = await claimWaiting(() => deps.store.claimDelivery(deliveredKey, owner, deps.claimTtlMs), deps);
+      if (claim === 'used') return '';
+      if (claim === 'busy') throw new SendInProgress(to);
+      let id: string;
+      try {
+        ({ id } = await deps.transport.send(compose(message, to, deps.sendingDomain, deps.relayId)));
+      } catch (err) {
+        await deps.store.releaseDelivery(deliveredKey, owner).catch(() => undefined);
+        throw err;
+      }
       await deps.store.markDelivered(deliveredKey, deps.deliveredTtlMs);
       return id;
     }),
@@ -104,7 +122,7 @@ async function route(message: InboundMessage, deps: DeliveryDeps): Promise<Deliv
   const errors = failures.map((f) => (f instanceof Error && 'statusCode' in f ? f : classifySendError(f)));
   const result = { ...base, targets: decision.to, ids };
   const transient = errors.find((e) => !(e instanceof UpstreamRefused));
-  // Every send slot busy (a slow API) is 503 'busy'; the API or network failing is 502 'failed'.
+  // Every send slot busy, or another copy still sending: 503 'busy'. The API or network failing: 502 'failed'.
   if (transient?.statusCode === 503) return { ...result, status: 503, outcome: 'busy', reason: transient.message };
   if (transient) return { ...result, status: 502, outcome: 'failed', reason: transient.message };
   if (errors[0]) return { ...result, status: 406, outcome: 'rejected', reason: errors[0].message };

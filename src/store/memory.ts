@@ -42,29 +42,42 @@ function boundedMap(clock: Clock, maxEntries: number) {
 
 const USED = '\u0000used';
 
+type BoundedMap = ReturnType<typeof boundedMap>;
+
+function claim(map: BoundedMap, key: string, owner: string, ttlMs: number): ClaimResult {
+  const current = map.get(key);
+  if (current === USED) return 'used';
+  if (current !== undefined) return 'busy';
+  map.set(key, owner, ttlMs);
+  return 'claimed';
+}
+
+function release(map: BoundedMap, key: string, owner: string): void {
+  if (map.get(key) === owner) map.delete(key);
+}
+
 export function createMemoryStore(clock: Clock, maxEntries = 200_000): Store {
   const tokens = boundedMap(clock, maxEntries);
   const delivered = boundedMap(clock, maxEntries);
   return {
     kind: 'memory',
-    async claimToken(token, owner, ttlMs): Promise<ClaimResult> {
-      const current = tokens.get(token);
-      if (current === USED) return 'used';
-      if (current !== undefined) return 'busy';
-      tokens.set(token, owner, ttlMs);
-      return 'claimed';
+    async claimToken(token, owner, ttlMs) {
+      return claim(tokens, token, owner, ttlMs);
     },
     async completeToken(token, ttlMs) {
       tokens.set(token, USED, ttlMs);
     },
     async releaseToken(token, owner) {
-      if (tokens.get(token) === owner) tokens.delete(token);
+      release(tokens, token, owner);
     },
-    async isDelivered(key) {
-      return delivered.get(key) !== undefined;
+    async claimDelivery(key, owner, ttlMs) {
+      return claim(delivered, key, owner, ttlMs);
     },
     async markDelivered(key, ttlMs) {
-      delivered.set(key, '1', ttlMs);
+      delivered.set(key, USED, ttlMs);
+    },
+    async releaseDelivery(key, owner) {
+      release(delivered, key, owner);
     },
     async health() {
       return { ok: true, detail: `memory: ${tokens.size} tokens, ${delivered.size} delivered keys` };

@@ -90,7 +90,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     for (const [key, expiresAt] of pending) {
       const ttl = expiresAt - Date.now();
       try {
-        if (ttl > 0) await client.set(key, '1', { expiration: { type: 'PX', value: ttl } });
+        if (ttl > 0) await client.set(key, USED, { expiration: { type: 'PX', value: ttl } });
         pending.delete(key);
       } catch {
         return; // down again: the next 'ready' retries
@@ -101,35 +101,38 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   const tokenKey = (token: string): string => `${ns}:token:${token.length > 100 ? sha256(token) : token}`;
   const deliveredKey = (key: string): string => `${ns}:delivered:${sha256(key)}`;
 
+  async function claim(key: string, owner: string, ttlMs: number): Promise<ClaimResult> {
+    const set = await call('claim', () => client.set(key, owner, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }));
+    if (set === 'OK') return 'claimed';
+    const current = await call('claim', () => client.get(key));
+    // Gone between the two commands (expired or released): busy, and the caller's wait loop claims again.
+    return current === USED ? 'used' : 'busy';
+  }
+  async function release(key: string, owner: string): Promise<void> {
+    await call('release', () => client.eval(RELEASE, { keys: [key], arguments: [owner] }));
+  }
+
   return {
     kind: 'redis',
-    async claimToken(token, owner, ttlMs): Promise<ClaimResult> {
-      const key = tokenKey(token);
-      const set = await call('claim', () => client.set(key, owner, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }));
-      if (set === 'OK') return 'claimed';
-      const current = await call('claim', () => client.get(key));
-      // Gone between the two commands (expired or released): busy, and the caller's wait loop claims again.
-      return current === USED ? 'used' : 'busy';
-    },
+    claimToken: (token, owner, ttlMs) => claim(tokenKey(token), owner, ttlMs),
     async completeToken(token, ttlMs) {
       await call('complete', () => client.set(tokenKey(token), USED, { expiration: { type: 'PX', value: ttlMs } }));
     },
-    async releaseToken(token, owner) {
-      await call('release', () => client.eval(RELEASE, { keys: [tokenKey(token)], arguments: [owner] }));
-    },
-    async isDelivered(key) {
-      if (pending.has(deliveredKey(key))) return true;
-      return (await call('lookup', () => client.exists(deliveredKey(key)))) === 1;
+    releaseToken: (token, owner) => release(tokenKey(token), owner),
+    async claimDelivery(key, owner, ttlMs) {
+      if (pending.has(deliveredKey(key))) return 'used';
+      return claim(deliveredKey(key), owner, ttlMs);
     },
     async markDelivered(key, ttlMs) {
       const k = deliveredKey(key);
       try {
-        await call('record', () => client.set(k, '1', { expiration: { type: 'PX', value: ttlMs } }));
+        await call('record', () => client.set(k, USED, { expiration: { type: 'PX', value: ttlMs } }));
       } catch (err) {
         if (pending.size < MAX_PENDING) pending.set(k, Date.now() + ttlMs);
         throw err;
       }
     },
+    releaseDelivery: (key, owner) => release(deliveredKey(key), owner),
     async health() {
       if (!client.isReady) return { ok: false, detail: `redis unreachable: ${lastError || 'not connected'}` };
       try {

@@ -13,8 +13,15 @@ export interface Store {
   completeToken(token: string, ttlMs: number): Promise<void>;
   /** The delivery failed transiently: Mailgun's retry with the same token must go through. */
   releaseToken(token: string, owner: string): Promise<void>;
-  isDelivered(key: string): Promise<boolean>;
+  /**
+   * Claims one (message, target) send: 'used' when it was forwarded already, 'busy' while another
+   * delivery of the same message (under another token, maybe on another instance) is sending it.
+   */
+  claimDelivery(key: string, owner: string, ttlMs: number): Promise<ClaimResult>;
+  /** The target has the message: remembered for `ttlMs`. */
   markDelivered(key: string, ttlMs: number): Promise<void>;
+  /** The send failed: another attempt may claim it. */
+  releaseDelivery(key: string, owner: string): Promise<void>;
   health(): Promise<{ ok: boolean; detail: string }>;
   close(): Promise<void>;
 }

@@ -38,9 +38,12 @@ test('claims expire (a holder that died); delivered keys are namespaced, hashed 
   assert.equal(await store.claimToken('dead', 'B', 150), 'claimed', 'the TTL frees a claim whose holder died');
 
   const longKey = `id:<${'x'.repeat(5000)}@example.net>\nme+github@gmail.com`;
-  assert.equal(await store.isDelivered(longKey), false);
+  assert.equal(await store.claimDelivery(longKey, 'A', 10_000), 'claimed');
+  assert.equal(await store.claimDelivery(longKey, 'B', 10_000), 'busy', 'another copy is sending it');
+  await store.releaseDelivery(longKey, 'B');
+  assert.equal(await store.claimDelivery(longKey, 'B', 10_000), 'busy', 'only the owner releases');
   await store.markDelivered(longKey, 300);
-  assert.equal(await store.isDelivered(longKey), true);
+  assert.equal(await store.claimDelivery(longKey, 'B', 10_000), 'used');
   const raw = createClient({ url }).on('error', () => undefined);
   await raw.connect();
   t.after(() => raw.close());
@@ -51,7 +54,7 @@ test('claims expire (a holder that died); delivered keys are namespaced, hashed 
   const ttl = await raw.pTTL(keys[0] ?? '');
   assert.ok(ttl > 0 && ttl <= 300, `delivered key has a TTL (${ttl})`);
   await new Promise((r) => setTimeout(r, 350));
-  assert.equal(await store.isDelivered(longKey), false);
+  assert.equal(await store.claimDelivery(longKey, 'C', 10_000), 'claimed', 'forgotten after its TTL');
 });
 
 test('Redis down: every method fails fast with StoreUnavailableError, health says so; back up: it reconnects', async (t) => {
@@ -64,7 +67,8 @@ test('Redis down: every method fails fast with StoreUnavailableError, health say
     ['claimToken', () => store.claimToken('t', 'o', 1000)],
     ['completeToken', () => store.completeToken('t', 1000)],
     ['releaseToken', () => store.releaseToken('t', 'o')],
-    ['isDelivered', () => store.isDelivered('k')],
+    ['claimDelivery', () => store.claimDelivery('k', 'o', 1000)],
+    ['releaseDelivery', () => store.releaseDelivery('k', 'o')],
     ['markDelivered', () => store.markDelivered('k', 1000)],
   ];
   for (const [name, call] of calls) {
@@ -79,7 +83,7 @@ test('Redis down: every method fails fast with StoreUnavailableError, health say
   await redis.restart();
   await untilHealthy(store, 8000);
   assert.equal(await store.claimToken('t', 'o', 1000), 'claimed');
-  assert.equal(await store.isDelivered('k'), true, 'the mark that failed while Redis was down was written when it came back');
+  assert.equal(await store.claimDelivery('k', 'o', 1000), 'used', 'the mark that failed while Redis was down was written when it came back');
 });
 
 test('a Redis that accepts connections but never answers the handshake: calls fail fast, health is not ok', async (t) => {
