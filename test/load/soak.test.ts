@@ -23,7 +23,8 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 function rssMiB(): number {
   gc();
-  const { rss, heapUsed } = process.memoryUsage();
+  const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+  if (process.env.SOAK_VERBOSE) console.log({ rss: rss / 2 ** 20, heapUsed: heapUsed / 2 ** 20, external: external / 2 ** 20, arrayBuffers: arrayBuffers / 2 ** 20 });
   heap.push(heapUsed / 2 ** 20);
   return rss / 2 ** 20;
 }
