@@ -3,6 +3,7 @@ import type {} from '@fastify/multipart';
 import { addField, emptyForm, type RawForm } from './form.js';
 import { MalformedPayload, PayloadTooLarge, TooManyParts } from './errors.js';
 import { safeFilename } from './filename.js';
+import { chunkReclaimer } from './reclaim.js';
 
 export interface MultipartLimits {
   maxBytes: number;
@@ -15,6 +16,34 @@ const LIMIT_CODES: Record<string, string> = {
   FST_FILES_LIMIT: 'files',
   FST_FIELDS_LIMIT: 'fields',
 };
+
+/**
+ * Reads every file of one request into a single region sized by its Content-Length (together they can
+ * never be larger), each file a view into it: a 25 MB attachment costs its size once. @fastify/multipart's
+ * toBuffer() holds every chunk and then concatenates them, twice the size at its peak. Without a
+ * Content-Length, each file is collected and joined.
+ */
+function fileReader(declared: number) {
+  const reclaim = chunkReclaimer();
+  let region: Buffer | null = null;
+  let used = 0;
+  return async (file: AsyncIterable<Buffer>): Promise<Buffer> => {
+    if (!Number.isFinite(declared)) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of file) chunks.push(chunk);
+      return Buffer.concat(chunks);
+    }
+    region ??= Buffer.allocUnsafe(declared);
+    const start = used;
+    for await (const chunk of file) {
+      if (used + chunk.length > region.length) throw new MalformedPayload('multipart files longer than the request');
+      chunk.copy(region, used);
+      used += chunk.length;
+      reclaim(chunk.length);
+    }
+    return region.subarray(start, used);
+  };
+}
 
 function hasCode(err: unknown): err is Error & { code: string } {
   return err instanceof Error && typeof (err as { code?: unknown }).code === 'string';
@@ -35,6 +64,7 @@ export async function readMultipart(request: FastifyRequest, limits: MultipartLi
     total += bytes;
     if (total > limits.maxBytes) throw new PayloadTooLarge(limits.maxBytes);
   };
+  const readFile = fileReader(declared);
   try {
     const parts = request.parts({
       defCharset: 'latin1',
@@ -50,7 +80,8 @@ export async function readMultipart(request: FastifyRequest, limits: MultipartLi
     });
     for await (const part of parts) {
       if (part.type === 'file') {
-        const data = await part.toBuffer();
+        const data = await readFile(part.file);
+        if (part.file.truncated) throw new PayloadTooLarge(limits.maxBytes);
         count(data.length);
         const filename = safeFilename(part.filename, `${part.fieldname}`);
         form.files.push({ field: part.fieldname, filename, contentType: part.mimetype, data });

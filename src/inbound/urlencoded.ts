@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { addField, emptyForm, type RawForm } from './form.js';
 import { PayloadTooLarge, TooManyParts } from './errors.js';
+import { chunkReclaimer } from './reclaim.js';
 
 export interface UrlencodedLimits {
   maxBytes: number;
@@ -22,7 +23,8 @@ function hexValue(byte: number): number {
 /**
  * Decodes `application/x-www-form-urlencoded` straight from the request stream into one buffer,
  * byte for byte. Values are views into that buffer, so a 25 MB raw message costs about its own
- * size once, not the three copies of buffer → string → parsed string.
+ * size once, not the three copies of buffer → string → parsed string (and the spent request chunks
+ * are freed as they go: see reclaim.ts).
  */
 export async function readUrlencoded(stream: IncomingMessage, limits: UrlencodedLimits): Promise<RawForm> {
   const declared = Number(stream.headers['content-length'] ?? NaN);
@@ -36,6 +38,7 @@ export async function readUrlencoded(stream: IncomingMessage, limits: Urlencoded
   let keyEnd = -1;
   let pct = 0; // 0: plain, 1: after '%', 2: after '%' and one hex digit
   let hi = 0;
+  const reclaim = chunkReclaimer();
 
   const push = (byte: number): void => {
     if (len === out.length) {
@@ -72,6 +75,7 @@ export async function readUrlencoded(stream: IncomingMessage, limits: Urlencoded
       else if (b === EQUALS && keyEnd === -1) keyEnd = len;
       else push(b === PLUS ? 0x20 : b);
     }
+    reclaim(chunk.length);
   }
   if (pct === 1) push(PERCENT);
   if (pct === 2) { push(PERCENT); push(hi < 10 ? 0x30 + hi : 0x57 + hi); }
