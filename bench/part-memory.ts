@@ -6,7 +6,7 @@ import type { Child } from './process.js';
 import { parsedWithAttachment, rawPost, type Body } from './payloads.js';
 import { RECEIVING_DOMAIN } from './rules-file.js';
 import { SIGNING_KEY, sendsAt, startRelay } from './sides.js';
-import { peakRss, rssBytes } from './memory.js';
+import { peakRss, rssBytes } from './proc.js';
 import type { Ledger } from './checks.js';
 
 export type MemoryKind = 'attachment' | 'raw';

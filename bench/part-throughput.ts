@@ -7,6 +7,7 @@ import { RECEIVING_DOMAIN } from './rules-file.js';
 import { SIGNING_KEY } from './sides.js';
 import { median } from './stats.js';
 import type { Ledger } from './checks.js';
+import { cpuMs } from './proc.js';
 
 export interface Side {
   name: 'minimal' | 'relay5' | 'relay10k';
@@ -23,7 +24,7 @@ export interface ThroughputSettings {
   run: ThroughputOptions;
 }
 
-export type ThroughputResult = Record<Side['name'], { medianRps: number; runs: number[] }>;
+export type ThroughputResult = Record<Side['name'], { medianRps: number; runs: number[]; medianCpuUs: number; cpuUs: number[] }>;
 
 function postsFor(side: Side): (n: number) => Body {
   // u<n>+shop: rule `{user}+{service}` for the relays; the minimal forwarder ignores the recipient.
@@ -32,18 +33,26 @@ function postsFor(side: Side): (n: number) => Body {
 
 export async function measureThroughput(api: Child, sides: Side[], settings: ThroughputSettings, ledger: Ledger): Promise<ThroughputResult> {
   const runs = new Map<Side['name'], number[]>(sides.map((s) => [s.name, []]));
+  // CPU time per accepted post: steadier than req/s when other work shares the machine.
+  const cpu = new Map<Side['name'], number[]>(sides.map((s) => [s.name, []]));
   for (const side of sides) {
     await ledger.measure(`${side.name} warm-up`, api, side.domain, () => throughput(side.child.url, '/mailgun/inbound', postsFor(side), settings.warmup), settings.warmup.connections, settings.warmup.amount);
   }
   for (let round = 0; round < settings.rounds; round++) {
     const order = sides.map((_, i) => sides[(i + round) % sides.length] as Side);
     for (const side of order) {
+      const cpuBefore = cpuMs(side.child.pid);
       const run = await ledger.measure(`${side.name} round ${round + 1}`, api, side.domain, () => throughput(side.child.url, '/mailgun/inbound', postsFor(side), settings.run), settings.run.connections, settings.run.amount);
+      const cpuUs = ((cpuMs(side.child.pid) - cpuBefore) * 1000) / run.ok;
       runs.get(side.name)?.push(run.rps);
-      process.stderr.write(`  ${side.name.padEnd(9)} round ${round + 1}: ${run.rps.toFixed(0)} req/s\n`);
+      cpu.get(side.name)?.push(cpuUs);
+      process.stderr.write(`  ${side.name.padEnd(9)} round ${round + 1}: ${run.rps.toFixed(0)} req/s, ${cpuUs.toFixed(0)} µs CPU per post\n`);
     }
   }
   const result = {} as ThroughputResult;
-  for (const [name, values] of runs) result[name] = { medianRps: median(values), runs: values };
+  for (const [name, values] of runs) {
+    const cpuUs = cpu.get(name) ?? [];
+    result[name] = { medianRps: median(values), runs: values, medianCpuUs: median(cpuUs), cpuUs };
+  }
   return result;
 }

@@ -91,6 +91,8 @@ try {
       ratio: round(tp.relay5.medianRps / tp.minimal.medianRps),
       target: 0.9,
       runs: { relay: tp.relay5.runs.map((v) => round(v, 0)), minimal: tp.minimal.runs.map((v) => round(v, 0)) },
+      cpu_us_per_post: { relay: round(tp.relay5.medianCpuUs, 0), minimal: round(tp.minimal.medianCpuUs, 0) },
+      cpu_ratio: round(tp.minimal.medianCpuUs / tp.relay5.medianCpuUs),
       connections: settings.throughput.run.connections,
     },
     rules_at_scale: {
@@ -99,6 +101,8 @@ try {
       ratio: round(tp.relay10k.medianRps / tp.relay5.medianRps),
       target: 0.95,
       runs: { users_10000: tp.relay10k.runs.map((v) => round(v, 0)), users_5: tp.relay5.runs.map((v) => round(v, 0)) },
+      cpu_us_per_post: { users_10000: round(tp.relay10k.medianCpuUs, 0), users_5: round(tp.relay5.medianCpuUs, 0) },
+      cpu_ratio: round(tp.relay5.medianCpuUs / tp.relay10k.medianCpuUs),
     },
     memory: {
       target: 1.5,

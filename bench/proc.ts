@@ -1,4 +1,4 @@
-// Resident memory of another process, read from /proc (Linux): the relay exposes nothing new for the benchmark.
+// Memory and CPU time of another process, read from /proc (Linux): the relay exposes nothing new for the benchmark.
 import { readFileSync, writeFileSync } from 'node:fs';
 
 function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -37,4 +37,10 @@ export async function peakRss<T>(pid: number, work: () => Promise<T>): Promise<{
   } finally {
     clearInterval(timer);
   }
+}
+
+/** User + system CPU time the process has used so far, in ms (clock ticks of 10 ms). */
+export function cpuMs(pid: number): number {
+  const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
