@@ -42,11 +42,11 @@ export interface DeliveryDeps {
   claimWaitMs: number;
 }
 
-type Partial_ = Omit<DeliveryResult, 'recipient' | 'rule' | 'targets' | 'ids'> & Partial<DeliveryResult>;
+/** A result decided before any rule ran: no rule, no targets, no ids. */
+type EarlyResult = Pick<DeliveryResult, 'status' | 'outcome' | 'reason'>;
 
 export async function deliver(message: InboundMessage, deps: DeliveryDeps, owner: string): Promise<DeliveryResult> {
-  const base = { recipient: message.recipient, rule: null, targets: [], ids: [] };
-  const finish = (r: Partial_): DeliveryResult => ({ ...base, ...r });
+  const finish = (r: EarlyResult): DeliveryResult => ({ recipient: message.recipient, rule: null, targets: [], ids: [], ...r });
 
   const verdict = verifySignature(message.signature, deps.signature, deps.clock.now());
   if (verdict !== 'ok') return finish({ status: 401, outcome: 'bad-signature', reason: `signature ${verdict}` });
