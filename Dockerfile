@@ -27,4 +27,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node directly, never `npm start`: SIGTERM from `docker stop` or Fly must reach the relay, which drains in-flight
 # forwards and exits (npm would not pass the signal on, and the process would be killed mid-send).
-CMD ["node", "dist/main.js"]
+# --expose-gc lets the body readers free spent request chunks as a 25 MB message streams in (src/inbound/reclaim.ts).
+CMD ["node", "--expose-gc", "dist/main.js"]

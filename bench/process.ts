@@ -17,13 +17,15 @@ export interface StartOptions {
   /** The entry file, relative to the repository root. */
   entry: string;
   env: Record<string, string>;
+  /** Node flags before the entry, as production passes them (the relay: --expose-gc). */
+  nodeArgs?: string[];
   /** Finds the port in one stdout line. */
   ready: RegExp;
   timeoutMs: number;
 }
 
 export async function startChild(root: string, opts: StartOptions): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', opts.entry], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.entry], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

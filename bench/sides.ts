@@ -17,6 +17,7 @@ export async function startRelay(root: string, api: Child, rulesFile: string, se
   return startChild(root, {
     name: `relay (${sendingDomain})`,
     entry: 'src/main.ts',
+    nodeArgs: ['--expose-gc'],
     env: {
       HOST: '127.0.0.1',
       PORT: '0',
