@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyRequest, type
 import multipart from '@fastify/multipart';
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { Config } from './config.js';
+import { sendingDomain, type Config } from './config.js';
 import { systemClock, type Clock } from './clock.js';
 import type { CompiledRules } from './rules/types.js';
 import { watchRules } from './rules/watch.js';
@@ -93,8 +93,8 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     store: deps.store,
     clock,
     signature: { keys: config.signingKeys, maxAgeSeconds: env.MAILGUN_MAX_SIGNATURE_AGE, maxFutureSeconds: 300 },
-    sendingDomain: env.MAILGUN_DOMAIN ?? rules.domains[0] ?? 'localhost',
-    relayId: env.RELAY_ID ?? env.MAILGUN_DOMAIN ?? rules.domains[0] ?? 'plus-relay',
+    sendingDomain: sendingDomain(env, rules.domains),
+    relayId: env.RELAY_ID ?? sendingDomain(env, rules.domains),
     usedTokenTtlMs: (env.MAILGUN_MAX_SIGNATURE_AGE + 600) * 1000,
     claimTtlMs: 2 * env.MAILGUN_TIMEOUT_MS + 30_000,
     deliveredTtlMs: Math.max(48 * 3600, env.MAILGUN_MAX_SIGNATURE_AGE + 600) * 1000,

@@ -51,6 +51,14 @@ export interface Config {
   developmentKey: boolean;
 }
 
+/**
+ * The domain forwards are sent from: MAILGUN_DOMAIN, else the first domain of rules.yaml (the rules
+ * loader refuses an empty `domains:`, so there always is one).
+ */
+export function sendingDomain(env: Env, domains: readonly string[]): string {
+  return env.MAILGUN_DOMAIN ?? domains[0] ?? '';
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }

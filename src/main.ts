@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { resolve } from 'node:path';
-import { loadConfig, ConfigError, type Config } from './config.js';
+import { loadConfig, sendingDomain, ConfigError, type Config } from './config.js';
 import { buildApp } from './app.js';
 import { systemClock } from './clock.js';
 import { loadRules, RulesLoadError } from './rules/index.js';
@@ -17,7 +17,7 @@ function transportFor(config: Config, rules: CompiledRules): Transport {
     return createMailgunTransport({
       apiKey: env.MAILGUN_API_KEY,
       url: env.MAILGUN_API_URL,
-      domain: env.MAILGUN_DOMAIN ?? rules.domains[0] ?? '',
+      domain: sendingDomain(env, rules.domains),
       timeoutMs: env.MAILGUN_TIMEOUT_MS,
     });
   }

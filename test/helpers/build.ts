@@ -1,7 +1,7 @@
 import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from '../../src/app.js';
-import { loadConfig, type Config } from '../../src/config.js';
+import { loadConfig, sendingDomain, type Config } from '../../src/config.js';
 import { compileRules } from '../../src/rules/index.js';
 import { createMailgunTransport } from '../../src/forward/mailgun.js';
 import { createMemoryStore } from '../../src/store/memory.js';
@@ -76,7 +76,7 @@ export async function build(t: TestContext, options: BuildOptions = {}): Promise
   const store = options.store ?? createMemoryStore(clock);
   const transport =
     options.transport?.(api, config) ??
-    createMailgunTransport({ apiKey: API_KEY, url: api.url, domain: config.env.MAILGUN_DOMAIN ?? rules.domains[0] ?? '', timeoutMs: config.env.MAILGUN_TIMEOUT_MS });
+    createMailgunTransport({ apiKey: API_KEY, url: api.url, domain: sendingDomain(config.env, rules.domains), timeoutMs: config.env.MAILGUN_TIMEOUT_MS });
   const deliveries: DeliveryResult[] = [];
   const app = await buildApp(config, { rules, transport, store, clock, onDelivery: (r) => deliveries.push(r) }, options.app);
   t.after(() => app.close());
