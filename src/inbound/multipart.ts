@@ -50,10 +50,18 @@ function hasCode(err: unknown): err is Error & { code: string } {
 }
 
 /**
- * Reads a multipart form into bytes. Text fields are decoded as latin1 by busboy and turned
- * back into the exact bytes here: Mailgun sends them without a charset, and `body-mime` may be
- * any bytes at all. busboy's default 1 MB `fieldSize` would truncate large bodies silently, so
- * every limit is set explicitly from MAX_BODY_BYTES.
+ * busboy's own rule for which parts are files (a filename, or an octet-stream type); the rest are text fields.
+ * Both are read the same way, as bytes: only where they land in the form differs.
+ */
+function isFilePart(filename: string | undefined, contentType: string): boolean {
+  return filename !== undefined || contentType === 'application/octet-stream';
+}
+
+/**
+ * Reads a multipart form into bytes. Every part is taken as a file stream (busboy's `isPartAFile`), so its
+ * bytes arrive exactly as sent: busboy decodes text fields by their declared charset (a `charset=utf-8`
+ * part came back re-encoded as latin1, `€` lost), and @fastify/multipart parses `application/json` parts
+ * into objects. Field and file counts are limited here, since busboy now sees only files.
  */
 export async function readMultipart(request: FastifyRequest, limits: MultipartLimits): Promise<RawForm> {
   const declared = Number(request.headers['content-length'] ?? NaN);
@@ -65,31 +73,31 @@ export async function readMultipart(request: FastifyRequest, limits: MultipartLi
     if (total > limits.maxBytes) throw new PayloadTooLarge(limits.maxBytes);
   };
   const readFile = fileReader(declared);
+  let fields = 0;
   try {
     const parts = request.parts({
-      defCharset: 'latin1',
+      isPartAFile: () => true,
       limits: {
         fieldNameSize: 256,
-        fieldSize: limits.maxBytes,
         fileSize: limits.maxBytes,
-        fields: limits.maxFields,
-        files: limits.maxFiles,
+        files: limits.maxFields + limits.maxFiles,
         parts: limits.maxFields + limits.maxFiles,
         headerPairs: 200,
       },
     });
     for await (const part of parts) {
-      if (part.type === 'file') {
-        const data = await readFile(part.file);
-        if (part.file.truncated) throw new PayloadTooLarge(limits.maxBytes);
-        count(data.length);
-        const filename = safeFilename(part.filename, `${part.fieldname}`);
-        form.files.push({ field: part.fieldname, filename, contentType: part.mimetype, data });
+      if (part.type !== 'file') throw new MalformedPayload(`part ${part.fieldname} was not read as bytes`);
+      const data = await readFile(part.file);
+      if (part.file.truncated) throw new PayloadTooLarge(limits.maxBytes);
+      count(data.length);
+      // busboy passes no filename at all (not an empty one) for a part without one; the types say string.
+      const filename: string | undefined = part.filename;
+      if (isFilePart(filename, part.mimetype)) {
+        if (form.files.length === limits.maxFiles) throw new TooManyParts('files');
+        form.files.push({ field: part.fieldname, filename: safeFilename(filename, part.fieldname), contentType: part.mimetype, data });
       } else {
-        if (part.valueTruncated) throw new PayloadTooLarge(limits.maxBytes);
-        const value = Buffer.from(String(part.value ?? ''), 'latin1');
-        count(value.length);
-        addField(form, part.fieldname, value);
+        if (++fields > limits.maxFields) throw new TooManyParts('fields');
+        addField(form, part.fieldname, data);
       }
     }
   } catch (err) {

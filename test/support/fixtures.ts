@@ -7,9 +7,11 @@ export {
   parsedMultipart,
   rawUrlencoded,
   rawMultipart,
+  multipartOf,
   formEncodeBytes,
   type FormFields,
   type FilePart,
+  type PartSpec,
   type Payload,
 } from './fixtures/encode.js';
 export {
