@@ -92,7 +92,6 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     }),
     store: deps.store,
     clock,
-    signature: { keys: config.signingKeys, maxAgeSeconds: env.MAILGUN_MAX_SIGNATURE_AGE, maxFutureSeconds: 300 },
     sendingDomain: sendingDomain(env, rules.domains),
     relayId: env.RELAY_ID ?? sendingDomain(env, rules.domains),
     usedTokenTtlMs: (env.MAILGUN_MAX_SIGNATURE_AGE + 600) * 1000,
@@ -102,6 +101,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
   };
   await app.register(inboundRoutes, {
     delivery,
+    signature: { keys: config.signingKeys, maxAgeSeconds: env.MAILGUN_MAX_SIGNATURE_AGE, maxFutureSeconds: 300 },
     limits: { maxBytes: env.MAX_BODY_BYTES, maxFields: MAX_FIELDS, maxFiles: MAX_FILES },
     onDelivery(result, ms) {
       metrics.delivery(result, ms);

@@ -2,7 +2,6 @@ import createError from '@fastify/error';
 import type { Clock } from './clock.js';
 import type { InboundMessage } from './inbound/message.js';
 import { messageKey } from './inbound/message.js';
-import { verifySignature, type SignaturePolicy } from './inbound/signature.js';
 import type { CompiledRules } from './rules/types.js';
 import { compose } from './forward/compose.js';
 import { UpstreamRefused, type Transport } from './forward/types.js';
@@ -28,7 +27,6 @@ export interface DeliveryDeps {
   transport: Transport;
   store: Store;
   clock: Clock;
-  signature: SignaturePolicy;
   sendingDomain: string;
   /** Marks every forward (X-Plus-Relay) and recognises our own forwards coming back. */
   relayId: string;
@@ -45,11 +43,10 @@ export interface DeliveryDeps {
 /** A result decided before any rule ran: no rule, no targets, no ids. */
 type EarlyResult = Pick<DeliveryResult, 'status' | 'outcome' | 'reason'>;
 
+/** Delivers a message whose signature the inbound side has verified (inbound/signed.ts); 'bad-signature' is decided there. */
 export async function deliver(message: InboundMessage, deps: DeliveryDeps, owner: string): Promise<DeliveryResult> {
   const finish = (r: EarlyResult): DeliveryResult => ({ recipient: message.recipient, rule: null, targets: [], ids: [], ...r });
 
-  const verdict = verifySignature(message.signature, deps.signature, deps.clock.now());
-  if (verdict !== 'ok') return finish({ status: 401, outcome: 'bad-signature', reason: `signature ${verdict}` });
   if (!message.recipient) return finish({ status: 406, outcome: 'rejected', reason: 'no recipient' });
   const loop = loopVerdict(message, deps.relayId);
   if (loop) return finish({ status: 406, outcome: 'rejected', reason: loop });

@@ -3,6 +3,7 @@ import type { RawForm } from './form.js';
 import { textField } from './form.js';
 import { headerValues, parseHeaderBlock, parseMessageHeaders, type HeaderList } from './headers.js';
 import type { SignatureBlock } from './signature.js';
+import { checkFieldCaps } from './caps.js';
 
 export interface Attachment {
   filename: string;
@@ -46,7 +47,9 @@ function parseContentIdMap(json: string | null): Map<string, string> {
   return byField;
 }
 
+/** Reads a signed form into a message; the only step that parses its JSON and header fields (see caps.ts). */
 export function readInbound(form: RawForm): InboundMessage {
+  checkFieldCaps(form);
   const rawFile = form.files.find((f) => f.field === 'body-mime');
   const raw = form.fields.get('body-mime')?.[0] ?? rawFile?.data ?? null;
   const cidByField = parseContentIdMap(textField(form, 'content-id-map'));

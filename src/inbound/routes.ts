@@ -2,11 +2,14 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { RawForm } from './form.js';
 import { readMultipart, type MultipartLimits } from './multipart.js';
 import { readInbound } from './message.js';
+import type { SignaturePolicy } from './signature.js';
+import { claimedAddresses, verifyForm } from './signed.js';
 import { UnsupportedMediaType } from './errors.js';
 import { deliver, type DeliveryDeps, type DeliveryResult } from '../deliver.js';
 
 export interface InboundRoutesOptions {
   delivery: DeliveryDeps;
+  signature: SignaturePolicy;
   limits: MultipartLimits;
   onDelivery?: ((result: DeliveryResult, durationMs: number) => void) | undefined;
 }
@@ -18,15 +21,25 @@ function isRawForm(body: unknown): body is RawForm {
 /**
  * Mailgun's two forward() shapes. Parsed mode posts to /mailgun/inbound, raw mode to a URL
  * ending in `mime`; each accepts urlencoded or multipart, and a `body-mime` wins wherever it
- * arrives, because the original bytes are what keeps the sender's DKIM valid.
+ * arrives, because the original bytes are what keeps the sender's DKIM valid. The signature is
+ * checked on the form as it arrived (401, nothing parsed) before the message is read from it.
  */
-export const inboundRoutes: FastifyPluginAsync<InboundRoutesOptions> = async (app, { delivery, limits, onDelivery }) => {
+export const inboundRoutes: FastifyPluginAsync<InboundRoutesOptions> = async (app, { delivery, signature, limits, onDelivery }) => {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const started = performance.now();
     let form: RawForm;
     if (request.isMultipart()) form = await readMultipart(request, limits);
     else if (isRawForm(request.body)) form = request.body;
     else throw new UnsupportedMediaType(String(request.headers['content-type'] ?? 'none'));
+
+    const verdict = verifyForm(form, signature, delivery.clock.now());
+    if (verdict !== 'ok') {
+      const result: DeliveryResult = { status: 401, outcome: 'bad-signature', reason: `signature ${verdict}`, recipient: null, rule: null, targets: [], ids: [] };
+      const durationMs = performance.now() - started;
+      onDelivery?.(result, durationMs);
+      request.log.warn({ outcome: result.outcome, verdict, ...claimedAddresses(form), ms: Math.round(durationMs) }, 'unverified post refused');
+      return reply.code(401).send({ status: result.outcome, message: result.reason });
+    }
 
     const message = readInbound(form);
     const result = await deliver(message, delivery, request.id);
@@ -46,7 +59,6 @@ export const inboundRoutes: FastifyPluginAsync<InboundRoutesOptions> = async (ap
       ms: Math.round(durationMs),
     };
     if (result.status >= 500) request.log.error(line, 'delivery');
-    else if (result.status === 401) request.log.warn(line, 'delivery');
     else request.log.info(line, 'delivery');
     return reply.code(result.status).send({ status: result.outcome, message: result.reason, id: result.ids[0] });
   };
