@@ -1,6 +1,4 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import multipart from '@fastify/multipart';
-import type { IncomingMessage } from 'node:http';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { sendingDomain, type Config } from './config.js';
 import { systemClock, type Clock } from './clock.js';
@@ -9,8 +7,8 @@ import { watchRules } from './rules/watch.js';
 import type { Transport } from './forward/types.js';
 import { limitSends } from './forward/limit.js';
 import type { Store } from './store/types.js';
-import { readUrlencoded } from './inbound/urlencoded.js';
 import { inboundRoutes } from './inbound/routes.js';
+import { createBodyBudget } from './inbound/budget.js';
 import { errorHandler } from './error-handler.js';
 import type { DeliveryDeps, DeliveryResult } from './deliver.js';
 import { createRelayMetrics, instrumentTransport, metricsRoutes } from './metrics/index.js';
@@ -75,14 +73,6 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     app.addHook('onClose', async () => watcher.close());
   }
 
-  await app.register(multipart, { throwFileSizeLimit: true });
-  app.removeContentTypeParser('application/x-www-form-urlencoded');
-  // Our own parser, not @fastify/formbody: that one decodes the body as a UTF-8 string, which
-  // corrupts 8-bit `body-mime` bytes (and the sender's DKIM with them) and triples the memory.
-  app.addContentTypeParser('application/x-www-form-urlencoded', async (_request: FastifyRequest, payload: IncomingMessage) =>
-    readUrlencoded(payload, { maxBytes: env.MAX_BODY_BYTES, maxFields: MAX_FIELDS }),
-  );
-
   const delivery: DeliveryDeps = {
     rules: () => rules,
     transport: limitSends(instrumentTransport(deps.transport, metrics), {
@@ -102,6 +92,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
   await app.register(inboundRoutes, {
     delivery,
     signature: { keys: config.signingKeys, maxAgeSeconds: env.MAILGUN_MAX_SIGNATURE_AGE, maxFutureSeconds: 300 },
+    budget: createBodyBudget(env.MAX_INFLIGHT_BYTES),
     limits: { maxBytes: env.MAX_BODY_BYTES, maxFields: MAX_FIELDS, maxFiles: MAX_FILES },
     onDelivery(result, ms) {
       metrics.delivery(result, ms);

@@ -1,9 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import type {} from '@fastify/multipart';
 import { addField, emptyForm, type RawForm } from './form.js';
-import { MalformedPayload, PayloadTooLarge, TooManyParts } from './errors.js';
+import { isRelayError, MalformedPayload, PayloadTooLarge, RequestAborted, TooManyParts } from './errors.js';
 import { safeFilename } from './filename.js';
 import { chunkReclaimer } from './reclaim.js';
+import type { Region } from './region.js';
 
 export interface MultipartLimits {
   maxBytes: number;
@@ -17,36 +18,13 @@ const LIMIT_CODES: Record<string, string> = {
   FST_FIELDS_LIMIT: 'fields',
 };
 
-/**
- * Reads every file of one request into a single region sized by its Content-Length (together they can
- * never be larger), each file a view into it: a 25 MB attachment costs its size once. @fastify/multipart's
- * toBuffer() holds every chunk and then concatenates them, twice the size at its peak. Without a
- * Content-Length, each file is collected and joined.
- */
-function fileReader(declared: number) {
-  const reclaim = chunkReclaimer();
-  let region: Buffer | null = null;
-  let used = 0;
-  return async (file: AsyncIterable<Buffer>): Promise<Buffer> => {
-    if (!Number.isFinite(declared)) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of file) chunks.push(chunk);
-      return Buffer.concat(chunks);
-    }
-    region ??= Buffer.allocUnsafe(declared);
-    const start = used;
-    for await (const chunk of file) {
-      if (used + chunk.length > region.length) throw new MalformedPayload('multipart files longer than the request');
-      chunk.copy(region, used);
-      used += chunk.length;
-      reclaim(chunk.length);
-    }
-    return region.subarray(start, used);
-  };
-}
-
-function hasCode(err: unknown): err is Error & { code: string } {
-  return err instanceof Error && typeof (err as { code?: unknown }).code === 'string';
+/** Where one part's bytes landed in the region, and what it is. */
+interface Span {
+  field: string;
+  /** Null for a text field. */
+  file: { filename: string; contentType: string } | null;
+  start: number;
+  end: number;
 }
 
 /**
@@ -57,23 +35,25 @@ function isFilePart(filename: string | undefined, contentType: string): boolean 
   return filename !== undefined || contentType === 'application/octet-stream';
 }
 
+function codeOf(err: unknown): string | undefined {
+  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /**
  * Reads a multipart form into bytes. Every part is taken as a file stream (busboy's `isPartAFile`), so its
  * bytes arrive exactly as sent: busboy decodes text fields by their declared charset (a `charset=utf-8`
  * part came back re-encoded as latin1, `€` lost), and @fastify/multipart parses `application/json` parts
- * into objects. Field and file counts are limited here, since busboy now sees only files.
+ * into objects. Field and file counts are limited here, since busboy now sees only files. All parts go
+ * into the request's one region (see region.ts): a 25 MB attachment costs its size once, not toBuffer()'s
+ * chunks plus their concatenation.
  */
-export async function readMultipart(request: FastifyRequest, limits: MultipartLimits): Promise<RawForm> {
-  const declared = Number(request.headers['content-length'] ?? NaN);
-  if (declared > limits.maxBytes) throw new PayloadTooLarge(limits.maxBytes);
-  const form = emptyForm();
-  let total = 0;
-  const count = (bytes: number): void => {
-    total += bytes;
-    if (total > limits.maxBytes) throw new PayloadTooLarge(limits.maxBytes);
-  };
-  const readFile = fileReader(declared);
+export async function readMultipart(request: FastifyRequest, limits: MultipartLimits, region: Region): Promise<RawForm> {
+  const reclaim = chunkReclaimer();
+  const spans: Span[] = [];
+  let used = 0;
   let fields = 0;
+  let files = 0;
   try {
     const parts = request.parts({
       isPartAFile: () => true,
@@ -87,27 +67,39 @@ export async function readMultipart(request: FastifyRequest, limits: MultipartLi
     });
     for await (const part of parts) {
       if (part.type !== 'file') throw new MalformedPayload(`part ${part.fieldname} was not read as bytes`);
-      const data = await readFile(part.file);
+      const start = used;
+      for await (const chunk of part.file as AsyncIterable<Buffer>) {
+        chunk.copy(region.room(used, chunk.length), used);
+        used += chunk.length;
+        reclaim(chunk.length);
+      }
       if (part.file.truncated) throw new PayloadTooLarge(limits.maxBytes);
-      count(data.length);
       // busboy passes no filename at all (not an empty one) for a part without one; the types say string.
       const filename: string | undefined = part.filename;
-      if (isFilePart(filename, part.mimetype)) {
-        if (form.files.length === limits.maxFiles) throw new TooManyParts('files');
-        form.files.push({ field: part.fieldname, filename: safeFilename(filename, part.fieldname), contentType: part.mimetype, data });
-      } else {
+      if (!isFilePart(filename, part.mimetype)) {
         if (++fields > limits.maxFields) throw new TooManyParts('fields');
-        addField(form, part.fieldname, data);
+        spans.push({ field: part.fieldname, file: null, start, end: used });
+      } else {
+        if (++files > limits.maxFiles) throw new TooManyParts('files');
+        spans.push({ field: part.fieldname, file: { filename: safeFilename(filename, part.fieldname), contentType: part.mimetype }, start, end: used });
       }
     }
   } catch (err) {
     // Whatever busboy throws (truncated parts, bad boundaries: often without a code) is the
     // sender's malformed input, never a reason for Mailgun to retry.
-    if (hasCode(err) && err.code.startsWith('PLUS_RELAY_')) throw err;
-    if (hasCode(err) && err.code === 'FST_REQ_FILE_TOO_LARGE') throw new PayloadTooLarge(limits.maxBytes);
-    const limit = hasCode(err) ? LIMIT_CODES[err.code] : undefined;
+    if (isRelayError(err)) throw err;
+    const code = codeOf(err);
+    if (code === 'FST_REQ_FILE_TOO_LARGE') throw new PayloadTooLarge(limits.maxBytes);
+    if (code === 'FST_MP_PREMATURE_CLOSE' || request.raw.destroyed) throw new RequestAborted();
+    const limit = code ? LIMIT_CODES[code] : undefined;
     if (limit) throw new TooManyParts(limit);
     throw new MalformedPayload(err instanceof Error ? err.message : String(err));
+  }
+  const bytes = region.room(used, 0);
+  const form = emptyForm();
+  for (const { field, file, start, end } of spans) {
+    if (file) form.files.push({ field, ...file, data: bytes.subarray(start, end) });
+    else addField(form, field, bytes.subarray(start, end));
   }
   return form;
 }

@@ -1,7 +1,8 @@
-import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import { addField, emptyForm, type RawForm } from './form.js';
-import { PayloadTooLarge, TooManyParts } from './errors.js';
+import { isRelayError, PayloadTooLarge, RequestAborted, TooManyParts } from './errors.js';
 import { chunkReclaimer } from './reclaim.js';
+import type { Region } from './region.js';
 
 export interface UrlencodedLimits {
   maxBytes: number;
@@ -21,33 +22,22 @@ function hexValue(byte: number): number {
 }
 
 /**
- * Decodes `application/x-www-form-urlencoded` straight from the request stream into one buffer,
- * byte for byte. Values are views into that buffer, so a 25 MB raw message costs about its own
- * size once, not the three copies of buffer → string → parsed string (and the spent request chunks
- * are freed as they go: see reclaim.ts).
+ * Decodes `application/x-www-form-urlencoded` straight from the request stream into the request's region,
+ * byte for byte. Values are views into it, cut once the body has been read, so a 25 MB raw message costs
+ * about its own size once, not the three copies of buffer → string → parsed string (and the spent request
+ * chunks are freed as they go: see reclaim.ts).
  */
-export async function readUrlencoded(stream: IncomingMessage, limits: UrlencodedLimits): Promise<RawForm> {
-  const declared = Number(stream.headers['content-length'] ?? NaN);
-  if (declared > limits.maxBytes) throw new PayloadTooLarge(limits.maxBytes);
-  // Decoding never grows the data, so the declared length is always enough room.
-  let out = Buffer.allocUnsafe(Number.isFinite(declared) ? declared : 64 * 1024);
+export async function readUrlencoded(stream: Readable, limits: UrlencodedLimits, region: Region): Promise<RawForm> {
+  let out = region.room(0, 0);
   let len = 0;
   let received = 0;
   const spans: number[] = []; // per field: keyStart, keyEnd (= valueStart: '=' is not stored), valueEnd
   let keyStart = 0;
   let keyEnd = -1;
-  let pct = 0; // 0: plain, 1: after '%', 2: after '%' and one hex digit
+  let pct = 0; // raw bytes held back: 0 plain, 1 after '%', 2 after '%' and one hex digit
   let hi = 0;
   const reclaim = chunkReclaimer();
 
-  const push = (byte: number): void => {
-    if (len === out.length) {
-      const grown = Buffer.allocUnsafe(Math.min(Math.max(out.length * 2, 1024), limits.maxBytes));
-      out.copy(grown, 0, 0, len);
-      out = grown;
-    }
-    out[len++] = byte;
-  };
   const endField = (): void => {
     if (len === keyStart && keyEnd === -1) return; // empty segment, e.g. "a=1&&b=2"
     if (spans.length / 3 >= limits.maxFields) throw new TooManyParts('fields');
@@ -56,29 +46,47 @@ export async function readUrlencoded(stream: IncomingMessage, limits: Urlencoded
     keyStart = len;
     keyEnd = -1;
   };
+  const flushEscape = (): void => {
+    out[len++] = PERCENT;
+    if (pct === 2) out[len++] = hi < 10 ? 0x30 + hi : 0x57 + hi;
+    pct = 0;
+  };
 
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    received += chunk.length;
-    if (received > limits.maxBytes) throw new PayloadTooLarge(limits.maxBytes);
-    for (let i = 0; i < chunk.length; i++) {
-      const b = chunk[i] as number;
-      if (pct === 1) {
-        const h = hexValue(b);
-        if (h < 0) { push(PERCENT); pct = 0; } else { hi = h; pct = 2; continue; }
-      } else if (pct === 2) {
-        const h = hexValue(b);
-        if (h >= 0) { push(hi * 16 + h); pct = 0; continue; }
-        push(PERCENT); push(hi < 10 ? 0x30 + hi : 0x57 + hi); pct = 0;
+  try {
+    // Not `for await (… of stream)`: leaving that loop early destroys the request and detaches it from a
+    // socket that then nobody reads (its client gone unnoticed, its budget held until the request timeout).
+    for await (const chunk of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+      received += chunk.length;
+      if (received > limits.maxBytes) throw new PayloadTooLarge(limits.maxBytes);
+      // Decoding never grows the data: the bytes held back plus this chunk are all it can write.
+      out = region.room(len, pct + chunk.length);
+      for (let i = 0; i < chunk.length; i++) {
+        const b = chunk[i] as number;
+        if (pct === 1) {
+          const h = hexValue(b);
+          if (h >= 0) { hi = h; pct = 2; continue; }
+          flushEscape();
+        } else if (pct === 2) {
+          const h = hexValue(b);
+          if (h >= 0) { out[len++] = hi * 16 + h; pct = 0; continue; }
+          flushEscape();
+        }
+        if (b === PERCENT) pct = 1;
+        else if (b === AMP) endField();
+        else if (b === EQUALS && keyEnd === -1) keyEnd = len;
+        else out[len++] = b === PLUS ? 0x20 : b;
       }
-      if (b === PERCENT) pct = 1;
-      else if (b === AMP) endField();
-      else if (b === EQUALS && keyEnd === -1) keyEnd = len;
-      else push(b === PLUS ? 0x20 : b);
+      reclaim(chunk.length);
     }
-    reclaim(chunk.length);
+  } catch (err) {
+    if (isRelayError(err)) throw err;
+    // The stream itself failed: the client hung up, or the server timed the request out.
+    throw new RequestAborted();
   }
-  if (pct === 1) push(PERCENT);
-  if (pct === 2) { push(PERCENT); push(hi < 10 ? 0x30 + hi : 0x57 + hi); }
+  if (pct > 0) {
+    out = region.room(len, pct);
+    flushEscape();
+  }
   endField();
 
   const form = emptyForm();

@@ -1,44 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { MAIN, ROOT, startRelay } from '../helpers/relay-process.js';
 import { startMailgunApi, isSend } from '../support/mailgun-api.js';
 import { freshSignatureBlock, parsedUrlencoded, sampleMessage } from '../support/fixtures.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const MAIN = join(ROOT, 'src/main.ts');
 const CLI = join(ROOT, 'src/cli/main.ts');
-
-interface Running {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
-
-/** Starts the real process (`src/main.ts` through tsx) on a free port; resolves once it listens. */
-async function start(env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', RULES_FILE: join(ROOT, 'rules.yaml'), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const url = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`no listen line in:\n${output}`)), 15_000);
-    const look = () => {
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match?.[1]) { clearTimeout(timer); ok(match[1]); }
-    };
-    child.stdout?.on('data', look);
-    child.once('exit', () => { clearTimeout(timer); fail(new Error(`exited early:\n${output}`)); });
-  });
-  return { child, url, output: () => output };
-}
 
 function run(file: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
@@ -62,7 +33,7 @@ test('refuses to start on an invalid rules file, with file:line:col', async () =
 
 test('outbox mode from nothing: the relay says so, and `plus-relay simulate` puts a message in the outbox', async (t) => {
   const outbox = await mkdtemp(join(tmpdir(), 'plus-relay-outbox-'));
-  const relay = await start({ OUTBOX_DIR: outbox });
+  const relay = await startRelay({ OUTBOX_DIR: outbox });
   t.after(() => relay.child.kill('SIGKILL'));
   assert.match(relay.output(), /MAILGUN_API_KEY is not set/);
   assert.match(relay.output(), /development key/);
@@ -83,7 +54,7 @@ test('SIGTERM: stops taking requests, lets the in-flight forward finish, exits 0
   t.after(() => api.close());
   api.failWhen(isSend, { kind: 'delay', ms: 800 }, 1);
   const signingKey = 'signing-secret-key-xyz';
-  const relay = await start({ MAILGUN_API_KEY: 'key-secret-api', MAILGUN_WEBHOOK_SIGNING_KEY: signingKey, MAILGUN_API_URL: api.url });
+  const relay = await startRelay({ MAILGUN_API_KEY: 'key-secret-api', MAILGUN_WEBHOOK_SIGNING_KEY: signingKey, MAILGUN_API_URL: api.url });
   t.after(() => relay.child.kill('SIGKILL'));
   const block = freshSignatureBlock(signingKey);
   const body = parsedUrlencoded([...sampleMessage({ recipient: 'github@example.com', bodyPlain: 'BODY-SENTINEL-42' }).fields, ['timestamp', block.timestamp], ['token', block.token], ['signature', block.signature]]);
