@@ -32,6 +32,8 @@ export interface AppOptions {
 // Limits the multipart reader enforces; Mailgun sends tens of fields and a handful of files.
 const MAX_FIELDS = 1000;
 const MAX_FILES = 100;
+// A client gets this long to send its request line and headers (Node's default is 60 s); Mailgun sends them at once.
+const HEADERS_TIMEOUT_MS = 30_000;
 
 export async function buildApp(config: Config, deps: AppDeps, options: AppOptions = {}): Promise<FastifyInstance> {
   const { env } = config;
@@ -43,6 +45,15 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     bodyLimit: env.MAX_BODY_BYTES,
     return503OnClosing: true,
     genReqId: () => randomUUID(),
+    // Node answers 408 and closes the connection of a request whose body has not arrived in time (the
+    // server that main.ts listens on, not app.inject). It looks once per connectionsCheckingInterval,
+    // every 30 s by default: a 120 s limit could stretch to 150 s.
+    requestTimeout: env.REQUEST_TIMEOUT_MS,
+    http: {
+      requestTimeout: env.REQUEST_TIMEOUT_MS,
+      headersTimeout: Math.min(HEADERS_TIMEOUT_MS, env.REQUEST_TIMEOUT_MS),
+      connectionsCheckingInterval: Math.min(1000, env.REQUEST_TIMEOUT_MS / 4),
+    },
   });
   app.setErrorHandler(errorHandler);
 

@@ -29,6 +29,10 @@ export const EnvSchema = Type.Object({
   // body has arrived, so without this a few unsigned clients that declare large bodies and stall hold all the
   // memory (measured: six took the 512 MB Fly machine from 99 MB to 519 MB). At least MAX_BODY_BYTES.
   MAX_INFLIGHT_BYTES: Type.Integer({ minimum: 1024, maximum: 16 * 1024 ** 3, default: 192 * 1024 * 1024 }),
+  // A request whose body has not fully arrived by then is answered 408 and its connection closed, its budget
+  // returned: a client trickling bytes cannot hold a connection and its reservation for ever (Fastify sets no
+  // limit of its own). Mailgun's uploads take seconds, not minutes.
+  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 120_000 }),
   OUTBOX_DIR: Type.String({ minLength: 1, default: './outbox' }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   // Sent as X-Plus-Relay on every forward; a message that comes back carrying it is a loop (406).

@@ -31,7 +31,7 @@ export const inboundRoutes: FastifyPluginAsync<InboundRoutesOptions> = async (ap
   // string: 8-bit `body-mime` bytes, and the sender's DKIM with them, would be lost). Every other type is
   // refused before its body is read (a JSON body used to be parsed in full first).
   // A request refused early keeps its connection: Node reads and drops the rest of its body, never holding
-  // it, until it ends. Closing at once, with bytes unread, makes the kernel reset the
+  // it, until it ends or REQUEST_TIMEOUT_MS. Closing at once, with bytes unread, makes the kernel reset the
   // connection, and clients then lose the answer (measured: 2 of 10 refused clients saw a reset, not a 503).
   app.removeAllContentTypeParsers();
   await app.register(multipart, { throwFileSizeLimit: true });
