@@ -13,6 +13,7 @@ import { readUrlencoded } from './inbound/urlencoded.js';
 import { inboundRoutes } from './inbound/routes.js';
 import { errorHandler } from './error-handler.js';
 import type { DeliveryDeps, DeliveryResult } from './deliver.js';
+import { exactlyOncePolicy } from './exactly-once.js';
 import { createRelayMetrics, instrumentTransport, metricsRoutes } from './metrics/index.js';
 
 export interface AppDeps {
@@ -90,15 +91,12 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
       maxWaitMs: env.MAILGUN_TIMEOUT_MS,
       maxQueue: 4 * env.MAX_CONCURRENT_SENDS,
     }),
-    store: deps.store,
+    ledger: deps.store.ledger,
     clock,
     signature: { keys: config.signingKeys, maxAgeSeconds: env.MAILGUN_MAX_SIGNATURE_AGE, maxFutureSeconds: 300 },
     sendingDomain: sendingDomain(env, rules.domains),
     relayId: env.RELAY_ID ?? sendingDomain(env, rules.domains),
-    usedTokenTtlMs: (env.MAILGUN_MAX_SIGNATURE_AGE + 600) * 1000,
-    claimTtlMs: 2 * env.MAILGUN_TIMEOUT_MS + 30_000,
-    deliveredTtlMs: Math.max(48 * 3600, env.MAILGUN_MAX_SIGNATURE_AGE + 600) * 1000,
-    claimWaitMs: Math.min(env.MAILGUN_TIMEOUT_MS + 5_000, 30_000),
+    exactlyOnce: exactlyOncePolicy(env),
   };
   await app.register(inboundRoutes, {
     delivery,

@@ -25,6 +25,10 @@ export const EnvSchema = Type.Object({
   // Mailgun accepts 25 MB messages; urlencoding and multipart framing inflate them.
   MAX_BODY_BYTES: Type.Integer({ minimum: 1024, maximum: 1024 ** 3, default: 64 * 1024 * 1024 }),
   OUTBOX_DIR: Type.String({ minLength: 1, default: './outbox' }),
+  // Where the SQLite store keeps used tokens and forwarded messages, so a restart or a deploy does not
+  // forget them (fly.toml mounts a volume here). Unused with REDIS_URL.
+  DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  // Several instances share their state here instead of in DATA_DIR.
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   // Sent as X-Plus-Relay on every forward; a message that comes back carrying it is a loop (406).
   // Default: MAILGUN_DOMAIN, else the first rules domain — the same on every instance of one relay.

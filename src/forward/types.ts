@@ -1,4 +1,5 @@
 import createError from '@fastify/error';
+import { statusOf } from '../retry-contract.js';
 import type { Attachment } from '../inbound/message.js';
 
 /** The header every forward carries (value: RELAY_ID), so a message that loops back is recognised. */
@@ -30,6 +31,6 @@ export interface Transport {
 }
 
 /** The API (or the network to it) failed in a way a later retry can fix: Mailgun should retry us. */
-export const UpstreamUnavailable = createError<[string]>('PLUS_RELAY_UPSTREAM_UNAVAILABLE', 'Mailgun API unavailable: %s', 502);
+export const UpstreamUnavailable = createError<[string]>('PLUS_RELAY_UPSTREAM_UNAVAILABLE', 'Mailgun API unavailable: %s', statusOf('failed'));
 /** The API refused this message for good (bad request, too large): retrying cannot help. */
-export const UpstreamRefused = createError<[string]>('PLUS_RELAY_UPSTREAM_REFUSED', 'Mailgun API refused the message: %s', 406);
+export const UpstreamRefused = createError<[string]>('PLUS_RELAY_UPSTREAM_REFUSED', 'Mailgun API refused the message: %s', statusOf('rejected'));

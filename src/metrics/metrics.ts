@@ -1,10 +1,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DeliveryResult, Outcome } from '../deliver.js';
-
-const OUTCOMES: readonly Outcome[] = ['forwarded', 'duplicate', 'rejected', 'bad-signature', 'failed', 'busy', 'store-unavailable'];
+import type { DeliveryResult } from '../deliver.js';
+import { OUTCOMES } from '../retry-contract.js';
 
 /**
- * What the relay counts. Labels are bounded on purpose: outcome (7 values), rule (an index into
+ * What the relay counts. Labels are bounded on purpose: outcome (the retry contract's), rule (an index into
  * rules.yaml), transport and result. Never the recipient: anyone can mail random@your-domain, so an
  * address label would grow without limit (a memory leak here and in Prometheus). Addresses are in
  * the delivery log line instead.

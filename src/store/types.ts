@@ -1,32 +1,42 @@
 /**
- * The state that makes delivery exactly-once: which signature tokens are in flight or used,
- * and which (message, target) pairs were already forwarded. Memory for one instance, Redis
- * when several instances must behave as one.
+ * The relay's durable state, behind one small interface per concern. Today: the ledger that makes
+ * delivery exactly-once. SQLite (one instance, the default) and Redis (several instances) implement
+ * every part, so the relay behaves the same on either.
  */
 export type ClaimResult = 'claimed' | 'used' | 'busy';
 
+/**
+ * The namespaces of the ledger. `token`: a Mailgun signature token, in flight or used (a replay of a
+ * used one is answered without sending). `delivery`: one (message, target) send.
+ */
+export type LedgerSpace = 'token' | 'delivery';
+
+/**
+ * Claim, complete, release: one ledger for every "do this once" in the relay. A key is claimed by one
+ * owner (a request id) for `ttlMs`, so a holder that dies frees it; `complete` remembers the key as
+ * done for its own ttl, whoever held it; `release` frees a claim, and only its owner's.
+ */
+export interface Ledger {
+  /** 'claimed': it is ours now. 'used': completed earlier. 'busy': another owner holds it right now. */
+  claim(space: LedgerSpace, key: string, owner: string, ttlMs: number): Promise<ClaimResult>;
+  complete(space: LedgerSpace, key: string, ttlMs: number): Promise<void>;
+  release(space: LedgerSpace, key: string, owner: string): Promise<void>;
+}
+
+export interface StoreHealth {
+  ok: boolean;
+  /** For the log and the operator; may carry backend error text, so it is never sent to clients. */
+  detail: string;
+}
+
 export interface Store {
-  readonly kind: 'memory' | 'redis';
-  /** Claims a token for one delivery attempt; `owner` identifies the claim so only it can release it. */
-  claimToken(token: string, owner: string, ttlMs: number): Promise<ClaimResult>;
-  /** The delivery finished (forwarded or refused for good): a replay of the token is answered 200. */
-  completeToken(token: string, ttlMs: number): Promise<void>;
-  /** The delivery failed transiently: Mailgun's retry with the same token must go through. */
-  releaseToken(token: string, owner: string): Promise<void>;
-  /**
-   * Claims one (message, target) send: 'used' when it was forwarded already, 'busy' while another
-   * delivery of the same message (under another token, maybe on another instance) is sending it.
-   */
-  claimDelivery(key: string, owner: string, ttlMs: number): Promise<ClaimResult>;
-  /** The target has the message: remembered for `ttlMs`. */
-  markDelivered(key: string, ttlMs: number): Promise<void>;
-  /** The send failed: another attempt may claim it. */
-  releaseDelivery(key: string, owner: string): Promise<void>;
-  health(): Promise<{ ok: boolean; detail: string }>;
+  readonly kind: 'sqlite' | 'redis';
+  readonly ledger: Ledger;
+  health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }
 
-/** Raised by a store that cannot answer (Redis down): the delivery answers 503 and sends nothing. */
+/** Raised by a store that cannot answer (Redis down, disk failing): the delivery answers 503 and sends nothing. */
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
 }

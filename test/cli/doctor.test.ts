@@ -41,7 +41,7 @@ test('all well: the relay is up, the route points at it, tracking is off → exi
   const { code, out, all } = await run(['--url', base], stand);
   assert.equal(code, 0, all());
   assert.deepEqual(out, [
-    `ok    the relay at ${base} is up: 5 rules, domains destroy.systems, store memory`,
+    `ok    the relay at ${base} is up: 5 rules, domains destroy.systems, store sqlite`,
     `ok    route r1 forwards all mail to https://${host}/mailgun/inbound/mime`,
     'ok    tracking is off for destroy.systems (click, open, unsubscribe)',
     'doctor: no problems found',

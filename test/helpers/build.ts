@@ -4,7 +4,7 @@ import { buildApp, type AppOptions } from '../../src/app.js';
 import { loadConfig, sendingDomain, type Config } from '../../src/config.js';
 import { compileRules } from '../../src/rules/index.js';
 import { createMailgunTransport } from '../../src/forward/mailgun.js';
-import { createMemoryStore } from '../../src/store/memory.js';
+import { createSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/types.js';
 import type { Transport } from '../../src/forward/types.js';
 import type { Clock } from '../../src/clock.js';
@@ -73,7 +73,8 @@ export async function build(t: TestContext, options: BuildOptions = {}): Promise
   });
   const rules = compileRules(options.rules ?? RULES, 'rules.yaml');
   const clock = options.clock ?? testClock();
-  const store = options.store ?? createMemoryStore(clock);
+  const store = options.store ?? createSqliteStore({ location: ':memory:', clock });
+  if (!options.store) t.after(() => store.close());
   const transport =
     options.transport?.(api, config) ??
     createMailgunTransport({ apiKey: API_KEY, url: api.url, domain: sendingDomain(config.env, rules.domains), timeoutMs: config.env.MAILGUN_TIMEOUT_MS });

@@ -1,0 +1,45 @@
+/**
+ * Mailgun's retry contract, stated once. Every answer the relay gives a Mailgun POST is one of these
+ * outcomes, and its HTTP status comes from here: 200 and 406 end Mailgun's attempts, anything else is
+ * retried for about 8 hours with the same signature block. The README's table mirrors this one.
+ *
+ * The rule behind it: never 200 for a message that was not forwarded or deliberately refused (it would
+ * be lost), never 406 for a failure that a retry could fix, never a retryable status for input that can
+ * never succeed (it would come back for 8 hours).
+ */
+export const RETRY_CONTRACT = {
+  forwarded: { status: 200, mailgun: 'done', when: 'sent to every target' },
+  duplicate: { status: 200, mailgun: 'done', when: 'a retry or second copy of a message already forwarded: nothing is sent again' },
+  rejected: { status: 406, mailgun: 'gives up', when: 'refused for good: no rule, a reject rule, a mail loop, or the Mailgun API refused the message' },
+  'bad-input': { status: 406, mailgun: 'gives up', when: 'a body that can never be read: malformed, over MAX_BODY_BYTES, too many parts' },
+  'bad-signature': { status: 401, mailgun: 'retries', when: 'signature missing, expired or wrong (a forger gets nothing; a key rotation is survived)' },
+  failed: { status: 502, mailgun: 'retries', when: 'the Mailgun API or the network to it failed' },
+  busy: { status: 503, mailgun: 'retries', when: 'every send slot taken, or another copy of the message is being sent right now' },
+  'store-unavailable': { status: 503, mailgun: 'retries', when: 'the store (Redis, the disk) cannot answer: nothing is sent' },
+  internal: { status: 500, mailgun: 'retries', when: 'a bug: logged with its stack' },
+} as const satisfies Record<string, { status: number; mailgun: 'done' | 'gives up' | 'retries'; when: string }>;
+
+export type Outcome = keyof typeof RETRY_CONTRACT;
+export type OutcomeStatus = (typeof RETRY_CONTRACT)[Outcome]['status'];
+
+export const OUTCOMES = Object.keys(RETRY_CONTRACT) as Outcome[];
+
+export function statusOf<O extends Outcome>(outcome: O): (typeof RETRY_CONTRACT)[O]['status'] {
+  return RETRY_CONTRACT[outcome].status;
+}
+
+/**
+ * When one message goes to several targets and they end differently, the answer is the one that keeps
+ * the most: anything retryable first (the targets already sent are remembered and not sent again), then
+ * a refusal, then success.
+ */
+const PRECEDENCE = ['store-unavailable', 'busy', 'failed', 'rejected', 'forwarded', 'duplicate'] as const satisfies readonly Outcome[];
+
+/** How one send to one target can end. */
+export type TargetOutcome = (typeof PRECEDENCE)[number];
+
+export function combine(outcomes: readonly TargetOutcome[]): TargetOutcome {
+  let best: TargetOutcome = 'duplicate';
+  for (const outcome of outcomes) if (PRECEDENCE.indexOf(outcome) < PRECEDENCE.indexOf(best)) best = outcome;
+  return best;
+}
