@@ -15,7 +15,8 @@
 //   DELETE /v3/routes/:id              { id, message: 'Route has been deleted' }
 //   GET    /v3/domains/:domain/tracking { tracking }                      (from `api.tracking`, mutable)
 // Sends answer 200 { id: '<2026…@domain>', message: 'Queued. Thank you.' }; missing parameters answer 400
-// { message: "'to' parameter is missing" } and the like.
+// { message: "'to' parameter is missing" } and the like. `deliveredMime(sent)`: a mime send with its h: headers added,
+// as the target receives it.
 //
 // Faults (see `Fault` in ./mailgun-api/types.ts): `failNext(fault, times = 1)` applies to the next requests of any
 // kind; `failWhen(predicate, fault, times = Infinity)` to matching ones (`isSend` matches both send endpoints).
@@ -26,11 +27,11 @@ import multipart from '@fastify/multipart';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { createFaultRules, isSend, type FaultPredicate } from './mailgun-api/faults.js';
 import { BODY_LIMIT, readForm } from './mailgun-api/form.js';
-import { sendMessage } from './mailgun-api/messages.js';
+import { deliveredMime, sendMessage } from './mailgun-api/messages.js';
 import * as routesApi from './mailgun-api/routes.js';
 import type { ApiCall, ApiReply, ApiRequest, Fault, Route, SentMessage, TrackingSettings } from './mailgun-api/types.js';
 
-export { isSend, type FaultPredicate };
+export { deliveredMime, isSend, type FaultPredicate };
 export type * from './mailgun-api/types.js';
 
 export interface MailgunApiOptions {
