@@ -55,11 +55,12 @@ export function applyDmarcVerdict(message: InboundMessage, verdict: DmarcVerdict
 }
 
 export function compose(message: InboundMessage, to: string, sendingDomain: string, relayId: string): Outbound {
-  if (message.raw) return { kind: 'mime', to, mime: message.raw, relayId };
+  if (message.raw) return { kind: 'mime', to, recipient: message.recipient, mime: message.raw, relayId };
   const hasBody = Boolean(message.text || message.html);
   return {
     kind: 'parsed',
     to,
+    recipient: message.recipient,
     relayId,
     from: relayFrom(message.from, sendingDomain),
     replyTo: message.from ? oneLine(message.from) : null,
