@@ -4,7 +4,8 @@ import type { InboundMessage } from './inbound/message.js';
 import { messageKey } from './inbound/message.js';
 import { verifySignature, type SignaturePolicy } from './inbound/signature.js';
 import type { CompiledRules } from './rules/types.js';
-import { compose } from './forward/compose.js';
+import { applyDmarcVerdict, compose } from './forward/compose.js';
+import type { DmarcCheck, DmarcVerdict } from './forward/dmarc.js';
 import { UpstreamRefused, type Transport } from './forward/types.js';
 import { classifySendError } from './forward/classify.js';
 import { StoreUnavailableError, type ClaimResult, type Store } from './store/types.js';
@@ -21,11 +22,15 @@ export interface DeliveryResult {
   rule: number | null;
   targets: string[];
   ids: string[];
+  /** Raw mode, once a rule forwarded it: whether From had to be rewritten for DMARC, and why. */
+  dmarc?: DmarcVerdict;
 }
 
 export interface DeliveryDeps {
   rules(): CompiledRules;
   transport: Transport;
+  /** DKIM and DMARC of raw-mode messages, before they are forwarded. */
+  dmarc: DmarcCheck;
   store: Store;
   clock: Clock;
   signature: SignaturePolicy;
@@ -95,6 +100,10 @@ async function route(message: InboundMessage, deps: DeliveryDeps, owner: string)
   const base = { recipient, rule: decision.rule, targets: [] as string[], ids: [] as string[] };
   if (decision.action === 'reject') return { ...base, status: 406, outcome: 'rejected', reason: decision.reason };
 
+  // Raw mode: the original bytes pass DMARC at the target only on an aligned DKIM signature; without one, and under
+  // an enforcing policy, From becomes ours (once, for every target).
+  const dmarc = message.raw ? await deps.dmarc.check(message.raw) : undefined;
+  const outgoing = applyDmarcVerdict(message, dmarc, deps.sendingDomain);
   const key = messageKey(message);
   const settled = await Promise.allSettled(
     decision.to.map(async (to) => {
@@ -106,7 +115,7 @@ async function route(message: InboundMessage, deps: DeliveryDeps, owner: string)
       if (claim === 'busy') throw new SendInProgress(to);
       let id: string;
       try {
-        ({ id } = await deps.transport.send(compose(message, to, deps.sendingDomain, deps.relayId)));
+        ({ id } = await deps.transport.send(compose(outgoing, to, deps.sendingDomain, deps.relayId)));
       } catch (err) {
         await deps.store.releaseDelivery(deliveredKey, owner).catch(() => undefined);
         throw err;
@@ -120,7 +129,7 @@ async function route(message: InboundMessage, deps: DeliveryDeps, owner: string)
   const storeDown = failures.find((f) => f instanceof StoreUnavailableError);
   if (storeDown) throw storeDown;
   const errors = failures.map((f) => (f instanceof Error && 'statusCode' in f ? f : classifySendError(f)));
-  const result = { ...base, targets: decision.to, ids };
+  const result = { ...base, targets: decision.to, ids, ...(dmarc && { dmarc }) };
   const transient = errors.find((e) => !(e instanceof UpstreamRefused));
   // Every send slot busy, or another copy still sending: 503 'busy'. The API or network failing: 502 'failed'.
   if (transient?.statusCode === 503) return { ...result, status: 503, outcome: 'busy', reason: transient.message };
