@@ -7,6 +7,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { CompiledRules } from './rules/types.js';
 import { watchRules } from './rules/watch.js';
 import type { Transport } from './forward/types.js';
+import type { DmarcCheck } from './forward/dmarc.js';
 import { limitSends } from './forward/limit.js';
 import type { Store } from './store/types.js';
 import { readUrlencoded } from './inbound/urlencoded.js';
@@ -19,6 +20,8 @@ import { createRelayMetrics, instrumentTransport, metricsRoutes } from './metric
 export interface AppDeps {
   rules: CompiledRules;
   transport: Transport;
+  /** Raw mode's DKIM/DMARC check (built from DNS_SERVERS in main.ts). */
+  dmarc: DmarcCheck;
   store: Store;
   clock?: Clock;
   /** Called after every delivery (metrics hang here). */
@@ -91,6 +94,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
       maxWaitMs: env.MAILGUN_TIMEOUT_MS,
       maxQueue: 4 * env.MAX_CONCURRENT_SENDS,
     }),
+    dmarc: deps.dmarc,
     ledger: deps.store.ledger,
     clock,
     signature: { keys: config.signingKeys, maxAgeSeconds: env.MAILGUN_MAX_SIGNATURE_AGE, maxFutureSeconds: 300 },

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
+import { isIP } from 'node:net';
 
 /**
  * The environment, validated once at boot. The TypeScript type is derived from this schema
@@ -41,6 +42,9 @@ export const EnvSchema = Type.Object({
   // Optional bearer token for GET /metrics. At least 16 characters: the endpoint is on the public URL,
   // and a short token can be guessed.
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  // Resolvers for the DKIM/DMARC lookups of raw-mode forwards: comma-separated `ip` or `ip:port` (`[v6]:port`).
+  // Default: the system's.
+  DNS_SERVERS: Type.Optional(Type.String({ minLength: 1 })),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -53,13 +57,15 @@ export interface Config {
   signingKeys: string[];
   /** True when the signing key is the public development key (outbox mode only). */
   developmentKey: boolean;
+  /** DNS_SERVERS as a list, or null for the system's resolvers. */
+  dnsServers: string[] | null;
 }
 
 /**
  * The domain forwards are sent from: MAILGUN_DOMAIN, else the first domain of rules.yaml (the rules
  * loader refuses an empty `domains:`, so there always is one).
  */
-export function sendingDomain(env: Env, domains: readonly string[]): string {
+export function sendingDomain(env: Pick<Env, 'MAILGUN_DOMAIN'>, domains: readonly string[]): string {
   return env.MAILGUN_DOMAIN ?? domains[0] ?? '';
 }
 
@@ -89,5 +95,21 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
     throw new ConfigError('MAILGUN_WEBHOOK_SIGNING_KEY is required when MAILGUN_API_KEY is set');
   }
   const developmentKey = keys.length === 0;
-  return { env, transport, signingKeys: developmentKey ? [DEVELOPMENT_SIGNING_KEY] : keys, developmentKey };
+  return { env, transport, signingKeys: developmentKey ? [DEVELOPMENT_SIGNING_KEY] : keys, developmentKey, dnsServers: dnsServers(env.DNS_SERVERS) };
+}
+
+/** Checked here rather than by node:dns at the first message, so a typo stops the start with the variable named. */
+function dnsServers(text: string | undefined): string[] | null {
+  if (text === undefined) return null;
+  const servers = text.split(',').map((s) => s.trim());
+  const bad = servers.find((s) => !isDnsServer(s));
+  if (bad !== undefined) throw new ConfigError(`invalid environment: DNS_SERVERS must be comma-separated ip or ip:port ([ipv6]:port), not ${JSON.stringify(bad)}`);
+  return servers;
+}
+
+function isDnsServer(server: string): boolean {
+  if (isIP(server)) return true;
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(server);
+  const port = Number(m?.[3]);
+  return Boolean(m) && port >= 1 && port <= 65535 && (m?.[1] ? isIP(m[1]) === 6 : isIP(m?.[2] ?? '') === 4);
 }

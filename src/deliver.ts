@@ -2,7 +2,8 @@ import type { Clock } from './clock.js';
 import type { InboundMessage } from './inbound/message.js';
 import { verifySignature, type SignaturePolicy } from './inbound/signature.js';
 import type { CompiledRules } from './rules/types.js';
-import { compose } from './forward/compose.js';
+import { applyDmarcVerdict, compose } from './forward/compose.js';
+import type { DmarcCheck, DmarcVerdict } from './forward/dmarc.js';
 import { UpstreamRefused, type Transport } from './forward/types.js';
 import { classifySendError } from './forward/classify.js';
 import { SendsSaturated } from './forward/limit.js';
@@ -22,11 +23,15 @@ export interface DeliveryResult {
   rule: number | null;
   targets: string[];
   ids: string[];
+  /** Raw mode, once a rule forwarded it: whether From had to be rewritten for DMARC, and why. */
+  dmarc?: DmarcVerdict;
 }
 
 export interface DeliveryDeps {
   rules(): CompiledRules;
   transport: Transport;
+  /** DKIM and DMARC of raw-mode messages, before they are forwarded. */
+  dmarc: DmarcCheck;
   ledger: Ledger;
   clock: Clock;
   signature: SignaturePolicy;
@@ -107,15 +112,19 @@ async function forward(
   const decision = deps.rules().route(recipient, message.sender ?? undefined);
   if (decision.action === 'reject') return result('rejected', decision.reason, { rule: decision.rule });
 
+  // Raw mode: the original bytes pass DMARC at the target only on an aligned DKIM signature; without one, and under
+  // an enforcing policy, From becomes ours (once, for every target). The key stays that of the message as it came.
+  const dmarc = message.raw ? await deps.dmarc.check(message.raw) : undefined;
+  const outgoing = applyDmarcVerdict(message, dmarc, deps.sendingDomain);
   const key = messageKey(message);
-  const sent = await Promise.all(decision.to.map((to) => sendOnce(message, key, to, deps, requestId)));
+  const sent = await Promise.all(decision.to.map((to) => sendOnce(outgoing, key, to, deps, requestId)));
   const storeDown = sent.find((s) => s.outcome === 'store-unavailable');
   if (storeDown) throw new StoreUnavailableError(storeDown.reason);
   const outcome = combine(sent.map((s) => s.outcome));
   const ids = sent.flatMap((s) => (s.id ? [s.id] : []));
   const reason =
     outcome === 'forwarded' ? 'forwarded' : outcome === 'duplicate' ? 'already forwarded to every target' : (sent.find((s) => s.outcome === outcome)?.reason ?? outcome);
-  return result(outcome, reason, { rule: decision.rule, targets: decision.to, ids });
+  return result(outcome, reason, { rule: decision.rule, targets: decision.to, ids, ...(dmarc && { dmarc }) });
 }
 
 /**
@@ -123,7 +132,7 @@ async function forward(
  * before a partial failure): not again. Being forwarded by another copy right now (any instance): wait
  * for it rather than send twice.
  */
-async function sendOnce(message: InboundMessage, key: string, to: string, deps: DeliveryDeps, requestId: string): Promise<TargetResult> {
+async function sendOnce(outgoing: InboundMessage, key: string, to: string, deps: DeliveryDeps, requestId: string): Promise<TargetResult> {
   const pair = deliveryKey(key, to);
   try {
     const claim = await claimWaiting('delivery', pair, requestId, deps);
@@ -131,7 +140,7 @@ async function sendOnce(message: InboundMessage, key: string, to: string, deps: 
     if (claim === 'busy') return { outcome: 'busy', reason: `the same message is being forwarded to ${to} by another delivery` };
     let id: string;
     try {
-      ({ id } = await deps.transport.send(compose(message, to, deps.sendingDomain, deps.relayId)));
+      ({ id } = await deps.transport.send(compose(outgoing, to, deps.sendingDomain, deps.relayId)));
     } catch (err) {
       await deps.ledger.release('delivery', pair, requestId).catch(() => undefined);
       return sendFailure(err);

@@ -7,6 +7,8 @@ import { loadRules, RulesLoadError } from './rules/index.js';
 import { createMailgunTransport } from './forward/mailgun.js';
 import { createOutboxTransport } from './forward/outbox.js';
 import { createStore } from './store/index.js';
+import { createDmarcCheck } from './forward/dmarc.js';
+import { dnsResolver } from './forward/dns.js';
 import type { Transport } from './forward/types.js';
 import type { CompiledRules } from './rules/types.js';
 import type { FastifyInstance } from 'fastify';
@@ -47,7 +49,7 @@ async function main(): Promise<void> {
   const store = createStore(env, systemClock, { info: storeLog('info'), warn: storeLog('warn') });
   app = await buildApp(
     config,
-    { rules, transport: transportFor(config, rules), store },
+    { rules, transport: transportFor(config, rules), dmarc: createDmarcCheck(dnsResolver(config.dnsServers), { clock: systemClock }), store },
     {
       logger: { level: env.LOG_LEVEL, redact: ['req.headers.authorization'] },
       watchRulesFile: rulesFile,

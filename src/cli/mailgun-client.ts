@@ -45,6 +45,11 @@ export function explainApiError(err: unknown, url: string): string {
   return `the Mailgun API at ${url} answered ${typeof e.status === 'number' ? e.status : 'an error'}: ${message}${details}`.slice(0, 400);
 }
 
+/** Mailgun's SMTP service for the account's region: EU accounts (MAILGUN_API_URL on api.eu.mailgun.net) have their own. */
+export function smtpHost(apiUrl: string): string {
+  return /(^|\.)eu\.mailgun\.net$/i.test(new URL(apiUrl).hostname) ? 'smtp.eu.mailgun.org' : 'smtp.mailgun.org';
+}
+
 /** Every route of the account, page by page. */
 export async function listAllRoutes(client: MailgunClient): Promise<Route[]> {
   const all: Route[] = [];

@@ -5,6 +5,7 @@ import { check } from './check.js';
 import { simulate } from './simulate.js';
 import { setupRoute } from './setup-route.js';
 import { doctor } from './doctor.js';
+import { sendAs } from './send-as.js';
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   route: { run: route, help: 'route <address> [--rules FILE] [--from SENDER] [--json]   where an address goes, and which rule decided' },
@@ -12,6 +13,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   simulate: { run: simulate, help: 'simulate <address> [--url URL] [--mime]                    post a signed sample message to a running relay' },
   'setup-route': { run: setupRoute, help: 'setup-route --url URL [--priority N] [--dry-run]           create or update the Mailgun route that forwards all mail here' },
   doctor: { run: doctor, help: 'doctor [--url URL] [--domain D]... [--rules FILE]          check the relay, its Mailgun route and domain tracking' },
+  'send-as': { run: sendAs, help: 'send-as <address> [--password-file F] [--dry-run]          SMTP login to reply as the alias from Gmail ("Send mail as")' },
 };
 
 const io: CliIO = {

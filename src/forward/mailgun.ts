@@ -30,8 +30,13 @@ export function createMailgunTransport(options: MailgunTransportOptions): Transp
   return {
     name: 'mailgun',
     async send(message: Outbound): Promise<SendResult> {
-      // Mailgun adds h: headers to the message; one the sender's DKIM does not sign leaves it valid.
-      const mark = { [`h:${RELAY_HEADER}`]: message.relayId };
+      // Mailgun adds h: headers to the message; one the sender's DKIM does not sign leaves it valid. Besides our loop
+      // mark, the two Google's guidelines ask forwarders for: where it goes, and for whom (the alias, then the target).
+      const mark = {
+        [`h:${RELAY_HEADER}`]: message.relayId,
+        'h:X-Forwarded-To': message.to,
+        'h:X-Forwarded-For': message.recipient ? `${message.recipient} ${message.to}` : message.to,
+      };
       try {
         const result =
           message.kind === 'mime'

@@ -5,12 +5,16 @@ import type { Attachment } from '../inbound/message.js';
 /** The header every forward carries (value: RELAY_ID), so a message that loops back is recognised. */
 export const RELAY_HEADER = 'X-Plus-Relay';
 
-/** One send to one target. Targets never share a send, so no target sees another. */
+/**
+ * One send to one target. Targets never share a send, so no target sees another. `recipient` is the address the
+ * message came to (the alias), for the forwarding headers.
+ */
 export type Outbound =
-  | { kind: 'mime'; to: string; mime: Buffer; relayId: string }
+  | { kind: 'mime'; to: string; recipient: string | null; mime: Buffer; relayId: string }
   | {
       kind: 'parsed';
       to: string;
+      recipient: string | null;
       relayId: string;
       from: string;
       replyTo: string | null;

@@ -43,6 +43,8 @@ export const inboundRoutes: FastifyPluginAsync<InboundRoutesOptions> = async (ap
       status: result.status,
       reason: result.reason,
       mailgunIds: result.ids,
+      // Raw mode: { action: keep | rewrite, reason, domain, policy } — a rewritten From, or a DNS failure, shows here.
+      dmarc: result.dmarc,
       ms: Math.round(durationMs),
     };
     if (result.status >= 500) request.log.error(line, 'delivery');

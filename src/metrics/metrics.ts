@@ -40,11 +40,24 @@ export function createRelayMetrics(): RelayMetrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 15, 30],
     registers,
   });
+  const dmarcRewrites = new Counter({
+    name: 'plus_relay_dmarc_rewrites_total',
+    help: "Raw-mode messages forwarded with From rewritten to the relay's address (the sender's domain enforces DMARC and no aligned DKIM signature verified), by policy",
+    labelNames: ['policy'],
+    registers,
+  });
+  const dmarcDnsFailures = new Counter({
+    name: 'plus_relay_dmarc_dns_failures_total',
+    help: 'Raw-mode messages whose DKIM/DMARC lookups failed or timed out (forwarded unchanged)',
+    registers,
+  });
   const reloads = new Counter({ name: 'plus_relay_rules_reloads_total', help: 'Edits of the rules file that were loaded', registers });
   const reloadFailures = new Counter({ name: 'plus_relay_rules_reload_failures_total', help: 'Edits of the rules file that were invalid (the last good rules stay in use)', registers });
   const rulesValid = new Gauge({ name: 'plus_relay_rules_file_valid', help: '1 when the rules file on disk is what is served, 0 after an invalid edit', registers });
   // Series exist from the start, so rate() and alerts see zeros rather than nothing.
   for (const outcome of OUTCOMES) deliveries.inc({ outcome }, 0);
+  for (const policy of ['quarantine', 'reject']) dmarcRewrites.inc({ policy }, 0);
+  dmarcDnsFailures.inc(0);
   reloads.inc(0);
   reloadFailures.inc(0);
   rulesValid.set(1);
@@ -55,6 +68,9 @@ export function createRelayMetrics(): RelayMetrics {
       deliveries.inc({ outcome: result.outcome });
       byRule.inc({ rule: result.rule === null ? 'none' : String(result.rule), outcome: result.outcome });
       duration.observe({ outcome: result.outcome }, durationMs / 1000);
+      // Counted when the rewritten message went out, not on each retry of a failed send.
+      if (result.dmarc?.action === 'rewrite' && result.ids.length) dmarcRewrites.inc({ policy: result.dmarc.policy ?? 'unknown' });
+      if (result.dmarc?.reason === 'dns-error') dmarcDnsFailures.inc();
     },
     rulesReload(ok) {
       (ok ? reloads : reloadFailures).inc();

@@ -36,3 +36,11 @@ test('invalid values are refused with the variable named', () => {
     assert.throws(() => loadConfig({ [name]: value }), (err: unknown) => err instanceof ConfigError && err.message.includes(name), `${name}=${value}`);
   }
 });
+
+test('DNS_SERVERS: unset means the system resolvers; ip, ip:port and [ipv6]:port lists are taken, anything else refused', () => {
+  assert.equal(loadConfig({}).dnsServers, null);
+  assert.deepEqual(loadConfig({ DNS_SERVERS: '1.1.1.1, 9.9.9.9:53,2620:fe::fe, [2001:4860:4860::8888]:5353' }).dnsServers, ['1.1.1.1', '9.9.9.9:53', '2620:fe::fe', '[2001:4860:4860::8888]:5353']);
+  for (const bad of ['dns.google', '1.1.1.1:0', '1.1.1.1:99999', '1.1.1.1,', '[1.1.1.1]:53', '256.1.1.1', 'https://1.1.1.1/dns-query']) {
+    assert.throws(() => loadConfig({ DNS_SERVERS: bad }), (err: unknown) => err instanceof ConfigError && err.message.includes('DNS_SERVERS'), bad);
+  }
+});

@@ -9,7 +9,10 @@ import type { Store } from '../../src/store/types.js';
 import type { Transport } from '../../src/forward/types.js';
 import type { Clock } from '../../src/clock.js';
 import type { DeliveryResult } from '../../src/deliver.js';
+import { createDmarcCheck, type DmarcCheckOptions } from '../../src/forward/dmarc.js';
+import { dnsResolver } from '../../src/forward/dns.js';
 import { startMailgunApi, type MailgunApi } from '../support/mailgun-api.js';
+import { startDnsServer, type DnsServer, type TxtRecords } from '../support/dns-server.js';
 
 export const SIGNING_KEY = 'test-signing-key-0123456789';
 export const API_KEY = 'key-test';
@@ -46,6 +49,8 @@ export function testClock(offsetMs = 0): Clock & { offsetMs: number } {
 export interface Built {
   app: FastifyInstance;
   api: MailgunApi;
+  /** The loopback DNS server the DMARC check resolves through (no records unless `dns` was given). */
+  dns: DnsServer;
   store: Store;
   config: Config;
   deliveries: DeliveryResult[];
@@ -57,6 +62,9 @@ export interface BuildOptions {
   clock?: Clock;
   store?: Store;
   transport?: (api: MailgunApi, config: Config) => Transport;
+  /** TXT records (DKIM keys, DMARC policies) the DMARC check finds. */
+  dns?: TxtRecords;
+  dmarc?: Omit<DmarcCheckOptions, 'clock'>;
   app?: AppOptions;
 }
 
@@ -78,8 +86,11 @@ export async function build(t: TestContext, options: BuildOptions = {}): Promise
   const transport =
     options.transport?.(api, config) ??
     createMailgunTransport({ apiKey: API_KEY, url: api.url, domain: sendingDomain(config.env, rules.domains), timeoutMs: config.env.MAILGUN_TIMEOUT_MS });
+  const dns = await startDnsServer(options.dns);
+  t.after(() => dns.close());
+  const dmarc = createDmarcCheck(dnsResolver([dns.address]), { clock, ...options.dmarc });
   const deliveries: DeliveryResult[] = [];
-  const app = await buildApp(config, { rules, transport, store, clock, onDelivery: (r) => deliveries.push(r) }, options.app);
+  const app = await buildApp(config, { rules, transport, dmarc, store, clock, onDelivery: (r) => deliveries.push(r) }, options.app);
   t.after(() => app.close());
-  return { app, api, store, config, deliveries };
+  return { app, api, dns, store, config, deliveries };
 }

@@ -217,3 +217,18 @@ test('domain tracking settings are served from api.tracking', async (t) => {
     [`/v3/domains/${DOMAIN}/tracking`, DOMAIN],
   ]);
 });
+
+test('SMTP credentials create / list / update through mailgun.js; an existing login and a bad password are refused', async (t) => {
+  const { api, mg } = await build(t);
+  const { domainCredentials } = mg.domains;
+  assert.deepEqual(await domainCredentials.create(DOMAIN, { login: `alias@${DOMAIN}`, password: 'first-password' }), { status: 200, message: 'Created 1 credentials pair(s)' });
+  const list = await domainCredentials.list(DOMAIN, { limit: 100, skip: 0 });
+  assert.equal(list.totalCount, 1);
+  assert.equal(list.items[0]?.login, `alias@${DOMAIN}`);
+  assert.equal((await failure(domainCredentials.create(DOMAIN, { login: `alias@${DOMAIN}`, password: 'other-password' }))).status, 400);
+  assert.equal((await failure(domainCredentials.create(DOMAIN, { login: 'short', password: '1234' }))).status, 400);
+  assert.deepEqual(await domainCredentials.update(DOMAIN, `alias@${DOMAIN}`, { password: 'second-password' }), { status: 200, message: 'Password changed' });
+  assert.equal((await failure(domainCredentials.update(DOMAIN, `nobody@${DOMAIN}`, { password: 'second-password' }))).status, 404);
+  assert.deepEqual(api.credentials.map((c) => [c.domain, c.login, c.password]), [[DOMAIN, `alias@${DOMAIN}`, 'second-password']]);
+  assert.deepEqual((await domainCredentials.list('other.example', { limit: 100, skip: 0 })).items, []);
+});

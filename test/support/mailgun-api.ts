@@ -14,23 +14,28 @@
 //   PUT    /v3/routes/:id              { ...route, message: 'Route has been updated' }
 //   DELETE /v3/routes/:id              { id, message: 'Route has been deleted' }
 //   GET    /v3/domains/:domain/tracking { tracking }                      (from `api.tracking`, mutable)
+//   GET    /v3/domains/:domain/credentials        { total_count, items: [{ login, mailbox, created_at, size_bytes }] }
+//   POST   /v3/domains/:domain/credentials        login, password (5–32 characters) → { message }; an existing login → 400
+//   PUT    /v3/domains/:domain/credentials/:login password → { message: 'Password changed' }; unknown login → 404
 // Sends answer 200 { id: '<2026…@domain>', message: 'Queued. Thank you.' }; missing parameters answer 400
-// { message: "'to' parameter is missing" } and the like.
+// { message: "'to' parameter is missing" } and the like. `deliveredMime(sent)`: a mime send with its h: headers added,
+// as the target receives it.
 //
 // Faults (see `Fault` in ./mailgun-api/types.ts): `failNext(fault, times = 1)` applies to the next requests of any
 // kind; `failWhen(predicate, fault, times = Infinity)` to matching ones (`isSend` matches both send endpoints).
-// `sent`, `routes` and `calls` are live arrays: assert on them, or seed `routes` before a test.
+// `sent`, `routes`, `credentials` and `calls` are live arrays: assert on them, or seed `routes`/`credentials`.
 import { STATUS_CODES } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { createFaultRules, isSend, type FaultPredicate } from './mailgun-api/faults.js';
 import { BODY_LIMIT, readForm } from './mailgun-api/form.js';
-import { sendMessage } from './mailgun-api/messages.js';
+import { deliveredMime, sendMessage } from './mailgun-api/messages.js';
 import * as routesApi from './mailgun-api/routes.js';
-import type { ApiCall, ApiReply, ApiRequest, Fault, Route, SentMessage, TrackingSettings } from './mailgun-api/types.js';
+import * as credentialsApi from './mailgun-api/credentials.js';
+import type { ApiCall, ApiReply, ApiRequest, Credential, Fault, Route, SentMessage, TrackingSettings } from './mailgun-api/types.js';
 
-export { isSend, type FaultPredicate };
+export { deliveredMime, isSend, type FaultPredicate };
 export type * from './mailgun-api/types.js';
 
 export interface MailgunApiOptions {
@@ -40,6 +45,8 @@ export interface MailgunApiOptions {
   tracking?: TrackingSettings;
   /** Routes that exist before the first request. */
   routes?: Route[];
+  /** SMTP credentials that exist before the first request. */
+  credentials?: Credential[];
 }
 
 export interface MailgunApi {
@@ -48,6 +55,7 @@ export interface MailgunApi {
   readonly key: string;
   readonly sent: SentMessage[];
   readonly routes: Route[];
+  readonly credentials: Credential[];
   tracking: TrackingSettings;
   /** Every request that reached a handler, with how it was answered. */
   readonly calls: ApiCall[];
@@ -65,6 +73,7 @@ export async function startMailgunApi(opts: MailgunApiOptions = {}): Promise<Mai
   const key = opts.key ?? 'key-test';
   const sent: SentMessage[] = [];
   const routes: Route[] = [...(opts.routes ?? [])];
+  const credentials: Credential[] = [...(opts.credentials ?? [])];
   const calls: ApiCall[] = [];
   const faults = createFaultRules();
   const closing = new AbortController();
@@ -114,6 +123,9 @@ export async function startMailgunApi(opts: MailgunApiOptions = {}): Promise<Mai
   app.put('/v3/routes/:id', serve((req, params) => routesApi.updateRoute(routes, params.id ?? '', req)));
   app.delete('/v3/routes/:id', serve((_req, params) => routesApi.deleteRoute(routes, params.id ?? '')));
   app.get('/v3/domains/:domain/tracking', serve(() => routesApi.getTracking(api.tracking)));
+  app.get('/v3/domains/:domain/credentials', serve((req, _params, query) => credentialsApi.listCredentials(credentials, req.domain ?? '', query)));
+  app.post('/v3/domains/:domain/credentials', serve((req) => credentialsApi.createCredential(credentials, req)));
+  app.put('/v3/domains/:domain/credentials/:login', serve((req, params) => credentialsApi.updateCredential(credentials, req, params.login ?? '')));
 
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const api: MailgunApi = {
@@ -121,6 +133,7 @@ export async function startMailgunApi(opts: MailgunApiOptions = {}): Promise<Mai
     key,
     sent,
     routes,
+    credentials,
     calls,
     tracking: opts.tracking ?? routesApi.defaultTracking(),
     get requests() {

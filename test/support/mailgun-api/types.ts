@@ -45,6 +45,15 @@ export interface Route {
   created_at: string;
 }
 
+/** One SMTP credential, as stored (the stand-in keeps the password so tests can check what was set). */
+export interface Credential {
+  domain: string;
+  /** A full address on `domain`, lowercase. */
+  login: string;
+  password: string;
+  created_at: string;
+}
+
 export interface TrackingSettings {
   click: { active: boolean | 'htmlonly' };
   open: { active: boolean };
