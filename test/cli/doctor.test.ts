@@ -6,7 +6,8 @@ import { ROUTE_DESCRIPTION } from '../../src/cli/mailgun-client.js';
 import { createOutboxTransport } from '../../src/forward/outbox.js';
 import { systemClock } from '../../src/clock.js';
 import { startMailgunApi, type MailgunApi, type Route } from '../support/mailgun-api.js';
-import { build } from '../helpers/build.js';
+import { build, testClock, type BuildOptions } from '../helpers/build.js';
+import { createMemoryStore } from '../../src/store/memory.js';
 import { recordingIO } from '../helpers/cli-io.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -23,8 +24,8 @@ async function api(t: TestContext, routes: Route[]): Promise<MailgunApi> {
 }
 
 /** A relay listening on loopback (the real app), and the URL doctor is given for it. */
-async function relay(t: TestContext, outbox = false): Promise<{ base: string; host: string }> {
-  const { app } = await build(t, outbox ? { transport: () => createOutboxTransport(resolve(ROOT, 'outbox'), systemClock) } : {});
+async function relay(t: TestContext, outbox = false, options: BuildOptions = {}): Promise<{ base: string; host: string }> {
+  const { app } = await build(t, { ...options, ...(outbox ? { transport: () => createOutboxTransport(resolve(ROOT, 'outbox'), systemClock) } : {}) });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   return { base, host: new URL(base).host };
 }
@@ -134,4 +135,14 @@ test('a wrong key, a missing key, a relay that is down or in outbox mode: FAILs 
   const outbox = await run(['--url', `${base}/mailgun/inbound/mime`, '--domain', 'd.example'], stand);
   assert.equal(outbox.code, 1);
   assert.match(outbox.out.join('\n'), /FAIL  the relay has no MAILGUN_API_KEY: it writes forwards to its outbox/);
+});
+
+test('a relay whose store is down: FAIL naming the store, the reason left to the logs', async (t) => {
+  const store = { ...createMemoryStore(testClock()), health: async () => ({ ok: false, detail: 'redis unreachable: ECONNREFUSED 10.7.0.3:6379' }) };
+  const { base } = await relay(t, false, { store });
+  const stand = await api(t, [route('https://relay.example/mailgun/inbound/mime')]);
+  const { code, out } = await run(['--url', base, '--domain', 'd.example'], stand);
+  assert.equal(code, 1);
+  assert.equal(out[0], `FAIL  the relay at ${base}/healthz answered 503: its memory store is unavailable`);
+  assert.equal(out[1], '      fix: fly logs shows why');
 });
