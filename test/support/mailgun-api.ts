@@ -13,13 +13,14 @@
 //   GET    /v3/routes/:id              { route }
 //   PUT    /v3/routes/:id              { ...route, message: 'Route has been updated' }
 //   DELETE /v3/routes/:id              { id, message: 'Route has been deleted' }
+//   GET    /v4/domains, /v3/domains    { total_count, items: [{ name, state, … }] }   (from `api.domains`, ?skip, ?limit)
 //   GET    /v3/domains/:domain/tracking { tracking }                      (from `api.tracking`, mutable)
 // Sends answer 200 { id: '<2026…@domain>', message: 'Queued. Thank you.' }; missing parameters answer 400
 // { message: "'to' parameter is missing" } and the like.
 //
 // Faults (see `Fault` in ./mailgun-api/types.ts): `failNext(fault, times = 1)` applies to the next requests of any
 // kind; `failWhen(predicate, fault, times = Infinity)` to matching ones (`isSend` matches both send endpoints).
-// `sent`, `routes` and `calls` are live arrays: assert on them, or seed `routes` before a test.
+// `sent`, `routes`, `domains` and `calls` are live arrays: assert on them, or seed `routes` and `domains`.
 import { STATUS_CODES } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import multipart from '@fastify/multipart';
@@ -28,6 +29,7 @@ import { createFaultRules, isSend, type FaultPredicate } from './mailgun-api/fau
 import { BODY_LIMIT, readForm } from './mailgun-api/form.js';
 import { sendMessage } from './mailgun-api/messages.js';
 import * as routesApi from './mailgun-api/routes.js';
+import * as domainsApi from './mailgun-api/domains.js';
 import type { ApiCall, ApiReply, ApiRequest, Fault, Route, SentMessage, TrackingSettings } from './mailgun-api/types.js';
 
 export { isSend, type FaultPredicate };
@@ -40,6 +42,8 @@ export interface MailgunApiOptions {
   tracking?: TrackingSettings;
   /** Routes that exist before the first request. */
   routes?: Route[];
+  /** The account's domains, by name, as the Domains API lists them. Default: none. */
+  domains?: string[];
 }
 
 export interface MailgunApi {
@@ -48,6 +52,7 @@ export interface MailgunApi {
   readonly key: string;
   readonly sent: SentMessage[];
   readonly routes: Route[];
+  readonly domains: string[];
   tracking: TrackingSettings;
   /** Every request that reached a handler, with how it was answered. */
   readonly calls: ApiCall[];
@@ -65,6 +70,7 @@ export async function startMailgunApi(opts: MailgunApiOptions = {}): Promise<Mai
   const key = opts.key ?? 'key-test';
   const sent: SentMessage[] = [];
   const routes: Route[] = [...(opts.routes ?? [])];
+  const domains: string[] = [...(opts.domains ?? [])];
   const calls: ApiCall[] = [];
   const faults = createFaultRules();
   const closing = new AbortController();
@@ -113,7 +119,8 @@ export async function startMailgunApi(opts: MailgunApiOptions = {}): Promise<Mai
   app.get('/v3/routes/:id', serve((_req, params) => routesApi.getRoute(routes, params.id ?? '')));
   app.put('/v3/routes/:id', serve((req, params) => routesApi.updateRoute(routes, params.id ?? '', req)));
   app.delete('/v3/routes/:id', serve((_req, params) => routesApi.deleteRoute(routes, params.id ?? '')));
-  app.get('/v3/domains/:domain/tracking', serve(() => routesApi.getTracking(api.tracking)));
+  for (const path of ['/v4/domains', '/v3/domains']) app.get(path, serve((_req, _params, query) => domainsApi.listDomains(domains, query)));
+  app.get('/v3/domains/:domain/tracking', serve(() => domainsApi.getTracking(api.tracking)));
 
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const api: MailgunApi = {
@@ -121,8 +128,9 @@ export async function startMailgunApi(opts: MailgunApiOptions = {}): Promise<Mai
     key,
     sent,
     routes,
+    domains,
     calls,
-    tracking: opts.tracking ?? routesApi.defaultTracking(),
+    tracking: opts.tracking ?? domainsApi.defaultTracking(),
     get requests() {
       return requests;
     },
