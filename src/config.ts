@@ -8,7 +8,8 @@ import { isIP } from 'node:net';
  */
 export const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
-  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  // No default here: unset, loadConfig picks 0.0.0.0 with MAILGUN_API_KEY and 127.0.0.1 without (see listenHost).
+  HOST: Type.Optional(Type.String({ minLength: 1 })),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
@@ -59,6 +60,17 @@ export interface Config {
   developmentKey: boolean;
   /** DNS_SERVERS as a list, or null for the system's resolvers. */
   dnsServers: string[] | null;
+  /** Where to listen: HOST, or the default for the transport (listenHost). */
+  host: string;
+}
+
+/**
+ * HOST, or a default that depends on what the relay would accept: without MAILGUN_API_KEY it is a local
+ * outbox that may take POSTs signed with the public development key, so anyone on the network could fill the
+ * disk — it listens on loopback only. With the key it is a deployed relay (containers need 0.0.0.0).
+ */
+function listenHost(env: Env): string {
+  return env.HOST ?? (env.MAILGUN_API_KEY ? '0.0.0.0' : '127.0.0.1');
 }
 
 /**
@@ -95,7 +107,14 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
     throw new ConfigError('MAILGUN_WEBHOOK_SIGNING_KEY is required when MAILGUN_API_KEY is set');
   }
   const developmentKey = keys.length === 0;
-  return { env, transport, signingKeys: developmentKey ? [DEVELOPMENT_SIGNING_KEY] : keys, developmentKey, dnsServers: dnsServers(env.DNS_SERVERS) };
+  return {
+    env,
+    transport,
+    signingKeys: developmentKey ? [DEVELOPMENT_SIGNING_KEY] : keys,
+    developmentKey,
+    dnsServers: dnsServers(env.DNS_SERVERS),
+    host: listenHost(env),
+  };
 }
 
 /** Checked here rather than by node:dns at the first message, so a typo stops the start with the variable named. */

@@ -62,6 +62,9 @@ async function main(): Promise<void> {
   if (config.developmentKey) {
     app.log.warn(`MAILGUN_WEBHOOK_SIGNING_KEY is not set: accepting POSTs signed with the development key "${config.signingKeys[0]}"`);
   }
+  if (env.HOST === undefined && config.transport === 'outbox') {
+    app.log.info(`HOST is not set and there is no MAILGUN_API_KEY: listening on ${config.host} only, so nobody else on the network can post to this outbox (set HOST=0.0.0.0 to listen on every interface)`);
+  }
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -88,7 +91,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 
-  await app.listen({ port: env.PORT, host: env.HOST });
+  await app.listen({ port: env.PORT, host: config.host });
   // With Redis, the store logs its own connection state ('redis connected' / 'redis unreachable').
   app.log.info(
     { rules: rules.ruleCount, users: rules.userCount, domains: rules.domains, transport: config.transport, store: store.kind },

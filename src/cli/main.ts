@@ -12,7 +12,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   check: { run: check, help: 'check [--rules FILE]                                       validate rules.yaml (errors as file:line:col)' },
   simulate: { run: simulate, help: 'simulate <address> [--url URL] [--mime]                    post a signed sample message to a running relay' },
   'setup-route': { run: setupRoute, help: 'setup-route --url URL [--priority N] [--dry-run]           create or update the Mailgun route that forwards all mail here' },
-  doctor: { run: doctor, help: 'doctor [--url URL] [--domain D]... [--rules FILE]          check the relay, its Mailgun route and domain tracking' },
+  doctor: { run: doctor, help: "doctor [--url URL] [--domain D]... [--rules FILE]          check the relay, its Mailgun route, the account's other domains and tracking" },
   'send-as': { run: sendAs, help: 'send-as <address> [--password-file F] [--dry-run]          SMTP login to reply as the alias from Gmail ("Send mail as")' },
 };
 

@@ -52,6 +52,11 @@ function compileRule(
     return null;
   }
   const [key] = present;
+  if ('any_mailbox' in rule && key !== 'to') {
+    // Without its own to: the rule forwards to a user's templates, and the opt-in belongs where those are written.
+    problems.push({ path: [...path, 'any_mailbox'], atKey: true, message: `any_mailbox applies to a rule's own to: (for a user's targets, put it in the user's mapping next to to)` });
+    return null;
+  }
   if (key === undefined) {
     if (pattern.hasUser) return { index, pattern, action: { kind: 'matched-user' } };
     problems.push({ path, message: `rule ${index} needs one of user, to or reject (only a match with {user} may leave them out)` });
@@ -67,6 +72,6 @@ function compileRule(
   // A rule's own template may use what its pattern captures; `{user}` only if the pattern can fill it.
   const allowed = new Set(['local', 'domain', ...pattern.captures, ...(pattern.hasUser ? ['user'] : [])]);
   const before = problems.length;
-  const targets = compileTargets(rule.to, [...path, 'to'], allowed, ownDomains, problems);
+  const targets = compileTargets(rule.to, [...path, 'to'], allowed, ownDomains, problems, { anyMailbox: rule.any_mailbox === true });
   return problems.length === before && targets.length > 0 ? { index, pattern, action: { kind: 'to', targets } } : null;
 }

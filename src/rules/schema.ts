@@ -12,10 +12,16 @@ const TargetSchema = Type.Union([Type.String(), TemplateList], {
 });
 
 /**
+ * Lets a template's placeholders choose the mailbox, not only its `+` subaddress (template.ts says why that is
+ * refused by default). For the rare domain migration, `{local}@new.example`.
+ */
+const AnyMailbox = Type.Optional(Type.Boolean());
+
+/**
  * The mapping form of a user. This is the place for per-user keys: a later sender policy
  * (e.g. `senders:`) is added here, and stays an unknown-key error until then.
  */
-const UserObject = Type.Object({ to: TargetSchema }, { additionalProperties: false });
+const UserObject = Type.Object({ to: TargetSchema, any_mailbox: AnyMailbox }, { additionalProperties: false });
 
 const UserSchema = Type.Union([Type.String(), TemplateList, UserObject], {
   description: 'a target template, a list of them, or a mapping with "to"',
@@ -27,6 +33,7 @@ const RuleSchema = Type.Object(
     user: Type.Optional(Type.String({ minLength: 1 })),
     to: Type.Optional(TargetSchema),
     reject: Type.Optional(Type.Literal(true)),
+    any_mailbox: AnyMailbox,
   },
   { additionalProperties: false },
 );

@@ -18,9 +18,10 @@ export function compileUsers(raw: unknown, ownDomains: ReadonlySet<string>, prob
     }
     // The mapping form `{to: …}` is where later per-user keys (sender policies) will be read.
     const isMapping = entry !== null && typeof entry === 'object' && !Array.isArray(entry);
-    const to: unknown = isMapping ? (entry as Record<string, unknown>).to : entry;
-    const path = isMapping ? ['users', name, 'to'] : ['users', name];
-    users.set(name, compileTargets(to, path, USER_PLACEHOLDERS, ownDomains, problems));
+    const mapping = isMapping ? (entry as Record<string, unknown>) : null;
+    const to: unknown = mapping ? mapping.to : entry;
+    const path = mapping ? ['users', name, 'to'] : ['users', name];
+    users.set(name, compileTargets(to, path, USER_PLACEHOLDERS, ownDomains, problems, { anyMailbox: mapping?.any_mailbox === true }));
   }
   return users;
 }

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startMailgunApi, isSend } from '../support/mailgun-api.js';
@@ -19,11 +20,12 @@ interface Running {
   output: () => string;
 }
 
-/** Starts the real process (`src/main.ts` through tsx) on a free port; resolves once it listens. */
-async function start(env: Record<string, string>): Promise<Running> {
+/** Starts the real process (`src/main.ts` through tsx) on a free port; resolves once it listens. `undefined` unsets. */
+async function start(env: Record<string, string | undefined>): Promise<Running> {
+  const merged = { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', RULES_FILE: join(ROOT, 'rules.yaml'), DATA_DIR: mkdtempSync(join(tmpdir(), 'plus-relay-server-')), ...env };
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', RULES_FILE: join(ROOT, 'rules.yaml'), DATA_DIR: mkdtempSync(join(tmpdir(), 'plus-relay-server-')), ...env },
+    env: Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -77,6 +79,34 @@ test('outbox mode from nothing: the relay says so, and `plus-relay simulate` put
   const rejected = await run(CLI, ['simulate', 'someone@not-ours.example', '--url', relay.url], {});
   assert.equal(rejected.code, 1);
   assert.match(rejected.out, /406/);
+});
+
+/** Whether a TCP connection to host:port is accepted. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((ok) => {
+    const socket = connect({ host, port }, () => (socket.destroy(), ok(true)));
+    socket.once('error', () => ok(false));
+  });
+}
+
+// 127.0.0.2 is loopback too on Linux, but a socket bound to 127.0.0.1 does not accept it: it tells "loopback
+// only" from "every interface" without needing another network interface.
+test('HOST unset: outbox mode (public development key) listens on 127.0.0.1 only and says so; with an API key, on every interface', async (t) => {
+  const outbox = await mkdtemp(join(tmpdir(), 'plus-relay-outbox-'));
+  const local = await start({ HOST: undefined, OUTBOX_DIR: outbox });
+  t.after(() => local.child.kill('SIGKILL'));
+  const localPort = Number(new URL(local.url).port);
+  assert.match(local.output(), /HOST is not set and there is no MAILGUN_API_KEY: listening on 127\.0\.0\.1 only/);
+  assert.equal(await accepts('127.0.0.1', localPort), true);
+  assert.equal(await accepts('127.0.0.2', localPort), false, 'not reachable on another address');
+
+  const api = await startMailgunApi({ key: 'key-host-test' });
+  t.after(() => api.close());
+  const deployed = await start({ HOST: undefined, MAILGUN_API_KEY: 'key-host-test', MAILGUN_WEBHOOK_SIGNING_KEY: 'signing-host-test', MAILGUN_API_URL: api.url });
+  t.after(() => deployed.child.kill('SIGKILL'));
+  const deployedPort = Number(new URL(deployed.url).port);
+  assert.equal(await accepts('127.0.0.2', deployedPort), true, 'a deployed relay listens on 0.0.0.0');
+  assert.doesNotMatch(deployed.output(), /HOST is not set/);
 });
 
 test('SIGTERM: stops taking requests, lets the in-flight forward finish, exits 0; logs hold no secrets or bodies', async (t) => {

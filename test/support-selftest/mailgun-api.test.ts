@@ -232,3 +232,18 @@ test('SMTP credentials create / list / update through mailgun.js; an existing lo
   assert.deepEqual(api.credentials.map((c) => [c.domain, c.login, c.password]), [[DOMAIN, `alias@${DOMAIN}`, 'second-password']]);
   assert.deepEqual((await domainCredentials.list('other.example', { limit: 100, skip: 0 })).items, []);
 });
+
+test("the account's domains are listed from api.domains, page by page, as mailgun.js domains.list() reads them", async (t) => {
+  const api = await startMailgunApi({ key: 'key-selftest', domains: ['destroy.systems', 'other.example', 'third.example'] });
+  t.after(() => api.close());
+  const mg = client(api.url, api.key);
+  const all = await mg.domains.list();
+  assert.deepEqual(all.map((d) => [d.name, d.state]), [['destroy.systems', 'active'], ['other.example', 'active'], ['third.example', 'active']]);
+  assert.deepEqual((await mg.domains.list({ limit: 2, skip: 2 })).map((d) => d.name), ['third.example']);
+  api.domains.push('late.example');
+  assert.equal((await mg.domains.list()).at(-1)?.name, 'late.example');
+  assert.ok(api.calls.every((c) => c.path === '/v4/domains' && c.outcome === 200), JSON.stringify(api.calls));
+  const v3 = await fetch(`${api.url}/v3/domains?limit=1`, { headers: { authorization: `Basic ${Buffer.from(`api:${api.key}`).toString('base64')}` } });
+  const body = (await v3.json()) as { total_count: number; items: Array<{ name: string }> };
+  assert.deepEqual([body.total_count, body.items.map((d) => d.name)], [4, ['destroy.systems']], '/v3/domains answers the same list');
+});

@@ -13,6 +13,7 @@
 //   GET    /v3/routes/:id              { route }
 //   PUT    /v3/routes/:id              { ...route, message: 'Route has been updated' }
 //   DELETE /v3/routes/:id              { id, message: 'Route has been deleted' }
+//   GET    /v4/domains, /v3/domains    { total_count, items: [{ name, state, … }] }   (from `api.domains`, ?skip, ?limit)
 //   GET    /v3/domains/:domain/tracking { tracking }                      (from `api.tracking`, mutable)
 //   GET    /v3/domains/:domain/credentials        { total_count, items: [{ login, mailbox, created_at, size_bytes }] }
 //   POST   /v3/domains/:domain/credentials        login, password (5–32 characters) → { message }; an existing login → 400
@@ -23,7 +24,8 @@
 //
 // Faults (see `Fault` in ./mailgun-api/types.ts): `failNext(fault, times = 1)` applies to the next requests of any
 // kind; `failWhen(predicate, fault, times = Infinity)` to matching ones (`isSend` matches both send endpoints).
-// `sent`, `routes`, `credentials` and `calls` are live arrays: assert on them, or seed `routes`/`credentials`.
+// `sent`, `routes`, `domains`, `credentials` and `calls` are live arrays: assert on them, or seed `routes`, `domains`
+// and `credentials`.
 import { STATUS_CODES } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import multipart from '@fastify/multipart';
@@ -33,6 +35,7 @@ import { BODY_LIMIT, readForm } from './mailgun-api/form.js';
 import { deliveredMime, sendMessage } from './mailgun-api/messages.js';
 import * as routesApi from './mailgun-api/routes.js';
 import * as credentialsApi from './mailgun-api/credentials.js';
+import * as domainsApi from './mailgun-api/domains.js';
 import type { ApiCall, ApiReply, ApiRequest, Credential, Fault, Route, SentMessage, TrackingSettings } from './mailgun-api/types.js';
 
 export { deliveredMime, isSend, type FaultPredicate };
@@ -47,6 +50,8 @@ export interface MailgunApiOptions {
   routes?: Route[];
   /** SMTP credentials that exist before the first request. */
   credentials?: Credential[];
+  /** The account's domains, by name, as the Domains API lists them. Default: none. */
+  domains?: string[];
 }
 
 export interface MailgunApi {
@@ -56,6 +61,7 @@ export interface MailgunApi {
   readonly sent: SentMessage[];
   readonly routes: Route[];
   readonly credentials: Credential[];
+  readonly domains: string[];
   tracking: TrackingSettings;
   /** Every request that reached a handler, with how it was answered. */
   readonly calls: ApiCall[];
@@ -74,6 +80,7 @@ export async function startMailgunApi(opts: MailgunApiOptions = {}): Promise<Mai
   const sent: SentMessage[] = [];
   const routes: Route[] = [...(opts.routes ?? [])];
   const credentials: Credential[] = [...(opts.credentials ?? [])];
+  const domains: string[] = [...(opts.domains ?? [])];
   const calls: ApiCall[] = [];
   const faults = createFaultRules();
   const closing = new AbortController();
@@ -122,10 +129,11 @@ export async function startMailgunApi(opts: MailgunApiOptions = {}): Promise<Mai
   app.get('/v3/routes/:id', serve((_req, params) => routesApi.getRoute(routes, params.id ?? '')));
   app.put('/v3/routes/:id', serve((req, params) => routesApi.updateRoute(routes, params.id ?? '', req)));
   app.delete('/v3/routes/:id', serve((_req, params) => routesApi.deleteRoute(routes, params.id ?? '')));
-  app.get('/v3/domains/:domain/tracking', serve(() => routesApi.getTracking(api.tracking)));
   app.get('/v3/domains/:domain/credentials', serve((req, _params, query) => credentialsApi.listCredentials(credentials, req.domain ?? '', query)));
   app.post('/v3/domains/:domain/credentials', serve((req) => credentialsApi.createCredential(credentials, req)));
   app.put('/v3/domains/:domain/credentials/:login', serve((req, params) => credentialsApi.updateCredential(credentials, req, params.login ?? '')));
+  for (const path of ['/v4/domains', '/v3/domains']) app.get(path, serve((_req, _params, query) => domainsApi.listDomains(domains, query)));
+  app.get('/v3/domains/:domain/tracking', serve(() => domainsApi.getTracking(api.tracking)));
 
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const api: MailgunApi = {
@@ -134,8 +142,9 @@ export async function startMailgunApi(opts: MailgunApiOptions = {}): Promise<Mai
     sent,
     routes,
     credentials,
+    domains,
     calls,
-    tracking: opts.tracking ?? routesApi.defaultTracking(),
+    tracking: opts.tracking ?? domainsApi.defaultTracking(),
     get requests() {
       return requests;
     },
