@@ -25,12 +25,15 @@ export function relayFrom(from: string | null, sendingDomain: string): string {
 }
 
 export function compose(message: InboundMessage, to: string, sendingDomain: string, relayId: string): Outbound {
-  if (message.raw) return { kind: 'mime', to, mime: message.raw, relayId };
+  // Routing matched the recipient case-insensitively; the events that come back name it lower-cased.
+  const alias = (message.recipient ?? '').toLowerCase();
+  if (message.raw) return { kind: 'mime', to, mime: message.raw, relayId, alias };
   const hasBody = Boolean(message.text || message.html);
   return {
     kind: 'parsed',
     to,
     relayId,
+    alias,
     from: relayFrom(message.from, sendingDomain),
     replyTo: message.from ? oneLine(message.from) : null,
     subject: oneLine(message.subject),

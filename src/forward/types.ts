@@ -5,13 +5,20 @@ import type { Attachment } from '../inbound/message.js';
 /** The header every forward carries (value: RELAY_ID), so a message that loops back is recognised. */
 export const RELAY_HEADER = 'X-Plus-Relay';
 
-/** One send to one target. Targets never share a send, so no target sees another. */
+/**
+ * The Mailgun user variable every forward carries (value: the alias, lower-cased). Mailgun returns it in the
+ * `user-variables` of every event about that send, which is how a bounce is tied back to its alias.
+ */
+export const ALIAS_VARIABLE = 'plus-relay-alias';
+
+/** One send to one target. Targets never share a send, so no target sees another. `alias`: the address it was sent for. */
 export type Outbound =
-  | { kind: 'mime'; to: string; mime: Buffer; relayId: string }
+  | { kind: 'mime'; to: string; mime: Buffer; relayId: string; alias: string }
   | {
       kind: 'parsed';
       to: string;
       relayId: string;
+      alias: string;
       from: string;
       replyTo: string | null;
       subject: string;
