@@ -14,12 +14,20 @@
 //   PUT    /v3/routes/:id              { ...route, message: 'Route has been updated' }
 //   DELETE /v3/routes/:id              { id, message: 'Route has been deleted' }
 //   GET    /v3/domains/:domain/tracking { tracking }                      (from `api.tracking`, mutable)
+//   GET    /v3/domains/:domain/webhooks  { webhooks: { <id>: { urls } } }  (from `api.webhooks`, mutable)
+//   GET    /v3/domains/:domain/webhooks/:id      { webhook: { urls } }, 404 when not set
+//   POST   /v3/domains/:domain/webhooks  id, url (repeatable) → { message, webhook }; an id that exists → 400
+//   PUT    /v3/domains/:domain/webhooks/:id      url (repeatable) → { message, webhook }; 404 when not set
+//   DELETE /v3/domains/:domain/webhooks/:id
+//   GET    /v3/:domain/{bounces,complaints,unsubscribes}           { items, paging }  (?limit, ?page=next&address)
+//   GET    /v3/:domain/{bounces,complaints,unsubscribes}/:address  the entry, 404 when not listed
+//   DELETE /v3/:domain/{bounces,complaints,unsubscribes}/:address  (from `api.suppressions`, mutable)
 // Sends answer 200 { id: '<2026…@domain>', message: 'Queued. Thank you.' }; missing parameters answer 400
 // { message: "'to' parameter is missing" } and the like.
 //
 // Faults (see `Fault` in ./mailgun-api/types.ts): `failNext(fault, times = 1)` applies to the next requests of any
 // kind; `failWhen(predicate, fault, times = Infinity)` to matching ones (`isSend` matches both send endpoints).
-// `sent`, `routes` and `calls` are live arrays: assert on them, or seed `routes` before a test.
+// `sent`, `routes`, `suppressions`, `calls` and the `webhooks` object are live: assert on them, or seed them.
 import { STATUS_CODES } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import multipart from '@fastify/multipart';
@@ -28,7 +36,9 @@ import { createFaultRules, isSend, type FaultPredicate } from './mailgun-api/fau
 import { BODY_LIMIT, readForm } from './mailgun-api/form.js';
 import { sendMessage } from './mailgun-api/messages.js';
 import * as routesApi from './mailgun-api/routes.js';
-import type { ApiCall, ApiReply, ApiRequest, Fault, Route, SentMessage, TrackingSettings } from './mailgun-api/types.js';
+import * as suppressionsApi from './mailgun-api/suppressions.js';
+import * as webhooksApi from './mailgun-api/webhooks.js';
+import type { ApiCall, ApiReply, ApiRequest, Fault, Route, SentMessage, Suppression, TrackingSettings, Webhooks } from './mailgun-api/types.js';
 
 export { isSend, type FaultPredicate };
 export type * from './mailgun-api/types.js';
@@ -40,6 +50,10 @@ export interface MailgunApiOptions {
   tracking?: TrackingSettings;
   /** Routes that exist before the first request. */
   routes?: Route[];
+  /** Domain webhooks that exist before the first request. */
+  webhooks?: Webhooks;
+  /** Suppression list entries that exist before the first request. */
+  suppressions?: Suppression[];
 }
 
 export interface MailgunApi {
@@ -48,6 +62,8 @@ export interface MailgunApi {
   readonly key: string;
   readonly sent: SentMessage[];
   readonly routes: Route[];
+  readonly webhooks: Webhooks;
+  readonly suppressions: Suppression[];
   tracking: TrackingSettings;
   /** Every request that reached a handler, with how it was answered. */
   readonly calls: ApiCall[];
@@ -65,6 +81,8 @@ export async function startMailgunApi(opts: MailgunApiOptions = {}): Promise<Mai
   const key = opts.key ?? 'key-test';
   const sent: SentMessage[] = [];
   const routes: Route[] = [...(opts.routes ?? [])];
+  const webhooks: Webhooks = structuredClone(opts.webhooks ?? {});
+  const suppressions: Suppression[] = [...(opts.suppressions ?? [])];
   const calls: ApiCall[] = [];
   const faults = createFaultRules();
   const closing = new AbortController();
@@ -114,6 +132,16 @@ export async function startMailgunApi(opts: MailgunApiOptions = {}): Promise<Mai
   app.put('/v3/routes/:id', serve((req, params) => routesApi.updateRoute(routes, params.id ?? '', req)));
   app.delete('/v3/routes/:id', serve((_req, params) => routesApi.deleteRoute(routes, params.id ?? '')));
   app.get('/v3/domains/:domain/tracking', serve(() => routesApi.getTracking(api.tracking)));
+  app.get('/v3/domains/:domain/webhooks', serve((req) => webhooksApi.listWebhooks(webhooks, req.domain ?? '')));
+  app.get('/v3/domains/:domain/webhooks/:id', serve((req, params) => webhooksApi.getWebhook(webhooks, req.domain ?? '', params.id ?? '')));
+  app.post('/v3/domains/:domain/webhooks', serve((req) => webhooksApi.createWebhook(webhooks, req)));
+  app.put('/v3/domains/:domain/webhooks/:id', serve((req, params) => webhooksApi.updateWebhook(webhooks, req, params.id ?? '')));
+  app.delete('/v3/domains/:domain/webhooks/:id', serve((req, params) => webhooksApi.deleteWebhook(webhooks, req.domain ?? '', params.id ?? '')));
+  for (const list of ['bounces', 'complaints', 'unsubscribes'] as const) {
+    app.get(`/v3/:domain/${list}`, serve((req, _params, query) => suppressionsApi.listSuppressions(suppressions, api.url, req.domain ?? '', list, query)));
+    app.get(`/v3/:domain/${list}/:address`, serve((req, params) => suppressionsApi.getSuppression(suppressions, req.domain ?? '', list, params.address ?? '')));
+    app.delete(`/v3/:domain/${list}/:address`, serve((req, params) => suppressionsApi.deleteSuppression(suppressions, req.domain ?? '', list, params.address ?? '')));
+  }
 
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const api: MailgunApi = {
@@ -121,6 +149,8 @@ export async function startMailgunApi(opts: MailgunApiOptions = {}): Promise<Mai
     key,
     sent,
     routes,
+    webhooks,
+    suppressions,
     calls,
     tracking: opts.tracking ?? routesApi.defaultTracking(),
     get requests() {
