@@ -9,6 +9,8 @@ import type { Store } from '../../src/store/types.js';
 import type { Transport } from '../../src/forward/types.js';
 import type { Clock } from '../../src/clock.js';
 import type { DeliveryResult } from '../../src/deliver.js';
+import type { EventResult } from '../../src/events/handle-event.js';
+import { mailgunSuppressions } from '../../src/events/suppressions.js';
 import { startMailgunApi, type MailgunApi } from '../support/mailgun-api.js';
 
 export const SIGNING_KEY = 'test-signing-key-0123456789';
@@ -49,6 +51,8 @@ export interface Built {
   store: Store;
   config: Config;
   deliveries: DeliveryResult[];
+  /** Every event webhook post, as the app answered it. */
+  events: EventResult[];
 }
 
 export interface BuildOptions {
@@ -78,8 +82,11 @@ export async function build(t: TestContext, options: BuildOptions = {}): Promise
   const transport =
     options.transport?.(api, config) ??
     createMailgunTransport({ apiKey: API_KEY, url: api.url, domain: sendingDomain(config.env, rules.domains), timeoutMs: config.env.MAILGUN_TIMEOUT_MS });
+  const domain = sendingDomain(config.env, rules.domains);
+  const suppressions = mailgunSuppressions({ apiKey: API_KEY, url: api.url, domain, timeoutMs: config.env.MAILGUN_TIMEOUT_MS });
   const deliveries: DeliveryResult[] = [];
-  const app = await buildApp(config, { rules, transport, store, clock, onDelivery: (r) => deliveries.push(r) }, options.app);
+  const events: EventResult[] = [];
+  const app = await buildApp(config, { rules, transport, store, clock, suppressions, onDelivery: (r) => deliveries.push(r), onEvent: (r) => events.push(r) }, options.app);
   t.after(() => app.close());
-  return { app, api, store, config, deliveries };
+  return { app, api, store, config, deliveries, events };
 }
