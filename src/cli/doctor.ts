@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { CliIO, Command } from './io.js';
 import { loadForCli, usage } from './route.js';
+import { checkDeliverability } from './doctor-deliverability.js';
 import {
   RAW_PATH,
   ROUTE_EXPRESSION,
@@ -14,9 +15,9 @@ import {
   type ApiAccess,
 } from './mailgun-client.js';
 
-const USAGE = 'usage: plus-relay doctor [--url https://<app>.fly.dev] [--domain DOMAIN]... [--rules FILE]';
+const USAGE = 'usage: plus-relay doctor [--url https://<app>.fly.dev] [--domain DOMAIN]... [--rules FILE] [--fix]';
 
-interface Report {
+export interface Report {
   ok(line: string): void;
   warn(line: string, fix?: string): void;
   fail(line: string, fix?: string): void;
@@ -42,13 +43,14 @@ function report(io: CliIO): Report {
 
 /**
  * Checks what can be checked from outside: the relay answers (with --url), the Mailgun route exists and
- * points at it, and no domain-level tracking rewrites forwarded mail. Prints each finding with its fix;
+ * points at it, no domain-level tracking rewrites forwarded mail, and the sending domain reports failures
+ * to the relay and does not suppress a rule target (--fix removes those). Prints each finding with its fix;
  * exits 1 when something is broken, 0 otherwise (warnings included).
  */
 export const doctor: Command = async (args, io) => {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { url: { type: 'string' }, domain: { type: 'string', multiple: true }, rules: { type: 'string' } } });
+    parsed = parseArgs({ args, options: { url: { type: 'string' }, domain: { type: 'string', multiple: true }, rules: { type: 'string' }, fix: { type: 'boolean', default: false } } });
   } catch (err) {
     return usage(io, (err as Error).message, USAGE);
   }
@@ -70,6 +72,7 @@ export const doctor: Command = async (args, io) => {
     const domains = new Set(domain ?? [...(relayDomains ?? (await localDomains(rules, io, r))), ...(io.env.MAILGUN_DOMAIN?.trim() ? [io.env.MAILGUN_DOMAIN.trim()] : [])]);
     if (domains.size === 0) r.warn('no domains to check tracking for', 'pass --domain, set MAILGUN_DOMAIN, or run doctor next to rules.yaml');
     for (const d of domains) await checkTracking(access, d, r);
+    await checkDeliverability({ access, io, base, relayDomains, rulesOption: rules, fix: parsed.values.fix }, r);
   }
   io.out(r.failures ? `doctor: ${r.failures} problem${r.failures > 1 ? 's' : ''} to fix` : `doctor: no problems found${r.warnings ? ` (${r.warnings} warning${r.warnings > 1 ? 's' : ''})` : ''}`);
   return r.failures ? 1 : 0;

@@ -10,8 +10,8 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   route: { run: route, help: 'route <address> [--rules FILE] [--from SENDER] [--json]   where an address goes, and which rule decided' },
   check: { run: check, help: 'check [--rules FILE]                                       validate rules.yaml (errors as file:line:col)' },
   simulate: { run: simulate, help: 'simulate <address> [--url URL] [--mime]                    post a signed sample message to a running relay' },
-  'setup-route': { run: setupRoute, help: 'setup-route --url URL [--priority N] [--dry-run]           create or update the Mailgun route that forwards all mail here' },
-  doctor: { run: doctor, help: 'doctor [--url URL] [--domain D]... [--rules FILE]          check the relay, its Mailgun route and domain tracking' },
+  'setup-route': { run: setupRoute, help: 'setup-route --url URL [--priority N] [--rules FILE] [--dry-run]  create or update the Mailgun route that forwards all mail here, and the failure webhooks' },
+  doctor: { run: doctor, help: 'doctor [--url URL] [--domain D]... [--rules FILE] [--fix]  check the relay, its route, tracking, webhooks and bounce lists' },
 };
 
 const io: CliIO = {
