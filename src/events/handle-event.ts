@@ -38,29 +38,32 @@ function isRuleTarget(rules: CompiledRules, alias: string, target: string): bool
   return decision.action === 'forward' && decision.to.includes(target);
 }
 
+export function eventResult(outcome: EventOutcome, reason: string, more: Partial<EventResult> = {}): EventResult {
+  return { outcome, reason, event: null, failure: null, bounce: null, error: null, ...more };
+}
+
 /**
  * One event post: read, verify (same key, window and token ledger as route posts), then record a failed
  * forward and act on its bounce. `requestId` owns the ledger claims it takes.
  */
 export async function handleEvent(body: unknown, deps: EventDeps, requestId: string): Promise<EventResult> {
-  const result = (outcome: EventOutcome, reason: string, more: Partial<EventResult> = {}): EventResult => ({ outcome, reason, event: null, failure: null, bounce: null, error: null, ...more });
   const post = readEventPost(body);
-  if (!post) return result('bad-input', 'not a JSON object');
+  if (!post) return eventResult('bad-input', 'not a JSON object');
   const verdict = verifySignature(post.signature, deps.signature, deps.clock.now());
-  if (verdict !== 'ok') return result('bad-signature', `signature ${verdict}`);
-  if (!post.data) return result('bad-input', 'event-data missing or not an object');
+  if (verdict !== 'ok') return eventResult('bad-signature', `signature ${verdict}`);
+  if (!post.data) return eventResult('bad-input', 'event-data missing or not an object');
   const event = typeof post.data.event === 'string' ? post.data.event.slice(0, 40) : null;
   const failure = readFailedEvent(post.data);
-  if (!failure) return result('ignored', `${event ?? 'unnamed'} events are not used`, { event });
-  if (!failure.alias || !failure.target) return result('ignored', 'not a forward of this relay (no plus-relay-alias)', { event, failure });
+  if (!failure) return eventResult('ignored', `${event ?? 'unnamed'} events are not used`, { event });
+  if (!failure.alias || !failure.target) return eventResult('ignored', 'not a forward of this relay (no plus-relay-alias)', { event, failure });
   const { alias, target } = failure;
 
   const token = post.signature.token as string;
   const { ledger } = deps;
   try {
     const claim = await ledger.claim('event', token, requestId, deps.exactlyOnce.claimTtlMs);
-    if (claim === 'used') return result('duplicate', 'event token already used', { event, failure });
-    if (claim === 'busy') return result('busy', 'the same event is being recorded', { event, failure });
+    if (claim === 'used') return eventResult('duplicate', 'event token already used', { event, failure });
+    if (claim === 'busy') return eventResult('busy', 'the same event is being recorded', { event, failure });
     try {
       const { severity, reason, status } = failure;
       await deps.failures.record({ alias, target, severity, reason, code: status.code, message: status.message, at: deps.clock.now() });
@@ -71,7 +74,7 @@ export async function handleEvent(body: unknown, deps: EventDeps, requestId: str
     // Recorded: a replay must not count it again. If the store cannot say so now, the worst is a second count.
     await ledger.complete('event', token, deps.exactlyOnce.tokenTtlMs).catch(() => undefined);
   } catch (err) {
-    if (err instanceof StoreUnavailableError) return result('store-unavailable', 'the store cannot record the failure', { event, failure, error: err.message });
+    if (err instanceof StoreUnavailableError) return eventResult('store-unavailable', 'the store cannot record the failure', { event, failure, error: err.message });
     throw err;
   }
 
@@ -81,5 +84,5 @@ export async function handleEvent(body: unknown, deps: EventDeps, requestId: str
   else if (step === 'unsuppress' && deps.suppressions && isRuleTarget(deps.rules(), alias, target)) {
     bounce = await unsuppress(target, requestId, { suppressions: deps.suppressions, ledger, onceMs: UNSUPPRESS_ONCE_MS, claimTtlMs: deps.exactlyOnce.claimTtlMs });
   }
-  return result('recorded', `${failure.severity} failure recorded`, { event, failure, bounce });
+  return eventResult('recorded', `${failure.severity} failure recorded`, { event, failure, bounce });
 }

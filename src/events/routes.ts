@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { EVENT_CONTRACT } from '../retry-contract.js';
-import { handleEvent, type EventDeps, type EventResult } from './handle-event.js';
+import { eventResult, handleEvent, type EventDeps, type EventResult } from './handle-event.js';
 import { logEvent } from './log.js';
 
 /** Where Mailgun posts the sending domain's event webhooks (`plus-relay setup-route` registers it). */
@@ -23,6 +23,10 @@ export interface EventRoutesOptions {
 export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (app, { deps, onEvent }) => {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: EVENT_BODY_LIMIT }, app.getDefaultJsonParser('remove', 'remove'));
+  // A body refused before the handler (not JSON, over the limit) is answered 406 by the error handler: counted too.
+  app.addHook('onError', async (_request, _reply, error) => {
+    if ((error.statusCode ?? 500) < 500) onEvent?.(eventResult('bad-input', error.message), 0);
+  });
   app.post(EVENTS_PATH, { bodyLimit: EVENT_BODY_LIMIT }, async (request, reply) => {
     const started = performance.now();
     const result = await handleEvent(request.body, deps, request.id);

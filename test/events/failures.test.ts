@@ -135,6 +135,7 @@ test('bodies that can never be read are 406, odd but signed ones 200: never a 5x
     const res = await post(app, body);
     assert.equal(res.statusCode, 406, `${what}: ${res.statusCode} ${res.body}`);
   }
+  assert.equal((await metrics(app)).value('plus_relay_events_total', { outcome: 'bad-input' }), refused.length, 'each refused body is counted');
   const depth = 20_000;
   const deep = `{"signature": ${JSON.stringify(freshSignatureBlock(SIGNING_KEY))}, "event-data": {"event": "delivered", "message": ${'{"nested": '.repeat(depth)}{}${'}'.repeat(depth)}}}`;
   const withBadBytes = Buffer.concat(signed(failedEvent({ recipient: 'PLACEHOLDER@gmail.com', alias: ALIAS })).split('PLACEHOLDER').flatMap((part, i) => (i ? [Buffer.from([0xff, 0xfe]), Buffer.from(part)] : [Buffer.from(part)])));
