@@ -15,7 +15,10 @@ import { inboundRoutes } from './inbound/routes.js';
 import { errorHandler } from './error-handler.js';
 import type { DeliveryDeps, DeliveryResult } from './deliver.js';
 import { exactlyOncePolicy } from './exactly-once.js';
-import { createRelayMetrics, instrumentTransport, metricsRoutes } from './metrics/index.js';
+import { createEventMetrics, createRelayMetrics, instrumentTransport, metricsRoutes } from './metrics/index.js';
+import { eventRoutes } from './events/routes.js';
+import type { EventResult } from './events/handle-event.js';
+import type { Suppressions } from './events/suppressions.js';
 
 export interface AppDeps {
   rules: CompiledRules;
@@ -26,6 +29,10 @@ export interface AppDeps {
   clock?: Clock;
   /** Called after every delivery (metrics hang here). */
   onDelivery?: (result: DeliveryResult, durationMs: number) => void;
+  /** The sending domain's bounce list, to free rule targets a refusal put there; absent in outbox mode. */
+  suppressions?: Suppressions;
+  /** Called after every event webhook post. */
+  onEvent?: (result: EventResult, durationMs: number) => void;
 }
 
 export interface AppOptions {
@@ -108,6 +115,23 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     onDelivery(result, ms) {
       metrics.delivery(result, ms);
       deps.onDelivery?.(result, ms);
+    },
+  });
+
+  const eventMetrics = createEventMetrics(metrics.registry);
+  await app.register(eventRoutes, {
+    deps: {
+      ledger: deps.store.ledger,
+      failures: deps.store.failures,
+      clock,
+      signature: delivery.signature,
+      exactlyOnce: delivery.exactlyOnce,
+      rules: delivery.rules,
+      suppressions: deps.suppressions ?? null,
+    },
+    onEvent(result, ms) {
+      eventMetrics.event(result);
+      deps.onEvent?.(result, ms);
     },
   });
 

@@ -9,6 +9,7 @@ import { createOutboxTransport } from './forward/outbox.js';
 import { createStore } from './store/index.js';
 import { createDmarcCheck } from './forward/dmarc.js';
 import { dnsResolver } from './forward/dns.js';
+import { mailgunSuppressions, type Suppressions } from './events/suppressions.js';
 import type { Transport } from './forward/types.js';
 import type { CompiledRules } from './rules/types.js';
 import type { FastifyInstance } from 'fastify';
@@ -24,6 +25,13 @@ function transportFor(config: Config, rules: CompiledRules): Transport {
     });
   }
   return createOutboxTransport(env.OUTBOX_DIR, systemClock);
+}
+
+/** The sending domain's bounce list, through the same API key and region as the sends. */
+function suppressionsFor(config: Config, rules: CompiledRules): Suppressions | undefined {
+  const { env } = config;
+  if (!env.MAILGUN_API_KEY) return undefined;
+  return mailgunSuppressions({ apiKey: env.MAILGUN_API_KEY, url: env.MAILGUN_API_URL, domain: sendingDomain(env, rules.domains), timeoutMs: env.MAILGUN_TIMEOUT_MS });
 }
 
 /** The process: env → rules → app → listen, and a graceful stop on SIGTERM/SIGINT. */
@@ -47,9 +55,16 @@ async function main(): Promise<void> {
   const storeLog = (level: 'info' | 'warn') => (obj: object, msg: string) =>
     app ? app.log[level](obj, msg) : console.error(`plus-relay: ${msg}`, obj);
   const store = createStore(env, systemClock, { info: storeLog('info'), warn: storeLog('warn') });
+  const suppressions = suppressionsFor(config, rules);
   app = await buildApp(
     config,
-    { rules, transport: transportFor(config, rules), dmarc: createDmarcCheck(dnsResolver(config.dnsServers), { clock: systemClock }), store },
+    {
+      rules,
+      transport: transportFor(config, rules),
+      dmarc: createDmarcCheck(dnsResolver(config.dnsServers), { clock: systemClock }),
+      store,
+      ...(suppressions ? { suppressions } : {}),
+    },
     {
       logger: { level: env.LOG_LEVEL, redact: ['req.headers.authorization'] },
       watchRulesFile: rulesFile,

@@ -1,22 +1,24 @@
 import { parseArgs } from 'node:util';
 import type { CliIO, Command } from './io.js';
 import { loadForCli, usage } from './route.js';
+import { checkDeliverability } from './doctor-deliverability.js';
 import { report, type Report } from './doctor-report.js';
 import { checkAccountDomains, checkRoutes } from './doctor-routes.js';
 import { apiAccess, explainApiError, type ApiAccess } from './mailgun-client.js';
 
-const USAGE = 'usage: plus-relay doctor [--url https://<app>.fly.dev] [--domain DOMAIN]... [--rules FILE]';
+const USAGE = 'usage: plus-relay doctor [--url https://<app>.fly.dev] [--domain DOMAIN]... [--rules FILE] [--fix]';
 
 /**
  * Checks what can be checked from outside: the relay answers (with --url), the Mailgun route exists, points at it
- * and comes after the account's other routes, no other domain of the account loses its mail to it, and no
- * domain-level tracking rewrites forwarded mail. Prints each finding with its fix; exits 1 when something is
+ * and comes after the account's other routes, no other domain of the account loses its mail to it, no
+ * domain-level tracking rewrites forwarded mail, and the sending domain reports failures to the relay and does not
+ * suppress a rule target (--fix removes those). Prints each finding with its fix; exits 1 when something is
  * broken, 0 otherwise (warnings included).
  */
 export const doctor: Command = async (args, io) => {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { url: { type: 'string' }, domain: { type: 'string', multiple: true }, rules: { type: 'string' } } });
+    parsed = parseArgs({ args, options: { url: { type: 'string' }, domain: { type: 'string', multiple: true }, rules: { type: 'string' }, fix: { type: 'boolean', default: false } } });
   } catch (err) {
     return usage(io, (err as Error).message, USAGE);
   }
@@ -41,6 +43,7 @@ export const doctor: Command = async (args, io) => {
     const domains = new Set(domain ?? [...(relayDomains ?? []), ...(io.env.MAILGUN_DOMAIN?.trim() ? [io.env.MAILGUN_DOMAIN.trim()] : [])]);
     if (routes && domains.size === 0) r.warn('no domains to check tracking for', 'pass --domain, set MAILGUN_DOMAIN, or run doctor next to rules.yaml');
     if (routes) for (const d of domains) await checkTracking(access, d, r);
+    if (routes) await checkDeliverability({ access, io, base, relayDomains, rulesOption: rules, fix: parsed.values.fix }, r);
   }
   io.out(r.failures ? `doctor: ${r.failures} problem${r.failures > 1 ? 's' : ''} to fix` : `doctor: no problems found${r.warnings ? ` (${r.warnings} warning${r.warnings > 1 ? 's' : ''})` : ''}`);
   return r.failures ? 1 : 0;

@@ -11,8 +11,8 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   route: { run: route, help: 'route <address> [--rules FILE] [--from SENDER] [--json]   where an address goes, and which rule decided' },
   check: { run: check, help: 'check [--rules FILE]                                       validate rules.yaml (errors as file:line:col)' },
   simulate: { run: simulate, help: 'simulate <address> [--url URL] [--mime]                    post a signed sample message to a running relay' },
-  'setup-route': { run: setupRoute, help: 'setup-route --url URL [--priority N] [--dry-run]           create or update the Mailgun route that forwards all mail here' },
-  doctor: { run: doctor, help: "doctor [--url URL] [--domain D]... [--rules FILE]          check the relay, its Mailgun route, the account's other domains and tracking" },
+  'setup-route': { run: setupRoute, help: 'setup-route --url URL [--priority N] [--rules FILE] [--dry-run]  create or update the Mailgun route that forwards all mail here, and the failure webhooks' },
+  doctor: { run: doctor, help: "doctor [--url URL] [--domain D]... [--rules FILE] [--fix]  check the relay, its route, the account's other domains, tracking, webhooks and bounce lists" },
   'send-as': { run: sendAs, help: 'send-as <address> [--password-file F] [--dry-run]          SMTP login to reply as the alias from Gmail ("Send mail as")' },
 };
 

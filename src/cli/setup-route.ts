@@ -16,19 +16,22 @@ import {
   type ApiAccess,
   type Route,
 } from './mailgun-client.js';
+import { cliSendingDomain } from './sending-domain.js';
+import { applyWebhooks, eventsUrl } from './webhooks.js';
 
-const USAGE = 'usage: plus-relay setup-route --url https://<app>.fly.dev/mailgun/inbound/mime [--priority N] [--dry-run]';
+const USAGE = 'usage: plus-relay setup-route --url https://<app>.fly.dev/mailgun/inbound/mime [--priority N] [--rules FILE] [--dry-run]';
 
 /**
  * Makes Mailgun post the mail no other route takes to the relay: one `catch_all()` route with `forward(url)` and
  * `stop()`, evaluated after every other route of the account (placeRoute), recognised on later runs by its
  * description. Running it again updates that route (or leaves it alone), never adds a second one; duplicates from
- * racing runs are removed.
+ * racing runs are removed. Then the sending domain's failure webhooks are pointed at the relay's events URL, the
+ * same way.
  */
 export const setupRoute: Command = async (args, io) => {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { url: { type: 'string' }, priority: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } } });
+    parsed = parseArgs({ args, options: { url: { type: 'string' }, priority: { type: 'string' }, rules: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } } });
   } catch (err) {
     return usage(io, (err as Error).message, USAGE);
   }
@@ -43,8 +46,17 @@ export const setupRoute: Command = async (args, io) => {
   if (target.warning) io.err(`warning: ${target.warning}`);
   const access = apiAccess(io);
   if (!access) return 1;
+  const domain = await cliSendingDomain(io, parsed.values.rules);
+  if (!domain) {
+    io.err('plus-relay: cannot tell the sending domain, whose failure webhooks must post to the relay: set MAILGUN_DOMAIN, or run next to rules.yaml (--rules FILE)');
+    return 1;
+  }
   try {
-    return await apply(access, target.url, priority, dryRun, io);
+    const code = await apply(access, target.url, priority, dryRun, io);
+    if (code !== 0) return code;
+    await applyWebhooks(access.client, domain, eventsUrl(target.url), dryRun, io.out);
+    if (dryRun) io.out('dry run: nothing was changed');
+    return 0;
   } catch (err) {
     io.err(`plus-relay: ${explainApiError(err, access.url)}`);
     return 1;
@@ -127,7 +139,6 @@ async function apply(access: ApiAccess, url: string, priority: number | undefine
       out(`note: route ${r.id} (${JSON.stringify(r.description)}) also forwards to ${url}: each message would arrive twice; delete it (Mailgun dashboard → Receiving → Routes)`);
     }
   }
-  if (dryRun) out('dry run: nothing was changed');
   return 0;
 }
 

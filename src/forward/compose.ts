@@ -55,13 +55,15 @@ export function applyDmarcVerdict(message: InboundMessage, verdict: DmarcVerdict
 }
 
 export function compose(message: InboundMessage, to: string, sendingDomain: string, relayId: string): Outbound {
-  if (message.raw) return { kind: 'mime', to, recipient: message.recipient, mime: message.raw, relayId };
+  // Routing matched the recipient case-insensitively; the events that come back name it lower-cased.
+  const alias = (message.recipient ?? '').toLowerCase();
+  if (message.raw) return { kind: 'mime', to, mime: message.raw, relayId, alias };
   const hasBody = Boolean(message.text || message.html);
   return {
     kind: 'parsed',
     to,
-    recipient: message.recipient,
     relayId,
+    alias,
     from: relayFrom(message.from, sendingDomain),
     replyTo: message.from ? oneLine(message.from) : null,
     subject: oneLine(message.subject),

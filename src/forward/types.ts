@@ -6,16 +6,23 @@ import type { Attachment } from '../inbound/message.js';
 export const RELAY_HEADER = 'X-Plus-Relay';
 
 /**
- * One send to one target. Targets never share a send, so no target sees another. `recipient` is the address the
- * message came to (the alias), for the forwarding headers.
+/**
+ * The Mailgun user variable every forward carries (value: the alias, lower-cased). Mailgun returns it in the
+ * `user-variables` of every event about that send, which is how a bounce is tied back to its alias.
+ */
+export const ALIAS_VARIABLE = 'plus-relay-alias';
+
+/**
+ * One send to one target. Targets never share a send, so no target sees another. `alias`: the address it was sent
+ * for, lower-cased (the forwarding headers and the alias variable name it).
  */
 export type Outbound =
-  | { kind: 'mime'; to: string; recipient: string | null; mime: Buffer; relayId: string }
+  | { kind: 'mime'; to: string; mime: Buffer; relayId: string; alias: string }
   | {
       kind: 'parsed';
       to: string;
-      recipient: string | null;
       relayId: string;
+      alias: string;
       from: string;
       replyTo: string | null;
       subject: string;

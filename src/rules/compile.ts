@@ -4,6 +4,7 @@ import { RulesLoadError } from './errors.js';
 import { makeLocator, type PathProblem } from './positions.js';
 import { compileRuleList } from './rule-list.js';
 import { makeRouter } from './router.js';
+import { targetMatcher } from './target-match.js';
 import { structuralProblems } from './schema-errors.js';
 import type { CompiledRules, RulesProblem } from './types.js';
 import { compileUsers } from './users.js';
@@ -11,6 +12,8 @@ import { compileUsers } from './users.js';
 /** CompiledRules plus what a person needs to explain a decision (the CLI prints a rule's pattern). */
 export interface RuleSet extends CompiledRules {
   readonly rules: readonly { readonly match: string }[];
+  /** Whether an address could be a rendered target of this file (doctor finds rule targets on suppression lists). */
+  isTarget(address: string): boolean;
 }
 
 /**
@@ -45,6 +48,7 @@ export function compileRules(text: string, file: string): RuleSet {
   if (problems.length > 0) throw new RulesLoadError(problems.map(locate));
 
   const route = makeRouter(domains, users, rules);
+  const isTarget = targetMatcher([...users.values(), ...rules.map((r) => (r.action.kind === 'to' ? r.action.targets : []))].flat());
   return Object.freeze({
     file,
     domains: Object.freeze([...domains]),
@@ -53,5 +57,6 @@ export function compileRules(text: string, file: string): RuleSet {
     rules: Object.freeze(rules.map((r) => Object.freeze({ match: r.pattern.source }))),
     // The sender is reserved for per-user sender policies; routing ignores it today.
     route: (recipient: string, _sender?: string) => route(recipient),
+    isTarget,
   });
 }

@@ -13,6 +13,6 @@ export { StoreUnavailableError } from './types.js';
  * it is back, rather than crash-looping beside it.
  */
 export function createStore(env: Pick<Env, 'REDIS_URL' | 'DATA_DIR'>, clock: Clock, logger?: StoreLogger): Store {
-  if (env.REDIS_URL) return createRedisStore({ url: env.REDIS_URL, ...(logger ? { logger } : {}) });
+  if (env.REDIS_URL) return createRedisStore({ url: env.REDIS_URL, clock, ...(logger ? { logger } : {}) });
   return createSqliteStore({ location: { dataDir: env.DATA_DIR }, clock });
 }

@@ -1,15 +1,17 @@
 /**
- * The relay's durable state, behind one small interface per concern. Today: the ledger that makes
- * delivery exactly-once. SQLite (one instance, the default) and Redis (several instances) implement
- * every part, so the relay behaves the same on either.
+ * The relay's durable state, behind one small interface per concern: the ledger that makes delivery
+ * exactly-once, and the failure log that remembers which forwards bounced. SQLite (one instance, the
+ * default) and Redis (several instances) implement every part, so the relay behaves the same on either.
  */
 export type ClaimResult = 'claimed' | 'used' | 'busy';
 
 /**
  * The namespaces of the ledger. `token`: a Mailgun signature token, in flight or used (a replay of a
- * used one is answered without sending). `delivery`: one (message, target) send.
+ * used one is answered without sending). `delivery`: one (message, target) send. `event`: the token of
+ * an event webhook post (a replayed event is counted once). `unsuppress`: a rule target whose bounce
+ * was looked up and handled (at most once per target per day).
  */
-export type LedgerSpace = 'token' | 'delivery';
+export type LedgerSpace = 'token' | 'delivery' | 'event' | 'unsuppress';
 
 /**
  * Claim, complete, release: one ledger for every "do this once" in the relay. A key is claimed by one
@@ -23,6 +25,51 @@ export interface Ledger {
   release(space: LedgerSpace, key: string, owner: string): Promise<void>;
 }
 
+export type FailureSeverity = 'permanent' | 'temporary';
+
+/** One failed forward, as Mailgun reported it in a `failed` event. */
+export interface Failure {
+  /** The address on the relay's domain the forward was sent for (lower-cased). */
+  alias: string;
+  /** The rule target the forward went to (the event's `recipient`). */
+  target: string;
+  severity: FailureSeverity;
+  /** Mailgun's `reason`: `bounce`, `suppress-bounce`, `generic`, `old`, … */
+  reason: string;
+  /** `delivery-status.code`: an SMTP code (550), or Mailgun's own (605 for a suppressed address). */
+  code: number | null;
+  /** `delivery-status.message` (or its description), cut to a bounded length. */
+  message: string;
+  /** When the relay recorded it, epoch ms. */
+  at: number;
+}
+
+/** Every failure of one (alias, target) pair: how many, and the last one. */
+export interface FailureEntry {
+  count: number;
+  last: Failure;
+}
+
+/** What the alias inventory shows for one alias: its failed forwards and the last failure (any target). */
+export interface AliasFailures {
+  failed: number;
+  last: Failure;
+}
+
+/**
+ * Failed forwards per (alias, target), beside the ledger. Bounded twice, because anyone who can get mail
+ * bounced (a sender writing to random aliases while a target's mailbox is full) chooses how many pairs
+ * fail: a pair is forgotten `retentionMs` after its last failure, and beyond `maxPairs` the pairs that
+ * failed longest ago are dropped first.
+ */
+export interface FailureLog {
+  record(failure: Failure): Promise<void>;
+  /** Per alias (lower-cased, as recorded) that has failures; aliases without any are absent. */
+  summary(aliases: readonly string[]): Promise<Map<string, AliasFailures>>;
+  /** The pairs that failed most recently, newest first. */
+  recent(limit: number): Promise<FailureEntry[]>;
+}
+
 export interface StoreHealth {
   ok: boolean;
   /** For the log and the operator; may carry backend error text, so it is never sent to clients. */
@@ -32,6 +79,7 @@ export interface StoreHealth {
 export interface Store {
   readonly kind: 'sqlite' | 'redis';
   readonly ledger: Ledger;
+  readonly failures: FailureLog;
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }

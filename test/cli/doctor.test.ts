@@ -5,7 +5,7 @@ import { doctor } from '../../src/cli/doctor.js';
 import { ROUTE_DESCRIPTION } from '../../src/cli/mailgun-client.js';
 import { createOutboxTransport } from '../../src/forward/outbox.js';
 import { systemClock } from '../../src/clock.js';
-import { startMailgunApi, type MailgunApi, type Route } from '../support/mailgun-api.js';
+import { startMailgunApi, type MailgunApi, type Route, type Webhooks } from '../support/mailgun-api.js';
 import { build, testClock, type BuildOptions } from '../helpers/build.js';
 import { createSqliteStore } from '../../src/store/sqlite/index.js';
 import { recordingIO } from '../helpers/cli-io.js';
@@ -17,8 +17,16 @@ function route(url: string, extra: Partial<Route> = {}): Route {
   return { id: 'r1', description: ROUTE_DESCRIPTION, expression: 'catch_all()', actions: [`forward("${url}")`, 'stop()'], priority: 0, created_at: 'Mon, 01 Jan 2024 00:00:00 GMT', ...extra };
 }
 
+/** The failure webhooks setup-route registers, for the sending domains these tests meet, posting where the first route does. */
+function webhooksFor(routes: Route[]): Webhooks {
+  const target = /forward\("([^"]+)"\)/.exec(routes[0]?.actions[0] ?? '')?.[1];
+  if (!target) return {};
+  const urls = [new URL('/mailgun/events', target).href];
+  return Object.fromEntries(['destroy.systems', 'example.com', 'mg.missing.example'].map((d) => [d, { permanent_fail: urls, temporary_fail: urls }]));
+}
+
 async function api(t: TestContext, routes: Route[], domains: string[] = []): Promise<MailgunApi> {
-  const stand = await startMailgunApi({ key: KEY, routes, domains });
+  const stand = await startMailgunApi({ key: KEY, routes, domains, webhooks: webhooksFor(routes) });
   t.after(() => stand.close());
   return stand;
 }
@@ -31,7 +39,8 @@ async function relay(t: TestContext, outbox = false, options: BuildOptions = {})
 }
 
 async function run(args: string[], stand: MailgunApi | null, env: Record<string, string> = {}) {
-  const rec = recordingIO(ROOT, { ...(stand ? { MAILGUN_API_KEY: KEY, MAILGUN_API_URL: stand.url } : {}), ...env });
+  // No relay store on this machine unless a test says so (doctor shows recorded failures when there is one).
+  const rec = recordingIO(ROOT, { DATA_DIR: resolve(ROOT, 'test/no-such-data-dir'), ...(stand ? { MAILGUN_API_KEY: KEY, MAILGUN_API_URL: stand.url } : {}), ...env });
   const code = await doctor(args, rec.io);
   return { code, ...rec };
 }
@@ -46,6 +55,8 @@ test('all well: the relay is up, the route points at it, tracking is off → exi
     `ok    route r1 forwards all mail to https://${host}/mailgun/inbound/mime`,
     "ok    the relay's route takes mail only for the relay's domains (1 domain in the account)",
     'ok    tracking is off for destroy.systems (click, open, unsubscribe)',
+    `ok    failed forwards on destroy.systems are reported to https://${host}/mailgun/events (permanent_fail and temporary_fail webhooks)`,
+    'ok    no rule target is on the bounce or complaint list of destroy.systems',
     'doctor: no problems found',
   ]);
   assert.ok(!all().includes(KEY));

@@ -24,7 +24,8 @@ function run(args: string[], env: Record<string, string>) {
   return setupRoute(args, rec.io).then((code) => ({ code, ...rec }));
 }
 
-const envFor = (stand: { url: string }, key = KEY) => ({ MAILGUN_API_KEY: key, MAILGUN_API_URL: stand.url });
+const envFor = (stand: { url: string }, key = KEY) => ({ MAILGUN_API_KEY: key, MAILGUN_API_URL: stand.url, MAILGUN_DOMAIN: 'mg.example' });
+const EVENTS = 'https://relay.example/mailgun/events';
 const writes = (stand: { calls: Array<{ method: string }> }) => stand.calls.filter((c) => c.method !== 'GET').length;
 
 function route(id: string, description: string, actions: string[], extra: Partial<Route> = {}): Route {
@@ -40,7 +41,11 @@ test('creates the one catch_all() route: forward(url) then stop(), with the rela
   assert.deepEqual({ ...created, id: '', created_at: '' }, {
     id: '', created_at: '', description: ROUTE_DESCRIPTION, expression: 'catch_all()', priority: 32767, actions: [`forward("${URL_RAW}")`, 'stop()'],
   });
-  assert.deepEqual(out, [`create route ${created?.id}: catch_all() → forward("${URL_RAW}"), stop() (priority 32767)`]);
+  assert.deepEqual(out, [
+    `create route ${created?.id}: catch_all() → forward("${URL_RAW}"), stop() (priority 32767)`,
+    `create webhook permanent_fail of mg.example: ${EVENTS}`,
+    `create webhook temporary_fail of mg.example: ${EVENTS}`,
+  ]);
   assert.deepEqual(err, []);
 });
 
@@ -66,7 +71,13 @@ test('a new URL updates the same route in place; --priority changes it, and is k
   assert.equal(stand.routes[0]?.id, id);
   assert.deepEqual(stand.routes[0]?.actions, [`forward("${next}")`, 'stop()']);
   assert.equal(stand.routes[0]?.priority, 3, 'priority kept');
-  assert.deepEqual(out, [`update route ${id}`, `  from: catch_all() → forward("${URL_RAW}"), stop() (priority 3)`, `  to:   catch_all() → forward("${next}"), stop() (priority 3)`]);
+  assert.deepEqual(out, [
+    `update route ${id}`,
+    `  from: catch_all() → forward("${URL_RAW}"), stop() (priority 3)`,
+    `  to:   catch_all() → forward("${next}"), stop() (priority 3)`,
+    `update webhook permanent_fail of mg.example: ${EVENTS} → https://other.example/mailgun/events`,
+    `update webhook temporary_fail of mg.example: ${EVENTS} → https://other.example/mailgun/events`,
+  ]);
   assert.equal((await run(['--url', next, '--priority', '0'], envFor(stand))).code, 0);
   assert.equal(stand.routes[0]?.priority, 0);
 });
@@ -141,15 +152,23 @@ test('--dry-run says what it would do and changes nothing', async (t) => {
   const stand = await api(t);
   const first = await run(['--url', URL_RAW, '--dry-run'], envFor(stand));
   assert.equal(first.code, 0);
-  assert.deepEqual(first.out, [`would create route: catch_all() → forward("${URL_RAW}"), stop() (priority 32767)`, 'dry run: nothing was changed']);
+  assert.deepEqual(first.out, [
+    `would create route: catch_all() → forward("${URL_RAW}"), stop() (priority 32767)`,
+    `would create webhook permanent_fail of mg.example: ${EVENTS}`,
+    `would create webhook temporary_fail of mg.example: ${EVENTS}`,
+    'dry run: nothing was changed',
+  ]);
   assert.equal(stand.routes.length, 0);
+  assert.deepEqual(stand.webhooks, {});
   await run(['--url', URL_RAW], envFor(stand));
   const snapshot = JSON.stringify(stand.routes);
   const before = writes(stand);
   const second = await run(['--url', 'https://other.example/mailgun/inbound/mime', '--dry-run'], envFor(stand));
   assert.equal(second.code, 0);
   assert.match(second.out[0] ?? '', /^would update route \w+$/);
+  assert.ok(second.out.includes(`would update webhook permanent_fail of mg.example: ${EVENTS} → https://other.example/mailgun/events`));
   assert.equal(JSON.stringify(stand.routes), snapshot);
+  assert.deepEqual(stand.webhooks['mg.example']?.permanent_fail, [EVENTS]);
   assert.equal(writes(stand), before);
 });
 

@@ -11,6 +11,8 @@ import type { Clock } from '../../src/clock.js';
 import type { DeliveryResult } from '../../src/deliver.js';
 import { createDmarcCheck, type DmarcCheckOptions } from '../../src/forward/dmarc.js';
 import { dnsResolver } from '../../src/forward/dns.js';
+import type { EventResult } from '../../src/events/handle-event.js';
+import { mailgunSuppressions } from '../../src/events/suppressions.js';
 import { startMailgunApi, type MailgunApi } from '../support/mailgun-api.js';
 import { startDnsServer, type DnsServer, type TxtRecords } from '../support/dns-server.js';
 
@@ -54,6 +56,8 @@ export interface Built {
   store: Store;
   config: Config;
   deliveries: DeliveryResult[];
+  /** Every event webhook post, as the app answered it. */
+  events: EventResult[];
 }
 
 export interface BuildOptions {
@@ -89,8 +93,15 @@ export async function build(t: TestContext, options: BuildOptions = {}): Promise
   const dns = await startDnsServer(options.dns);
   t.after(() => dns.close());
   const dmarc = createDmarcCheck(dnsResolver([dns.address]), { clock, ...options.dmarc });
+  const domain = sendingDomain(config.env, rules.domains);
+  const suppressions = mailgunSuppressions({ apiKey: API_KEY, url: api.url, domain, timeoutMs: config.env.MAILGUN_TIMEOUT_MS });
   const deliveries: DeliveryResult[] = [];
-  const app = await buildApp(config, { rules, transport, dmarc, store, clock, onDelivery: (r) => deliveries.push(r) }, options.app);
+  const events: EventResult[] = [];
+  const app = await buildApp(
+    config,
+    { rules, transport, dmarc, store, clock, suppressions, onDelivery: (r) => deliveries.push(r), onEvent: (r) => events.push(r) },
+    options.app,
+  );
   t.after(() => app.close());
-  return { app, api, dns, store, config, deliveries };
+  return { app, api, dns, store, config, deliveries, events };
 }

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,14 +19,20 @@ interface Running {
   output: () => string;
 }
 
-/** Starts the real process (`src/main.ts` through tsx) on a free port; resolves once it listens. `undefined` unsets. */
+/**
+ * Starts the real process (`src/main.ts` through tsx) on a free port; resolves once it listens. `undefined` unsets.
+ * Each process gets a store of its own: the default DATA_DIR (./data in the checkout) would remember the previous
+ * run's messages, and the same sample message would then be answered as a duplicate and never sent.
+ */
 async function start(env: Record<string, string | undefined>): Promise<Running> {
-  const merged = { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', RULES_FILE: join(ROOT, 'rules.yaml'), DATA_DIR: mkdtempSync(join(tmpdir(), 'plus-relay-server-')), ...env };
+  const dataDir = await mkdtemp(join(tmpdir(), 'plus-relay-data-'));
+  const merged = { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', RULES_FILE: join(ROOT, 'rules.yaml'), DATA_DIR: dataDir, ...env };
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     cwd: ROOT,
     env: Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  child.once('exit', () => void rm(dataDir, { recursive: true, force: true }));
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));

@@ -1,49 +1,12 @@
 // One ledger, two backends: every behaviour the delivery relies on, checked against real SQLite and real Redis.
-import { describe, test, type TestContext } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from 'redis';
-import { createSqliteStore } from '../../src/store/sqlite/index.js';
-import type { Ledger, Store } from '../../src/store/types.js';
+import type { Ledger } from '../../src/store/types.js';
 import { redisStore, sharedRedis, untilHealthy } from '../helpers/redis.js';
-import { testClock } from '../helpers/build.js';
+import { backends } from '../helpers/stores.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Backend {
-  /** Two handles on the same state (two instances, or two processes on one file), or null to skip. */
-  open(t: TestContext): Promise<[Store, Store] | null>;
-}
-
-const backends: Record<string, Backend> = {
-  sqlite: {
-    async open(t) {
-      const { mkdtemp, rm } = await import('node:fs/promises');
-      const { tmpdir } = await import('node:os');
-      const { join } = await import('node:path');
-      const dataDir = await mkdtemp(join(tmpdir(), 'plus-relay-ledger-'));
-      const a = createSqliteStore({ location: { dataDir }, clock: testClock() });
-      const b = createSqliteStore({ location: { dataDir }, clock: testClock() });
-      t.after(async () => {
-        await a.close();
-        await b.close();
-        await rm(dataDir, { recursive: true, force: true });
-      });
-      return [a, b];
-    },
-  },
-  redis: {
-    async open(t) {
-      const url = await sharedRedis(t);
-      if (!url) return null;
-      const ns = `plus-relay-test-${Date.now()}-${Math.random()}`;
-      const a = redisStore(t, url, ns);
-      const b = redisStore(t, url, ns);
-      await untilHealthy(a);
-      await untilHealthy(b);
-      return [a, b];
-    },
-  },
-};
 
 for (const [name, backend] of Object.entries(backends)) {
   describe(`ledger on ${name}`, () => {

@@ -18,14 +18,22 @@
 //   GET    /v3/domains/:domain/credentials        { total_count, items: [{ login, mailbox, created_at, size_bytes }] }
 //   POST   /v3/domains/:domain/credentials        login, password (5–32 characters) → { message }; an existing login → 400
 //   PUT    /v3/domains/:domain/credentials/:login password → { message: 'Password changed' }; unknown login → 404
+//   GET    /v3/domains/:domain/webhooks  { webhooks: { <id>: { urls } } }  (from `api.webhooks`, mutable)
+//   GET    /v3/domains/:domain/webhooks/:id      { webhook: { urls } }, 404 when not set
+//   POST   /v3/domains/:domain/webhooks  id, url (repeatable) → { message, webhook }; an id that exists → 400
+//   PUT    /v3/domains/:domain/webhooks/:id      url (repeatable) → { message, webhook }; 404 when not set
+//   DELETE /v3/domains/:domain/webhooks/:id
+//   GET    /v3/:domain/{bounces,complaints,unsubscribes}           { items, paging }  (?limit, ?page=next&address)
+//   GET    /v3/:domain/{bounces,complaints,unsubscribes}/:address  the entry, 404 when not listed
+//   DELETE /v3/:domain/{bounces,complaints,unsubscribes}/:address  (from `api.suppressions`, mutable)
 // Sends answer 200 { id: '<2026…@domain>', message: 'Queued. Thank you.' }; missing parameters answer 400
 // { message: "'to' parameter is missing" } and the like. `deliveredMime(sent)`: a mime send with its h: headers added,
 // as the target receives it.
 //
 // Faults (see `Fault` in ./mailgun-api/types.ts): `failNext(fault, times = 1)` applies to the next requests of any
 // kind; `failWhen(predicate, fault, times = Infinity)` to matching ones (`isSend` matches both send endpoints).
-// `sent`, `routes`, `domains`, `credentials` and `calls` are live arrays: assert on them, or seed `routes`, `domains`
-// and `credentials`.
+// `sent`, `routes`, `domains`, `credentials`, `suppressions`, `calls` and the `webhooks` object are live: assert on
+// them, or seed them.
 import { STATUS_CODES } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import multipart from '@fastify/multipart';
@@ -36,7 +44,9 @@ import { deliveredMime, sendMessage } from './mailgun-api/messages.js';
 import * as routesApi from './mailgun-api/routes.js';
 import * as credentialsApi from './mailgun-api/credentials.js';
 import * as domainsApi from './mailgun-api/domains.js';
-import type { ApiCall, ApiReply, ApiRequest, Credential, Fault, Route, SentMessage, TrackingSettings } from './mailgun-api/types.js';
+import * as suppressionsApi from './mailgun-api/suppressions.js';
+import * as webhooksApi from './mailgun-api/webhooks.js';
+import type { ApiCall, ApiReply, ApiRequest, Credential, Fault, Route, SentMessage, Suppression, TrackingSettings, Webhooks } from './mailgun-api/types.js';
 
 export { deliveredMime, isSend, type FaultPredicate };
 export type * from './mailgun-api/types.js';
@@ -52,6 +62,10 @@ export interface MailgunApiOptions {
   credentials?: Credential[];
   /** The account's domains, by name, as the Domains API lists them. Default: none. */
   domains?: string[];
+  /** Domain webhooks that exist before the first request. */
+  webhooks?: Webhooks;
+  /** Suppression list entries that exist before the first request. */
+  suppressions?: Suppression[];
 }
 
 export interface MailgunApi {
@@ -62,6 +76,8 @@ export interface MailgunApi {
   readonly routes: Route[];
   readonly credentials: Credential[];
   readonly domains: string[];
+  readonly webhooks: Webhooks;
+  readonly suppressions: Suppression[];
   tracking: TrackingSettings;
   /** Every request that reached a handler, with how it was answered. */
   readonly calls: ApiCall[];
@@ -81,6 +97,8 @@ export async function startMailgunApi(opts: MailgunApiOptions = {}): Promise<Mai
   const routes: Route[] = [...(opts.routes ?? [])];
   const credentials: Credential[] = [...(opts.credentials ?? [])];
   const domains: string[] = [...(opts.domains ?? [])];
+  const webhooks: Webhooks = structuredClone(opts.webhooks ?? {});
+  const suppressions: Suppression[] = [...(opts.suppressions ?? [])];
   const calls: ApiCall[] = [];
   const faults = createFaultRules();
   const closing = new AbortController();
@@ -134,6 +152,16 @@ export async function startMailgunApi(opts: MailgunApiOptions = {}): Promise<Mai
   app.put('/v3/domains/:domain/credentials/:login', serve((req, params) => credentialsApi.updateCredential(credentials, req, params.login ?? '')));
   for (const path of ['/v4/domains', '/v3/domains']) app.get(path, serve((_req, _params, query) => domainsApi.listDomains(domains, query)));
   app.get('/v3/domains/:domain/tracking', serve(() => domainsApi.getTracking(api.tracking)));
+  app.get('/v3/domains/:domain/webhooks', serve((req) => webhooksApi.listWebhooks(webhooks, req.domain ?? '')));
+  app.get('/v3/domains/:domain/webhooks/:id', serve((req, params) => webhooksApi.getWebhook(webhooks, req.domain ?? '', params.id ?? '')));
+  app.post('/v3/domains/:domain/webhooks', serve((req) => webhooksApi.createWebhook(webhooks, req)));
+  app.put('/v3/domains/:domain/webhooks/:id', serve((req, params) => webhooksApi.updateWebhook(webhooks, req, params.id ?? '')));
+  app.delete('/v3/domains/:domain/webhooks/:id', serve((req, params) => webhooksApi.deleteWebhook(webhooks, req.domain ?? '', params.id ?? '')));
+  for (const list of ['bounces', 'complaints', 'unsubscribes'] as const) {
+    app.get(`/v3/:domain/${list}`, serve((req, _params, query) => suppressionsApi.listSuppressions(suppressions, api.url, req.domain ?? '', list, query)));
+    app.get(`/v3/:domain/${list}/:address`, serve((req, params) => suppressionsApi.getSuppression(suppressions, req.domain ?? '', list, params.address ?? '')));
+    app.delete(`/v3/:domain/${list}/:address`, serve((req, params) => suppressionsApi.deleteSuppression(suppressions, req.domain ?? '', list, params.address ?? '')));
+  }
 
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const api: MailgunApi = {
@@ -143,6 +171,8 @@ export async function startMailgunApi(opts: MailgunApiOptions = {}): Promise<Mai
     routes,
     credentials,
     domains,
+    webhooks,
+    suppressions,
     calls,
     tracking: opts.tracking ?? domainsApi.defaultTracking(),
     get requests() {

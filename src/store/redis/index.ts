@@ -1,5 +1,8 @@
+import { systemClock, type Clock } from '../../clock.js';
+import { FAILURE_LOG_LIMITS, type FailureLogLimits } from '../failures.js';
 import type { Store } from '../types.js';
 import { connectRedis, type StoreLogger } from './connection.js';
+import { redisFailures } from './failures.js';
 import { redisLedger } from './ledger.js';
 
 export type { StoreLogger };
@@ -11,6 +14,9 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   connectTimeoutMs?: number;
   logger?: StoreLogger;
+  /** Dates failures and ages them out (Redis keeps time for the ledger itself). */
+  clock?: Clock;
+  failureLimits?: FailureLogLimits;
 }
 
 /** The Store on Redis, so several relay instances behave as one. */
@@ -19,5 +25,6 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   let ledger: ReturnType<typeof redisLedger> | undefined;
   const redis = connectRedis({ ...options, onReady: () => void ledger?.flushPending() });
   ledger = redisLedger(redis, namespace);
-  return { kind: 'redis', ledger, health: redis.health, close: redis.close };
+  const failures = redisFailures(redis, namespace, options.clock ?? systemClock, options.failureLimits ?? FAILURE_LOG_LIMITS);
+  return { kind: 'redis', ledger, failures, health: redis.health, close: redis.close };
 }

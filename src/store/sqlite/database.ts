@@ -22,6 +22,19 @@ const MIGRATIONS: readonly string[] = [
      expires_at INTEGER NOT NULL
    ) WITHOUT ROWID;
    CREATE INDEX ledger_expiry ON ledger (expires_at);`,
+  // 2: failed forwards Mailgun reported (event webhooks), one row per (alias, target) with the last failure.
+  `CREATE TABLE failures (
+     alias TEXT NOT NULL,
+     target TEXT NOT NULL,
+     count INTEGER NOT NULL,
+     severity TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     code INTEGER,
+     message TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     PRIMARY KEY (alias, target)
+   );
+   CREATE INDEX failures_at ON failures (at);`,
 ];
 
 /**

@@ -2,12 +2,15 @@ import type { Clock } from '../../clock.js';
 import { StoreUnavailableError, type Store } from '../types.js';
 import { openDatabase, type SqliteLocation } from './database.js';
 import { sqliteLedger } from './ledger.js';
+import { sqliteFailures } from './failures.js';
+import { FAILURE_LOG_LIMITS, type FailureLogLimits } from '../failures.js';
 
 export interface SqliteStoreOptions {
   location: SqliteLocation;
   clock: Clock;
   /** How often expired rows are deleted. */
   pruneEveryMs?: number;
+  failureLimits?: FailureLogLimits;
 }
 
 /**
@@ -25,9 +28,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     }
   };
   const ledger = sqliteLedger(db, options.clock, guard);
+  const failures = sqliteFailures(db, options.clock, options.failureLimits ?? FAILURE_LOG_LIMITS, guard);
   const prune = (): void => {
     try {
       ledger.prune();
+      failures.prune();
     } catch {
       // Pruning is housekeeping: the next round tries again, and deliveries report real failures.
     }
@@ -38,6 +43,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   return {
     kind: 'sqlite',
     ledger,
+    failures,
     async health() {
       try {
         db.prepare('SELECT 1').get();

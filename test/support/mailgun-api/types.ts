@@ -60,6 +60,21 @@ export interface TrackingSettings {
   unsubscribe: { active: boolean; html_footer: string; text_footer: string };
 }
 
+/** Domain → webhook id (`permanent_fail`, …) → its URLs. */
+export type Webhooks = Record<string, Record<string, string[]>>;
+
+export type SuppressionListName = 'bounces' | 'complaints' | 'unsubscribes';
+
+/** One address on a sending domain's suppression list; `code` and `error` only on bounces (code as the API sends it, a string). */
+export interface Suppression {
+  domain: string;
+  list: SuppressionListName;
+  address: string;
+  code?: string;
+  error?: string;
+  created_at: string;
+}
+
 /**
  * A misbehaviour to inject instead of the normal answer. The body has always been read first, so the client sees
  * the fault only after it finished uploading (as with the real API).
