@@ -1,8 +1,11 @@
 /**
- * The relay's durable state, behind one small interface per concern. Today: the ledger that makes
- * delivery exactly-once. SQLite (one instance, the default) and Redis (several instances) implement
- * every part, so the relay behaves the same on either.
+ * The relay's durable state, behind one small interface per concern: the ledger that makes delivery
+ * exactly-once, and the inventory of aliases (inventory.ts). SQLite (one instance, the default) and
+ * Redis (several instances) implement every part, so the relay behaves the same on either.
  */
+import type { Inventory } from './inventory.js';
+
+export type { Inventory };
 export type ClaimResult = 'claimed' | 'used' | 'busy';
 
 /**
@@ -32,6 +35,7 @@ export interface StoreHealth {
 export interface Store {
   readonly kind: 'sqlite' | 'redis';
   readonly ledger: Ledger;
+  readonly inventory: Inventory;
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }

@@ -1,6 +1,8 @@
 import type { Store } from '../types.js';
 import { connectRedis, type StoreLogger } from './connection.js';
 import { redisLedger } from './ledger.js';
+import { redisInventory } from './inventory.js';
+import type { InventoryLimits } from '../inventory.js';
 
 export type { StoreLogger };
 
@@ -11,6 +13,8 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   connectTimeoutMs?: number;
   logger?: StoreLogger;
+  /** Smaller caps for tests; production uses INVENTORY_LIMITS. */
+  inventoryLimits?: InventoryLimits;
 }
 
 /** The Store on Redis, so several relay instances behave as one. */
@@ -19,5 +23,6 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   let ledger: ReturnType<typeof redisLedger> | undefined;
   const redis = connectRedis({ ...options, onReady: () => void ledger?.flushPending() });
   ledger = redisLedger(redis, namespace);
-  return { kind: 'redis', ledger, health: redis.health, close: redis.close };
+  const inventory = redisInventory(redis, namespace, options.inventoryLimits);
+  return { kind: 'redis', ledger, inventory, health: redis.health, close: redis.close };
 }

@@ -2,17 +2,22 @@ import type { Clock } from '../../clock.js';
 import { StoreUnavailableError, type Store } from '../types.js';
 import { openDatabase, type SqliteLocation } from './database.js';
 import { sqliteLedger } from './ledger.js';
+import { sqliteInventory } from './inventory.js';
+import type { InventoryLimits } from '../inventory.js';
 
 export interface SqliteStoreOptions {
   location: SqliteLocation;
   clock: Clock;
   /** How often expired rows are deleted. */
   pruneEveryMs?: number;
+  /** Smaller caps for tests; production uses INVENTORY_LIMITS. */
+  inventoryLimits?: InventoryLimits;
 }
 
 /**
- * The default store: one SQLite file in DATA_DIR, so used tokens and forwarded (message, target) pairs
- * survive a restart and a deploy. For one instance; several instances share Redis instead.
+ * The default store: one SQLite file in DATA_DIR, so used tokens, forwarded (message, target) pairs and
+ * the alias inventory (blocks included) survive a restart and a deploy. For one instance; several
+ * instances share Redis instead.
  */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   const db = openDatabase(options.location);
@@ -25,9 +30,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     }
   };
   const ledger = sqliteLedger(db, options.clock, guard);
+  const inventory = sqliteInventory(db, options.clock, guard, options.inventoryLimits);
   const prune = (): void => {
     try {
       ledger.prune();
+      inventory.prune();
     } catch {
       // Pruning is housekeeping: the next round tries again, and deliveries report real failures.
     }
@@ -38,6 +45,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   return {
     kind: 'sqlite',
     ledger,
+    inventory,
     async health() {
       try {
         db.prepare('SELECT 1').get();
