@@ -59,7 +59,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     if (closing) void reply.header('connection', 'close');
   });
 
-  const metrics = createRelayMetrics();
+  const metrics = createRelayMetrics({ blockedAliases: () => deps.store.inventory.blockedCount() });
   let rules = deps.rules;
   if (options.watchRulesFile) {
     const watcher = watchRules(options.watchRulesFile, rules, {
@@ -92,6 +92,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
       maxQueue: 4 * env.MAX_CONCURRENT_SENDS,
     }),
     ledger: deps.store.ledger,
+    inventory: deps.store.inventory,
     clock,
     signature: { keys: config.signingKeys, maxAgeSeconds: env.MAILGUN_MAX_SIGNATURE_AGE, maxFutureSeconds: 300 },
     sendingDomain: sendingDomain(env, rules.domains),

@@ -10,6 +10,9 @@ import { StoreUnavailableError, type ClaimResult, type Ledger, type LedgerSpace 
 import { loopVerdict } from './guards.js';
 import { deliveryKey, messageKey, type ExactlyOncePolicy } from './exactly-once.js';
 import { combine, statusOf, type Outcome, type OutcomeStatus, type TargetOutcome } from './retry-contract.js';
+import type { Inventory } from './store/inventory.js';
+import type { PolicyVerdict } from './policy/decide.js';
+import { policyStep } from './policy/step.js';
 
 export type { Outcome };
 
@@ -22,12 +25,17 @@ export interface DeliveryResult {
   rule: number | null;
   targets: string[];
   ids: string[];
+  /** The policy's decision, when the rules routed the message to targets. */
+  policy: PolicyVerdict | null;
+  /** The sender domain when it is new to the alias (the leak signal), else null. */
+  newSender: string | null;
 }
 
 export interface DeliveryDeps {
   rules(): CompiledRules;
   transport: Transport;
   ledger: Ledger;
+  inventory: Inventory;
   clock: Clock;
   signature: SignaturePolicy;
   sendingDomain: string;
@@ -46,6 +54,8 @@ export async function deliver(message: InboundMessage, deps: DeliveryDeps, reque
     rule: null,
     targets: [],
     ids: [],
+    policy: null,
+    newSender: null,
     ...more,
   });
 
@@ -105,17 +115,23 @@ async function forward(
   result: (outcome: Outcome, reason: string, more?: Partial<DeliveryResult>) => DeliveryResult,
 ): Promise<DeliveryResult> {
   const decision = deps.rules().route(recipient, message.sender ?? undefined);
-  if (decision.action === 'reject') return result('rejected', decision.reason, { rule: decision.rule });
+  const step = policyStep(message, recipient, deps, decision);
+  const settled = async (r: DeliveryResult): Promise<DeliveryResult> => (await step.settle(r.outcome), r);
+  if (decision.action === 'reject') return settled(result('rejected', decision.reason, { rule: decision.rule }));
+  const policy = await step.decide(decision);
+  const decided = { rule: decision.rule, policy, newSender: step.newSender };
+  if (policy.outcome === 'reject') return settled(result('rejected', policy.detail, decided));
 
+  const targets = [...policy.to];
   const key = messageKey(message);
-  const sent = await Promise.all(decision.to.map((to) => sendOnce(message, key, to, deps, requestId)));
+  const sent = await Promise.all(targets.map((to) => sendOnce(message, key, to, deps, requestId)));
   const storeDown = sent.find((s) => s.outcome === 'store-unavailable');
   if (storeDown) throw new StoreUnavailableError(storeDown.reason);
   const outcome = combine(sent.map((s) => s.outcome));
   const ids = sent.flatMap((s) => (s.id ? [s.id] : []));
   const reason =
-    outcome === 'forwarded' ? 'forwarded' : outcome === 'duplicate' ? 'already forwarded to every target' : (sent.find((s) => s.outcome === outcome)?.reason ?? outcome);
-  return result(outcome, reason, { rule: decision.rule, targets: decision.to, ids });
+    outcome === 'forwarded' ? policy.detail : outcome === 'duplicate' ? 'already forwarded to every target' : (sent.find((s) => s.outcome === outcome)?.reason ?? outcome);
+  return settled(result(outcome, reason, { ...decided, targets, ids }));
 }
 
 /**
