@@ -15,6 +15,7 @@ import { errorHandler } from './error-handler.js';
 import type { DeliveryDeps, DeliveryResult } from './deliver.js';
 import { exactlyOncePolicy } from './exactly-once.js';
 import { createRelayMetrics, instrumentTransport, metricsRoutes } from './metrics/index.js';
+import { adminPlugin, type AliasFactsSource } from './admin/index.js';
 
 export interface AppDeps {
   rules: CompiledRules;
@@ -23,6 +24,8 @@ export interface AppDeps {
   clock?: Clock;
   /** Called after every delivery (metrics hang here). */
   onDelivery?: (result: DeliveryResult, durationMs: number) => void;
+  /** More per-alias fields for /admin's listing and page. */
+  aliasSources?: readonly AliasFactsSource[];
 }
 
 export interface AppOptions {
@@ -46,6 +49,8 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     bodyLimit: env.MAX_BODY_BYTES,
     return503OnClosing: true,
     genReqId: () => randomUUID(),
+    // An address in an /admin path can be 318 characters, percent-encoded up to three times that.
+    routerOptions: { maxParamLength: 1024 },
   });
   app.setErrorHandler(errorHandler);
 
@@ -109,6 +114,16 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
   });
 
   await app.register(metricsRoutes, { metrics, token: env.METRICS_TOKEN });
+  if (env.ADMIN_TOKEN) {
+    await app.register(adminPlugin, {
+      prefix: '/admin',
+      token: env.ADMIN_TOKEN,
+      inventory: deps.store.inventory,
+      domains: () => rules.domains,
+      clock,
+      sources: deps.aliasSources ?? [],
+    });
+  }
   app.get('/healthz', async (_request, reply) => {
     const store = await deps.store.health().catch((err: Error) => ({ ok: false, detail: err.message }));
     return reply.code(store.ok ? 200 : 503).send({

@@ -41,6 +41,9 @@ export const EnvSchema = Type.Object({
   // Optional bearer token for GET /metrics. At least 16 characters: the endpoint is on the public URL,
   // and a short token can be guessed.
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  // Enables /admin (the alias inventory, block and unblock; the CLI's `aliases`, `alias add`, `block`).
+  // Unset, every /admin path is 404. At least 16 characters: whoever holds it can stop any alias's mail.
+  ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
 });
 export type Env = Static<typeof EnvSchema>;
 
