@@ -59,7 +59,8 @@ export function decidePolicy(policy: ResolvedPolicy, routeTargets: readonly stri
   const blocked = named(policy.senders.block, senders);
   if (blocked) return refuse('sender-blocked', `senders.block names ${blocked.address}`);
   if (policy.senders.allow && !named(policy.senders.allow, senders)) {
-    return refuse('sender-not-allowed', `senders.allow names neither ${senders.map((s) => s.address).join(' nor ') || 'sender (none given)'}`);
+    const given = [...new Set(senders.map((s) => s.address))].join(' or ');
+    return refuse('sender-not-allowed', given ? `senders.allow does not name ${given}` : 'senders.allow is set and the message names no sender');
   }
   const { spam } = policy;
   const score = message.spamScore;
