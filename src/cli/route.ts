@@ -43,15 +43,18 @@ export const route: Command = async (args, io) => {
 // Blocks, new_aliases, spam marking and new senders are decided by the running relay (plus-relay aliases).
 const OFFLINE_ALIAS = { known: true, blocked: false, firstSeen: null, senderSeen: true } as const;
 
-/** The policy's decision for a message from `from` (as From and envelope sender), when rules.yaml sets a policy. */
+/**
+ * With --from: the policy's decision for a message from that sender (as From and envelope sender), when
+ * rules.yaml sets a policy for the address. Without --from the route alone is shown, as before policies.
+ */
 function policyOf(decision: RouteDecision, from: string | undefined): PolicyVerdict | null {
-  if (decision.action !== 'forward' || !decision.policy) return null;
-  const facts = messageFacts({ from: from ?? null, sender: from ?? null, headers: [] });
+  if (from === undefined || decision.action !== 'forward' || !decision.policy) return null;
+  const facts = messageFacts({ from, sender: from, headers: [] });
   return decidePolicy(decision.policy, decision.to, facts, OFFLINE_ALIAS, Date.now());
 }
 
 function describePolicy(v: PolicyVerdict, from: string | undefined): string {
-  const sender = from ? `from ${from}` : 'without --from';
+  const sender = `from ${from}`;
   if (v.outcome === 'forward') return `policy: forward (${sender}; blocks, spam marking and new senders are decided by the running relay)`;
   return `policy: ${v.outcome}${v.outcome === 'redirect' ? ` → ${v.to.join(', ')}` : ''} (${sender}: ${v.detail.replace(/^policy [a-z-]+: /, '')})`;
 }
