@@ -37,8 +37,7 @@ const MIGRATIONS: readonly string[] = [
      blocked INTEGER NOT NULL DEFAULT 0,
      transient INTEGER NOT NULL
    ) WITHOUT ROWID;
-   CREATE INDEX aliases_recent ON aliases (touched_at);
-   CREATE INDEX aliases_transient ON aliases (transient, touched_at);
+   CREATE INDEX aliases_transient ON aliases (touched_at) WHERE transient = 1;
    CREATE TABLE alias_senders (
      address TEXT NOT NULL REFERENCES aliases (address) ON DELETE CASCADE,
      domain TEXT NOT NULL,
