@@ -13,6 +13,7 @@ import { combine, statusOf, type Outcome, type OutcomeStatus, type TargetOutcome
 import type { Inventory } from './store/inventory.js';
 import type { PolicyVerdict } from './policy/decide.js';
 import { policyStep } from './policy/step.js';
+import { POLICY_OUTCOMES } from './policy/outcomes.js';
 
 export type { Outcome };
 
@@ -120,7 +121,8 @@ async function forward(
   if (decision.action === 'reject') return settled(result('rejected', decision.reason, { rule: decision.rule }));
   const policy = await step.decide(decision);
   const decided = { rule: decision.rule, policy, newSender: step.newSender };
-  if (policy.outcome === 'reject') return settled(result('rejected', policy.detail, decided));
+  const answer = POLICY_OUTCOMES[policy.outcome].delivery;
+  if (answer !== 'forwarded') return settled(result(answer, policy.detail, decided));
 
   const targets = [...policy.to];
   const key = messageKey(message);

@@ -180,3 +180,20 @@ for (const [name, open] of Object.entries(backends)) {
     });
   });
 }
+
+test('redis: the inventory survives an emptied script cache (a Redis restart) by loading its scripts again', async (t) => {
+  const url = await sharedRedis(t);
+  if (!url) return;
+  const store = createRedisStore({ url, namespace: `plus-relay-test-${randomUUID()}` });
+  t.after(() => store.close());
+  await untilHealthy(store);
+  await store.inventory.record(use('a@d.example', T0, 'forwarded', 'x.example'));
+  const { createClient } = await import('redis');
+  const raw = createClient({ url }).on('error', () => undefined);
+  await raw.connect();
+  t.after(() => raw.close());
+  await raw.scriptFlush();
+  await store.inventory.record(use('a@d.example', T0 + 1, 'forwarded', 'x.example'));
+  assert.equal((await store.inventory.facts('a@d.example', 'x.example')).senderSeen, true);
+  assert.equal((await store.inventory.list({ limit: 1 }))[0]?.forwarded, 2);
+});

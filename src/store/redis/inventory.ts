@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { INVENTORY_LIMITS, InventoryFull, type AliasEntry, type Inventory, type InventoryLimits, type SenderEntry } from '../inventory.js';
 import type { RedisConnection } from './connection.js';
 
@@ -106,8 +107,19 @@ return out
 export function redisInventory(redis: RedisConnection, namespace: string, limits: InventoryLimits = INVENTORY_LIMITS): Inventory {
   const { client, call } = redis;
   const base = `${namespace}:{inventory}`;
-  const run = (what: string, script: string, args: string[], keys: string[] = []): Promise<unknown> =>
-    call(what, () => client.eval(script, { keys, arguments: args }));
+  // EVALSHA with the script's SHA-1, so each call sends the arguments only; after a Redis restart (empty
+  // script cache) the NOSCRIPT answer is followed by one EVAL, which caches the script again.
+  const run = (what: string, script: string, args: string[], keys: string[] = []): Promise<unknown> => {
+    const sha = shaOf(script);
+    return call(what, async () => {
+      try {
+        return await client.evalSha(sha, { keys, arguments: args });
+      } catch (err) {
+        if (!String(err instanceof Error ? err.message : err).startsWith('NOSCRIPT')) throw err;
+        return client.eval(script, { keys, arguments: args });
+      }
+    });
+  };
 
   const listing = async (address: string, limit: number): Promise<AliasEntry[]> => {
     const reply = await run('list', LIST, [base, address, String(limit)]);
@@ -137,6 +149,13 @@ export function redisInventory(redis: RedisConnection, namespace: string, limits
       return call('blocked count', () => client.sCard(`${base}:blocked`));
     },
   };
+}
+
+const shas = new Map<string, string>();
+function shaOf(script: string): string {
+  let sha = shas.get(script);
+  if (sha === undefined) shas.set(script, (sha = createHash('sha1').update(script).digest('hex')));
+  return sha;
 }
 
 function emptyEntry(address: string): AliasEntry {
