@@ -16,10 +16,10 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   simulate: { run: simulate, help: 'simulate <address> [--url URL] [--mime]                    post a signed sample message to a running relay' },
   'setup-route': { run: setupRoute, help: 'setup-route --url URL [--priority N] [--dry-run]           create or update the Mailgun route that forwards all mail here' },
   doctor: { run: doctor, help: 'doctor [--url URL] [--domain D]... [--rules FILE]          check the relay, its Mailgun route and domain tracking' },
-  aliases: { run: aliases, help: 'aliases [--json] [--leaks] [--url URL]                    the alias inventory of a running relay (needs ADMIN_TOKEN)' },
-  alias: { run: alias, help: 'alias add <address> [--url URL]                           add an alias ahead of time (passes new_aliases: reject)' },
-  block: { run: block, help: 'block <address> [--url URL]                               refuse an alias\'s mail (406) from the next message on' },
-  unblock: { run: unblock, help: 'unblock <address> [--url URL]                             let a blocked alias receive mail again' },
+  aliases: { run: aliases, help: 'aliases [--json] [--leaks] [--url URL]                     the alias inventory of a running relay (needs ADMIN_TOKEN)' },
+  alias: { run: alias, help: 'alias add <address> [--url URL]                            add an alias ahead of time (passes new_aliases: reject)' },
+  block: { run: block, help: 'block <address> [--url URL]                                refuse an alias\'s mail (406) from the next message on' },
+  unblock: { run: unblock, help: 'unblock <address> [--url URL]                              let a blocked alias receive mail again' },
 };
 
 const io: CliIO = {
