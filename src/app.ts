@@ -19,6 +19,8 @@ import { createEventMetrics, createRelayMetrics, instrumentTransport, metricsRou
 import { eventRoutes } from './events/routes.js';
 import type { EventResult } from './events/handle-event.js';
 import type { Suppressions } from './events/suppressions.js';
+import { adminPlugin, type AliasFactsSource } from './admin/index.js';
+import { failureFacts } from './events/alias-facts.js';
 
 export interface AppDeps {
   rules: CompiledRules;
@@ -33,6 +35,8 @@ export interface AppDeps {
   suppressions?: Suppressions;
   /** Called after every event webhook post. */
   onEvent?: (result: EventResult, durationMs: number) => void;
+  /** More per-alias fields for /admin's listing and page. */
+  aliasSources?: readonly AliasFactsSource[];
 }
 
 export interface AppOptions {
@@ -56,6 +60,8 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     bodyLimit: env.MAX_BODY_BYTES,
     return503OnClosing: true,
     genReqId: () => randomUUID(),
+    // An address in an /admin path can be 318 characters, percent-encoded up to three times that.
+    routerOptions: { maxParamLength: 1024 },
   });
   app.setErrorHandler(errorHandler);
 
@@ -69,7 +75,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     if (closing) void reply.header('connection', 'close');
   });
 
-  const metrics = createRelayMetrics();
+  const metrics = createRelayMetrics({ blockedAliases: () => deps.store.inventory.blockedCount() });
   let rules = deps.rules;
   if (options.watchRulesFile) {
     const watcher = watchRules(options.watchRulesFile, rules, {
@@ -103,6 +109,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     }),
     dmarc: deps.dmarc,
     ledger: deps.store.ledger,
+    inventory: deps.store.inventory,
     clock,
     signature: { keys: config.signingKeys, maxAgeSeconds: env.MAILGUN_MAX_SIGNATURE_AGE, maxFutureSeconds: 300 },
     sendingDomain: sendingDomain(env, rules.domains),
@@ -136,6 +143,16 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
   });
 
   await app.register(metricsRoutes, { metrics, token: env.METRICS_TOKEN });
+  if (env.ADMIN_TOKEN) {
+    await app.register(adminPlugin, {
+      prefix: '/admin',
+      token: env.ADMIN_TOKEN,
+      inventory: deps.store.inventory,
+      domains: () => rules.domains,
+      clock,
+      sources: [failureFacts(deps.store.failures), ...(deps.aliasSources ?? [])],
+    });
+  }
   app.get('/healthz', async (request, reply) => {
     const store = await deps.store.health().catch((err: Error) => ({ ok: false, detail: err.message }));
     // The answer is public: a short state only. Why the store failed (a Redis error names hosts, ports, users)

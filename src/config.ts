@@ -46,6 +46,9 @@ export const EnvSchema = Type.Object({
   // Resolvers for the DKIM/DMARC lookups of raw-mode forwards: comma-separated `ip` or `ip:port` (`[v6]:port`).
   // Default: the system's.
   DNS_SERVERS: Type.Optional(Type.String({ minLength: 1 })),
+  // Enables /admin (the alias inventory, block and unblock; the CLI's `aliases`, `alias add`, `block`).
+  // Unset, every /admin path is 404. At least 16 characters: whoever holds it can stop any alias's mail.
+  ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
 });
 export type Env = Static<typeof EnvSchema>;
 

@@ -11,6 +11,10 @@ import { StoreUnavailableError, type ClaimResult, type Ledger, type LedgerSpace 
 import { loopVerdict } from './guards.js';
 import { deliveryKey, messageKey, type ExactlyOncePolicy } from './exactly-once.js';
 import { combine, statusOf, type Outcome, type OutcomeStatus, type TargetOutcome } from './retry-contract.js';
+import type { Inventory } from './store/inventory.js';
+import type { PolicyVerdict } from './policy/decide.js';
+import { policyStep } from './policy/step.js';
+import { POLICY_OUTCOMES } from './policy/outcomes.js';
 
 export type { Outcome };
 
@@ -25,6 +29,10 @@ export interface DeliveryResult {
   ids: string[];
   /** Raw mode, once a rule forwarded it: whether From had to be rewritten for DMARC, and why. */
   dmarc?: DmarcVerdict;
+  /** The policy's decision, when the rules routed the message to targets. */
+  policy: PolicyVerdict | null;
+  /** The sender domain when it is new to the alias (the leak signal), else null. */
+  newSender: string | null;
 }
 
 export interface DeliveryDeps {
@@ -33,6 +41,7 @@ export interface DeliveryDeps {
   /** DKIM and DMARC of raw-mode messages, before they are forwarded. */
   dmarc: DmarcCheck;
   ledger: Ledger;
+  inventory: Inventory;
   clock: Clock;
   signature: SignaturePolicy;
   sendingDomain: string;
@@ -51,6 +60,8 @@ export async function deliver(message: InboundMessage, deps: DeliveryDeps, reque
     rule: null,
     targets: [],
     ids: [],
+    policy: null,
+    newSender: null,
     ...more,
   });
 
@@ -110,21 +121,28 @@ async function forward(
   result: (outcome: Outcome, reason: string, more?: Partial<DeliveryResult>) => DeliveryResult,
 ): Promise<DeliveryResult> {
   const decision = deps.rules().route(recipient, message.sender ?? undefined);
-  if (decision.action === 'reject') return result('rejected', decision.reason, { rule: decision.rule });
+  const step = policyStep(message, recipient, deps, decision);
+  const settled = async (r: DeliveryResult): Promise<DeliveryResult> => (await step.settle(r.outcome), r);
+  if (decision.action === 'reject') return settled(result('rejected', decision.reason, { rule: decision.rule }));
+  const policy = await step.decide(decision);
+  const decided = { rule: decision.rule, policy, newSender: step.newSender };
+  const answer = POLICY_OUTCOMES[policy.outcome].delivery;
+  if (answer !== 'forwarded') return settled(result(answer, policy.detail, decided));
 
   // Raw mode: the original bytes pass DMARC at the target only on an aligned DKIM signature; without one, and under
   // an enforcing policy, From becomes ours (once, for every target). The key stays that of the message as it came.
   const dmarc = message.raw ? await deps.dmarc.check(message.raw) : undefined;
   const outgoing = applyDmarcVerdict(message, dmarc, deps.sendingDomain);
+  const targets = [...policy.to];
   const key = messageKey(message);
-  const sent = await Promise.all(decision.to.map((to) => sendOnce(outgoing, key, to, deps, requestId)));
+  const sent = await Promise.all(targets.map((to) => sendOnce(outgoing, key, to, deps, requestId)));
   const storeDown = sent.find((s) => s.outcome === 'store-unavailable');
   if (storeDown) throw new StoreUnavailableError(storeDown.reason);
   const outcome = combine(sent.map((s) => s.outcome));
   const ids = sent.flatMap((s) => (s.id ? [s.id] : []));
   const reason =
-    outcome === 'forwarded' ? 'forwarded' : outcome === 'duplicate' ? 'already forwarded to every target' : (sent.find((s) => s.outcome === outcome)?.reason ?? outcome);
-  return result(outcome, reason, { rule: decision.rule, targets: decision.to, ids, ...(dmarc && { dmarc }) });
+    outcome === 'forwarded' ? policy.detail : outcome === 'duplicate' ? 'already forwarded to every target' : (sent.find((s) => s.outcome === outcome)?.reason ?? outcome);
+  return settled(result(outcome, reason, { ...decided, targets, ids, ...(dmarc && { dmarc }) }));
 }
 
 /**

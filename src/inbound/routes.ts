@@ -46,6 +46,9 @@ export const inboundRoutes: FastifyPluginAsync<InboundRoutesOptions> = async (ap
       // Raw mode: { action: keep | rewrite, reason, domain, policy } — a rewritten From, or a DNS failure, shows here.
       dmarc: result.dmarc,
       ms: Math.round(durationMs),
+      // The leak signal: a sender domain this alias had not heard from after its learning period.
+      ...(result.newSender ? { newSender: result.newSender } : {}),
+      ...(result.policy?.reason ? { policy: `${result.policy.outcome}:${result.policy.reason}` } : {}),
     };
     if (result.status >= 500) request.log.error(line, 'delivery');
     else if (result.status === 401) request.log.warn(line, 'delivery');

@@ -1,8 +1,12 @@
 /**
  * The relay's durable state, behind one small interface per concern: the ledger that makes delivery
- * exactly-once, and the failure log that remembers which forwards bounced. SQLite (one instance, the
- * default) and Redis (several instances) implement every part, so the relay behaves the same on either.
+ * exactly-once, the failure log that remembers which forwards bounced, and the inventory of aliases
+ * (inventory.ts). SQLite (one instance, the default) and Redis (several instances) implement every part, so
+ * the relay behaves the same on either.
  */
+import type { Inventory } from './inventory.js';
+
+export type { Inventory };
 export type ClaimResult = 'claimed' | 'used' | 'busy';
 
 /**
@@ -80,6 +84,7 @@ export interface Store {
   readonly kind: 'sqlite' | 'redis';
   readonly ledger: Ledger;
   readonly failures: FailureLog;
+  readonly inventory: Inventory;
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }

@@ -4,6 +4,8 @@ import type { Store } from '../types.js';
 import { connectRedis, type StoreLogger } from './connection.js';
 import { redisFailures } from './failures.js';
 import { redisLedger } from './ledger.js';
+import { redisInventory } from './inventory.js';
+import type { InventoryLimits } from '../inventory.js';
 
 export type { StoreLogger };
 
@@ -17,6 +19,8 @@ export interface RedisStoreOptions {
   /** Dates failures and ages them out (Redis keeps time for the ledger itself). */
   clock?: Clock;
   failureLimits?: FailureLogLimits;
+  /** Smaller caps for tests; production uses INVENTORY_LIMITS. */
+  inventoryLimits?: InventoryLimits;
 }
 
 /** The Store on Redis, so several relay instances behave as one. */
@@ -26,5 +30,6 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   const redis = connectRedis({ ...options, onReady: () => void ledger?.flushPending() });
   ledger = redisLedger(redis, namespace);
   const failures = redisFailures(redis, namespace, options.clock ?? systemClock, options.failureLimits ?? FAILURE_LOG_LIMITS);
-  return { kind: 'redis', ledger, failures, health: redis.health, close: redis.close };
+  const inventory = redisInventory(redis, namespace, options.inventoryLimits);
+  return { kind: 'redis', ledger, failures, inventory, health: redis.health, close: redis.close };
 }

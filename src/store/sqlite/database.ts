@@ -35,6 +35,35 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (alias, target)
    );
    CREATE INDEX failures_at ON failures (at);`,
+  // 3: the alias inventory (store/inventory.ts). `touched_at` orders the listing (last message, else
+  // creation); `transient` marks an alias that only ever received refused mail (not added, not blocked,
+  // nothing forwarded): the only kind that expires or gives way when the table is full. The row count is
+  // kept by triggers, so enforcing the cap never counts the table.
+  `CREATE TABLE aliases (
+     address TEXT PRIMARY KEY,
+     first_seen INTEGER,
+     last_seen INTEGER,
+     added_at INTEGER,
+     touched_at INTEGER NOT NULL,
+     forwarded INTEGER NOT NULL DEFAULT 0,
+     refused INTEGER NOT NULL DEFAULT 0,
+     blocked INTEGER NOT NULL DEFAULT 0,
+     transient INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX aliases_transient ON aliases (touched_at) WHERE transient = 1;
+   CREATE TABLE alias_senders (
+     address TEXT NOT NULL REFERENCES aliases (address) ON DELETE CASCADE,
+     domain TEXT NOT NULL,
+     count INTEGER NOT NULL,
+     first_seen INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL,
+     is_new INTEGER NOT NULL,
+     PRIMARY KEY (address, domain)
+   ) WITHOUT ROWID;
+   CREATE TABLE inventory_size (aliases INTEGER NOT NULL);
+   INSERT INTO inventory_size VALUES (0);
+   CREATE TRIGGER aliases_counted_in AFTER INSERT ON aliases BEGIN UPDATE inventory_size SET aliases = aliases + 1; END;
+   CREATE TRIGGER aliases_counted_out AFTER DELETE ON aliases BEGIN UPDATE inventory_size SET aliases = aliases - 1; END;`,
 ];
 
 /**
@@ -54,6 +83,8 @@ export function openDatabase(location: SqliteLocation): SqliteDatabase {
   db.pragma('synchronous = NORMAL');
   // Another process on the same file (a CLI, an overlapping deploy) waits briefly rather than failing.
   db.pragma('busy_timeout = 2000');
+  // Deleting an alias deletes its sender rows (alias_senders references it).
+  db.pragma('foreign_keys = ON');
   migrate(db);
   return db;
 }

@@ -4,6 +4,8 @@ import { openDatabase, type SqliteLocation } from './database.js';
 import { sqliteLedger } from './ledger.js';
 import { sqliteFailures } from './failures.js';
 import { FAILURE_LOG_LIMITS, type FailureLogLimits } from '../failures.js';
+import { sqliteInventory } from './inventory.js';
+import type { InventoryLimits } from '../inventory.js';
 
 export interface SqliteStoreOptions {
   location: SqliteLocation;
@@ -11,11 +13,14 @@ export interface SqliteStoreOptions {
   /** How often expired rows are deleted. */
   pruneEveryMs?: number;
   failureLimits?: FailureLogLimits;
+  /** Smaller caps for tests; production uses INVENTORY_LIMITS. */
+  inventoryLimits?: InventoryLimits;
 }
 
 /**
- * The default store: one SQLite file in DATA_DIR, so used tokens and forwarded (message, target) pairs
- * survive a restart and a deploy. For one instance; several instances share Redis instead.
+ * The default store: one SQLite file in DATA_DIR, so used tokens, forwarded (message, target) pairs and
+ * the alias inventory (blocks included) survive a restart and a deploy. For one instance; several
+ * instances share Redis instead.
  */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   const db = openDatabase(options.location);
@@ -29,10 +34,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   };
   const ledger = sqliteLedger(db, options.clock, guard);
   const failures = sqliteFailures(db, options.clock, options.failureLimits ?? FAILURE_LOG_LIMITS, guard);
+  const inventory = sqliteInventory(db, options.clock, guard, options.inventoryLimits);
   const prune = (): void => {
     try {
       ledger.prune();
       failures.prune();
+      inventory.prune();
     } catch {
       // Pruning is housekeeping: the next round tries again, and deliveries report real failures.
     }
@@ -44,6 +51,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     kind: 'sqlite',
     ledger,
     failures,
+    inventory,
     async health() {
       try {
         db.prepare('SELECT 1').get();
