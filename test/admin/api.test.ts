@@ -54,6 +54,8 @@ test('GET /admin/aliases: every field, most recent first, ?address= filters', as
         { domain: 'github.com', count: 1, firstSeen: 'string', lastSeen: 'string', new: false },
         { domain: 'cheap-pills.example', count: 1, firstSeen: 'string', lastSeen: 'string', new: true },
       ],
+      failed: 0,
+      lastFailure: null,
     },
   );
   assert.deepEqual((await aliases(app, '?address=GitHub%40Destroy.Systems')).map((a) => a.address), ['github@destroy.systems']);

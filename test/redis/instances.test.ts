@@ -123,7 +123,8 @@ test('Redis dies while a send is in flight: 503, and the retry after Redis is ba
   api.failWhen(isSend, { kind: 'delay', ms: 300 }, 1);
   const fields = signed('github@destroy.systems');
   const inFlight = post(a, fields);
-  await new Promise((r) => setTimeout(r, 100));
+  // Kill Redis once the send has reached the API (held there for 300 ms), however long the steps before it took.
+  while (api.requests === 0) await new Promise((r) => setTimeout(r, 5));
   await redis.kill();
   const res = await inFlight;
   assert.equal(res.statusCode, 503, res.body);
