@@ -1,5 +1,8 @@
 // The processes a benchmark run starts: the lean Mailgun API stand-in, the relay as production runs it
-// (src/main.ts, LOG_LEVEL=info, the Mailgun transport and the in-memory store), and the minimal forwarder.
+// (src/main.ts, LOG_LEVEL=info, the Mailgun transport and the SQLite store in a fresh DATA_DIR), and the minimal forwarder.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startChild, type Child } from './process.js';
 
 export const SIGNING_KEY = 'bench-webhook-signing-key';
@@ -27,6 +30,7 @@ export async function startRelay(root: string, api: Child, rulesFile: string, se
       MAILGUN_WEBHOOK_SIGNING_KEY: SIGNING_KEY,
       MAILGUN_API_URL: api.url,
       MAILGUN_DOMAIN: sendingDomain,
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'plus-relay-bench-')),
     },
     ready: RELAY_LISTENING,
     timeoutMs: 60_000,

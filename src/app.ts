@@ -5,21 +5,36 @@ import { systemClock, type Clock } from './clock.js';
 import type { CompiledRules } from './rules/types.js';
 import { watchRules } from './rules/watch.js';
 import type { Transport } from './forward/types.js';
+import type { DmarcCheck } from './forward/dmarc.js';
 import { limitSends } from './forward/limit.js';
 import type { Store } from './store/types.js';
 import { inboundRoutes } from './inbound/routes.js';
 import { createBodyBudget } from './inbound/budget.js';
 import { errorHandler } from './error-handler.js';
 import type { DeliveryDeps, DeliveryResult } from './deliver.js';
-import { createRelayMetrics, instrumentTransport, metricsRoutes } from './metrics/index.js';
+import { exactlyOncePolicy } from './exactly-once.js';
+import { createEventMetrics, createRelayMetrics, instrumentTransport, metricsRoutes } from './metrics/index.js';
+import { eventRoutes } from './events/routes.js';
+import type { EventResult } from './events/handle-event.js';
+import type { Suppressions } from './events/suppressions.js';
+import { adminPlugin, type AliasFactsSource } from './admin/index.js';
+import { failureFacts } from './events/alias-facts.js';
 
 export interface AppDeps {
   rules: CompiledRules;
   transport: Transport;
+  /** Raw mode's DKIM/DMARC check (built from DNS_SERVERS in main.ts). */
+  dmarc: DmarcCheck;
   store: Store;
   clock?: Clock;
   /** Called after every delivery (metrics hang here). */
   onDelivery?: (result: DeliveryResult, durationMs: number) => void;
+  /** The sending domain's bounce list, to free rule targets a refusal put there; absent in outbox mode. */
+  suppressions?: Suppressions;
+  /** Called after every event webhook post. */
+  onEvent?: (result: EventResult, durationMs: number) => void;
+  /** More per-alias fields for /admin's listing and page. */
+  aliasSources?: readonly AliasFactsSource[];
 }
 
 export interface AppOptions {
@@ -54,6 +69,8 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
       headersTimeout: Math.min(HEADERS_TIMEOUT_MS, env.REQUEST_TIMEOUT_MS),
       connectionsCheckingInterval: Math.min(1000, env.REQUEST_TIMEOUT_MS / 4),
     },
+    // An address in an /admin path can be 318 characters, percent-encoded up to three times that.
+    routerOptions: { maxParamLength: 1024 },
   });
   app.setErrorHandler(errorHandler);
 
@@ -67,7 +84,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     if (closing) void reply.header('connection', 'close');
   });
 
-  const metrics = createRelayMetrics();
+  const metrics = createRelayMetrics({ blockedAliases: () => deps.store.inventory.blockedCount() });
   let rules = deps.rules;
   if (options.watchRulesFile) {
     const watcher = watchRules(options.watchRulesFile, rules, {
@@ -84,6 +101,8 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     app.addHook('onClose', async () => watcher.close());
   }
 
+  // One signature policy for route posts and event webhooks: same keys, same window (Mailgun's 8 h of retries).
+  const signature = { keys: config.signingKeys, maxAgeSeconds: env.MAILGUN_MAX_SIGNATURE_AGE, maxFutureSeconds: 300 };
   const delivery: DeliveryDeps = {
     rules: () => rules,
     transport: limitSends(instrumentTransport(deps.transport, metrics), {
@@ -91,18 +110,17 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
       maxWaitMs: env.MAILGUN_TIMEOUT_MS,
       maxQueue: 4 * env.MAX_CONCURRENT_SENDS,
     }),
-    store: deps.store,
+    dmarc: deps.dmarc,
+    ledger: deps.store.ledger,
+    inventory: deps.store.inventory,
     clock,
     sendingDomain: sendingDomain(env, rules.domains),
     relayId: env.RELAY_ID ?? sendingDomain(env, rules.domains),
-    usedTokenTtlMs: (env.MAILGUN_MAX_SIGNATURE_AGE + 600) * 1000,
-    claimTtlMs: 2 * env.MAILGUN_TIMEOUT_MS + 30_000,
-    deliveredTtlMs: Math.max(48 * 3600, env.MAILGUN_MAX_SIGNATURE_AGE + 600) * 1000,
-    claimWaitMs: Math.min(env.MAILGUN_TIMEOUT_MS + 5_000, 30_000),
+    exactlyOnce: exactlyOncePolicy(env),
   };
   await app.register(inboundRoutes, {
     delivery,
-    signature: { keys: config.signingKeys, maxAgeSeconds: env.MAILGUN_MAX_SIGNATURE_AGE, maxFutureSeconds: 300 },
+    signature,
     budget: createBodyBudget(env.MAX_INFLIGHT_BYTES),
     limits: { maxBytes: env.MAX_BODY_BYTES, maxFields: MAX_FIELDS, maxFiles: MAX_FILES },
     onDelivery(result, ms) {
@@ -111,16 +129,46 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     },
   });
 
+  const eventMetrics = createEventMetrics(metrics.registry);
+  await app.register(eventRoutes, {
+    deps: {
+      ledger: deps.store.ledger,
+      failures: deps.store.failures,
+      clock,
+      signature,
+      exactlyOnce: delivery.exactlyOnce,
+      rules: delivery.rules,
+      suppressions: deps.suppressions ?? null,
+    },
+    onEvent(result, ms) {
+      eventMetrics.event(result);
+      deps.onEvent?.(result, ms);
+    },
+  });
+
   await app.register(metricsRoutes, { metrics, token: env.METRICS_TOKEN });
-  app.get('/healthz', async (_request, reply) => {
+  if (env.ADMIN_TOKEN) {
+    await app.register(adminPlugin, {
+      prefix: '/admin',
+      token: env.ADMIN_TOKEN,
+      inventory: deps.store.inventory,
+      domains: () => rules.domains,
+      clock,
+      sources: [failureFacts(deps.store.failures), ...(deps.aliasSources ?? [])],
+    });
+  }
+  app.get('/healthz', async (request, reply) => {
     const store = await deps.store.health().catch((err: Error) => ({ ok: false, detail: err.message }));
+    // The answer is public: a short state only. Why the store failed (a Redis error names hosts, ports, users)
+    // goes to the log, for whoever runs the relay.
+    if (!store.ok) request.log.warn({ store: deps.store.kind, detail: store.detail }, 'health check: store unavailable');
     return reply.code(store.ok ? 200 : 503).send({
       status: store.ok ? 'ok' : 'degraded',
       rules: rules.ruleCount,
       users: rules.userCount,
       domains: rules.domains,
       transport: deps.transport.name,
-      store: { kind: deps.store.kind, ...store },
+      store: { kind: deps.store.kind, ok: store.ok },
     });
   });
   return app;

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
+import { isIP } from 'node:net';
 
 /**
  * The environment, validated once at boot. The TypeScript type is derived from this schema
@@ -7,7 +8,8 @@ import { Ajv } from 'ajv';
  */
 export const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
-  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  // No default here: unset, loadConfig picks 0.0.0.0 with MAILGUN_API_KEY and 127.0.0.1 without (see listenHost).
+  HOST: Type.Optional(Type.String({ minLength: 1 })),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
@@ -34,6 +36,10 @@ export const EnvSchema = Type.Object({
   // limit of its own). Mailgun's uploads take seconds, not minutes.
   REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 120_000 }),
   OUTBOX_DIR: Type.String({ minLength: 1, default: './outbox' }),
+  // Where the SQLite store keeps used tokens and forwarded messages, so a restart or a deploy does not
+  // forget them (fly.toml mounts a volume here). Unused with REDIS_URL.
+  DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  // Several instances share their state here instead of in DATA_DIR.
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   // Sent as X-Plus-Relay on every forward; a message that comes back carrying it is a loop (406).
   // Default: MAILGUN_DOMAIN, else the first rules domain — the same on every instance of one relay.
@@ -46,6 +52,12 @@ export const EnvSchema = Type.Object({
   // Optional bearer token for GET /metrics. At least 16 characters: the endpoint is on the public URL,
   // and a short token can be guessed.
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  // Resolvers for the DKIM/DMARC lookups of raw-mode forwards: comma-separated `ip` or `ip:port` (`[v6]:port`).
+  // Default: the system's.
+  DNS_SERVERS: Type.Optional(Type.String({ minLength: 1 })),
+  // Enables /admin (the alias inventory, block and unblock; the CLI's `aliases`, `alias add`, `block`).
+  // Unset, every /admin path is 404. At least 16 characters: whoever holds it can stop any alias's mail.
+  ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -58,13 +70,26 @@ export interface Config {
   signingKeys: string[];
   /** True when the signing key is the public development key (outbox mode only). */
   developmentKey: boolean;
+  /** DNS_SERVERS as a list, or null for the system's resolvers. */
+  dnsServers: string[] | null;
+  /** Where to listen: HOST, or the default for the transport (listenHost). */
+  host: string;
+}
+
+/**
+ * HOST, or a default that depends on what the relay would accept: without MAILGUN_API_KEY it is a local
+ * outbox that may take POSTs signed with the public development key, so anyone on the network could fill the
+ * disk — it listens on loopback only. With the key it is a deployed relay (containers need 0.0.0.0).
+ */
+function listenHost(env: Env): string {
+  return env.HOST ?? (env.MAILGUN_API_KEY ? '0.0.0.0' : '127.0.0.1');
 }
 
 /**
  * The domain forwards are sent from: MAILGUN_DOMAIN, else the first domain of rules.yaml (the rules
  * loader refuses an empty `domains:`, so there always is one).
  */
-export function sendingDomain(env: Env, domains: readonly string[]): string {
+export function sendingDomain(env: Pick<Env, 'MAILGUN_DOMAIN'>, domains: readonly string[]): string {
   return env.MAILGUN_DOMAIN ?? domains[0] ?? '';
 }
 
@@ -98,5 +123,28 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
     throw new ConfigError('MAILGUN_WEBHOOK_SIGNING_KEY is required when MAILGUN_API_KEY is set');
   }
   const developmentKey = keys.length === 0;
-  return { env, transport, signingKeys: developmentKey ? [DEVELOPMENT_SIGNING_KEY] : keys, developmentKey };
+  return {
+    env,
+    transport,
+    signingKeys: developmentKey ? [DEVELOPMENT_SIGNING_KEY] : keys,
+    developmentKey,
+    dnsServers: dnsServers(env.DNS_SERVERS),
+    host: listenHost(env),
+  };
+}
+
+/** Checked here rather than by node:dns at the first message, so a typo stops the start with the variable named. */
+function dnsServers(text: string | undefined): string[] | null {
+  if (text === undefined) return null;
+  const servers = text.split(',').map((s) => s.trim());
+  const bad = servers.find((s) => !isDnsServer(s));
+  if (bad !== undefined) throw new ConfigError(`invalid environment: DNS_SERVERS must be comma-separated ip or ip:port ([ipv6]:port), not ${JSON.stringify(bad)}`);
+  return servers;
+}
+
+function isDnsServer(server: string): boolean {
+  if (isIP(server)) return true;
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(server);
+  const port = Number(m?.[3]);
+  return Boolean(m) && port >= 1 && port <= 65535 && (m?.[1] ? isIP(m[1]) === 6 : isIP(m?.[2] ?? '') === 4);
 }

@@ -1,127 +1,178 @@
-import createError from '@fastify/error';
 import type { Clock } from './clock.js';
 import type { InboundMessage } from './inbound/message.js';
-import { messageKey } from './inbound/message.js';
 import type { CompiledRules } from './rules/types.js';
-import { compose } from './forward/compose.js';
+import { applyDmarcVerdict, compose } from './forward/compose.js';
+import type { DmarcCheck, DmarcVerdict } from './forward/dmarc.js';
 import { UpstreamRefused, type Transport } from './forward/types.js';
 import { classifySendError } from './forward/classify.js';
-import { StoreUnavailableError, type ClaimResult, type Store } from './store/types.js';
+import { SendsSaturated } from './forward/limit.js';
+import { StoreUnavailableError, type ClaimResult, type Ledger, type LedgerSpace } from './store/types.js';
 import { loopVerdict } from './guards.js';
+import { deliveryKey, messageKey, type ExactlyOncePolicy } from './exactly-once.js';
+import { combine, statusOf, type Outcome, type OutcomeStatus, type TargetOutcome } from './retry-contract.js';
+import type { Inventory } from './store/inventory.js';
+import type { PolicyVerdict } from './policy/decide.js';
+import { policyStep } from './policy/step.js';
+import { POLICY_OUTCOMES } from './policy/outcomes.js';
 
-export type Outcome = 'forwarded' | 'duplicate' | 'rejected' | 'bad-signature' | 'failed' | 'busy' | 'store-unavailable';
+export type { Outcome };
 
-/** What happened to one delivery, as data: the route maps it to HTTP, the log line prints it. */
+/** What happened to one delivery, as data: the route answers `status`, the log line prints it. */
 export interface DeliveryResult {
-  status: 200 | 401 | 406 | 502 | 503;
+  status: OutcomeStatus;
   outcome: Outcome;
   reason: string;
   recipient: string | null;
   rule: number | null;
   targets: string[];
   ids: string[];
+  /** Raw mode, once a rule forwarded it: whether From had to be rewritten for DMARC, and why. */
+  dmarc?: DmarcVerdict;
+  /** The policy's decision, when the rules routed the message to targets. */
+  policy: PolicyVerdict | null;
+  /** The sender domain when it is new to the alias (the leak signal), else null. */
+  newSender: string | null;
 }
 
 export interface DeliveryDeps {
   rules(): CompiledRules;
   transport: Transport;
-  store: Store;
+  /** DKIM and DMARC of raw-mode messages, before they are forwarded. */
+  dmarc: DmarcCheck;
+  ledger: Ledger;
+  inventory: Inventory;
   clock: Clock;
   sendingDomain: string;
   /** Marks every forward (X-Plus-Relay) and recognises our own forwards coming back. */
   relayId: string;
-  /** How long a finished token is remembered: beyond the signature window, so replays never resend. */
-  usedTokenTtlMs: number;
-  /** How long an in-flight claim lives if its holder dies: longer than one send can take. */
-  claimTtlMs: number;
-  /** How long a (message, target) pair is remembered as forwarded. */
-  deliveredTtlMs: number;
-  /** How long a second copy of an in-flight token waits for the first to finish. */
-  claimWaitMs: number;
+  exactlyOnce: ExactlyOncePolicy;
 }
 
-/** A result decided before any rule ran: no rule, no targets, no ids. */
-type EarlyResult = Pick<DeliveryResult, 'status' | 'outcome' | 'reason'>;
+/**
+ * Delivers a message whose signature the inbound side has verified (inbound/signed.ts); 'bad-signature' is
+ * decided there. `requestId` owns the ledger claims this delivery takes, so only it can release them.
+ */
+export async function deliver(message: InboundMessage, deps: DeliveryDeps, requestId: string): Promise<DeliveryResult> {
+  const result = (outcome: Outcome, reason: string, more: Partial<DeliveryResult> = {}): DeliveryResult => ({
+    status: statusOf(outcome),
+    outcome,
+    reason,
+    recipient: message.recipient,
+    rule: null,
+    targets: [],
+    ids: [],
+    policy: null,
+    newSender: null,
+    ...more,
+  });
 
-/** Delivers a message whose signature the inbound side has verified (inbound/signed.ts); 'bad-signature' is decided there. */
-export async function deliver(message: InboundMessage, deps: DeliveryDeps, owner: string): Promise<DeliveryResult> {
-  const finish = (r: EarlyResult): DeliveryResult => ({ recipient: message.recipient, rule: null, targets: [], ids: [], ...r });
-
-  if (!message.recipient) return finish({ status: 406, outcome: 'rejected', reason: 'no recipient' });
+  if (!message.recipient) return result('rejected', 'no recipient');
   const loop = loopVerdict(message, deps.relayId);
-  if (loop) return finish({ status: 406, outcome: 'rejected', reason: loop });
+  if (loop) return result('rejected', loop);
   const token = message.signature.token as string;
+  const { ledger, exactlyOnce } = deps;
 
   try {
     // Two copies of one delivery at once: the second waits for the first rather than sending.
-    const claim = await claimWaiting(() => deps.store.claimToken(token, owner, deps.claimTtlMs), deps);
-    if (claim === 'used') return finish({ status: 200, outcome: 'duplicate', reason: 'token already used' });
-    if (claim === 'busy') return finish({ status: 503, outcome: 'busy', reason: 'the same delivery is in progress' });
+    const claim = await claimWaiting('token', token, requestId, deps);
+    if (claim === 'used') return result('duplicate', 'token already used');
+    if (claim === 'busy') return result('busy', 'the same delivery is in progress');
 
-    let result: DeliveryResult;
+    let routed: DeliveryResult;
     try {
-      result = await route(message, deps, owner);
+      routed = await forward(message, message.recipient, deps, requestId, result);
     } catch (err) {
-      await deps.store.releaseToken(token, owner).catch(() => undefined);
+      await ledger.release('token', token, requestId).catch(() => undefined);
       throw err;
     }
-    if (result.status === 200 || result.status === 406) await deps.store.completeToken(token, deps.usedTokenTtlMs);
-    else await deps.store.releaseToken(token, owner);
-    return result;
+    // Done for good (forwarded or refused): a replay of the token is answered without sending. Anything
+    // retryable frees the token for Mailgun's retry.
+    if (routed.status === 200 || routed.status === 406) await ledger.complete('token', token, exactlyOnce.tokenTtlMs);
+    else await ledger.release('token', token, requestId);
+    return routed;
   } catch (err) {
-    if (err instanceof StoreUnavailableError) return finish({ status: 503, outcome: 'store-unavailable', reason: err.message });
+    if (err instanceof StoreUnavailableError) return result('store-unavailable', err.message);
     throw err;
   }
 }
 
-/** Another delivery of the same message (another token) is sending it to this target right now. */
-const SendInProgress = createError<[string]>('PLUS_RELAY_SEND_IN_PROGRESS', 'the same message is being forwarded to %s by another delivery', 503);
-
-async function claimWaiting(claim: () => Promise<ClaimResult>, deps: DeliveryDeps): Promise<ClaimResult> {
+async function claimWaiting(space: LedgerSpace, key: string, requestId: string, deps: DeliveryDeps): Promise<ClaimResult> {
+  const claim = () => deps.ledger.claim(space, key, requestId, deps.exactlyOnce.claimTtlMs);
   let result = await claim();
-  for (let waited = 0; result === 'busy' && waited < deps.claimWaitMs; waited += 50) {
+  for (let waited = 0; result === 'busy' && waited < deps.exactlyOnce.claimWaitMs; waited += 50) {
     await deps.clock.sleep(50);
     result = await claim();
   }
   return result;
 }
 
-async function route(message: InboundMessage, deps: DeliveryDeps, owner: string): Promise<DeliveryResult> {
-  const recipient = message.recipient as string;
-  const decision = deps.rules().route(recipient, message.sender ?? undefined);
-  const base = { recipient, rule: decision.rule, targets: [] as string[], ids: [] as string[] };
-  if (decision.action === 'reject') return { ...base, status: 406, outcome: 'rejected', reason: decision.reason };
+interface TargetResult {
+  outcome: TargetOutcome;
+  reason: string;
+  id?: string;
+}
 
+async function forward(
+  message: InboundMessage,
+  recipient: string,
+  deps: DeliveryDeps,
+  requestId: string,
+  result: (outcome: Outcome, reason: string, more?: Partial<DeliveryResult>) => DeliveryResult,
+): Promise<DeliveryResult> {
+  const decision = deps.rules().route(recipient, message.sender ?? undefined);
+  const step = policyStep(message, recipient, deps, decision);
+  const settled = async (r: DeliveryResult): Promise<DeliveryResult> => (await step.settle(r.outcome), r);
+  if (decision.action === 'reject') return settled(result('rejected', decision.reason, { rule: decision.rule }));
+  const policy = await step.decide(decision);
+  const decided = { rule: decision.rule, policy, newSender: step.newSender };
+  const answer = POLICY_OUTCOMES[policy.outcome].delivery;
+  if (answer !== 'forwarded') return settled(result(answer, policy.detail, decided));
+
+  // Raw mode: the original bytes pass DMARC at the target only on an aligned DKIM signature; without one, and under
+  // an enforcing policy, From becomes ours (once, for every target). The key stays that of the message as it came.
+  const dmarc = message.raw ? await deps.dmarc.check(message.raw) : undefined;
+  const outgoing = applyDmarcVerdict(message, dmarc, deps.sendingDomain);
+  const targets = [...policy.to];
   const key = messageKey(message);
-  const settled = await Promise.allSettled(
-    decision.to.map(async (to) => {
-      const deliveredKey = `${key}\n${to}`;
-      // Forwarded earlier (under another token, or before a partial failure): not again. Being
-      // forwarded by another copy right now (any instance): wait for it rather than send twice.
-      const claim = await claimWaiting(() => deps.store.claimDelivery(deliveredKey, owner, deps.claimTtlMs), deps);
-      if (claim === 'used') return '';
-      if (claim === 'busy') throw new SendInProgress(to);
-      let id: string;
-      try {
-        ({ id } = await deps.transport.send(compose(message, to, deps.sendingDomain, deps.relayId)));
-      } catch (err) {
-        await deps.store.releaseDelivery(deliveredKey, owner).catch(() => undefined);
-        throw err;
-      }
-      await deps.store.markDelivered(deliveredKey, deps.deliveredTtlMs);
-      return id;
-    }),
-  );
-  const ids = settled.flatMap((s) => (s.status === 'fulfilled' && s.value ? [s.value] : []));
-  const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
-  const storeDown = failures.find((f) => f instanceof StoreUnavailableError);
-  if (storeDown) throw storeDown;
-  const errors = failures.map((f) => (f instanceof Error && 'statusCode' in f ? f : classifySendError(f)));
-  const result = { ...base, targets: decision.to, ids };
-  const transient = errors.find((e) => !(e instanceof UpstreamRefused));
-  // Every send slot busy, or another copy still sending: 503 'busy'. The API or network failing: 502 'failed'.
-  if (transient?.statusCode === 503) return { ...result, status: 503, outcome: 'busy', reason: transient.message };
-  if (transient) return { ...result, status: 502, outcome: 'failed', reason: transient.message };
-  if (errors[0]) return { ...result, status: 406, outcome: 'rejected', reason: errors[0].message };
-  return { ...result, status: 200, outcome: ids.length ? 'forwarded' : 'duplicate', reason: ids.length ? 'forwarded' : 'already forwarded to every target' };
+  const sent = await Promise.all(targets.map((to) => sendOnce(outgoing, key, to, deps, requestId)));
+  const storeDown = sent.find((s) => s.outcome === 'store-unavailable');
+  if (storeDown) throw new StoreUnavailableError(storeDown.reason);
+  const outcome = combine(sent.map((s) => s.outcome));
+  const ids = sent.flatMap((s) => (s.id ? [s.id] : []));
+  const reason =
+    outcome === 'forwarded' ? policy.detail : outcome === 'duplicate' ? 'already forwarded to every target' : (sent.find((s) => s.outcome === outcome)?.reason ?? outcome);
+  return settled(result(outcome, reason, { ...decided, targets, ids, ...(dmarc && { dmarc }) }));
+}
+
+/**
+ * Sends the message to one target unless it already has it. Forwarded earlier (under another token, or
+ * before a partial failure): not again. Being forwarded by another copy right now (any instance): wait
+ * for it rather than send twice.
+ */
+async function sendOnce(outgoing: InboundMessage, key: string, to: string, deps: DeliveryDeps, requestId: string): Promise<TargetResult> {
+  const pair = deliveryKey(key, to);
+  try {
+    const claim = await claimWaiting('delivery', pair, requestId, deps);
+    if (claim === 'used') return { outcome: 'duplicate', reason: `already forwarded to ${to}` };
+    if (claim === 'busy') return { outcome: 'busy', reason: `the same message is being forwarded to ${to} by another delivery` };
+    let id: string;
+    try {
+      ({ id } = await deps.transport.send(compose(outgoing, to, deps.sendingDomain, deps.relayId)));
+    } catch (err) {
+      await deps.ledger.release('delivery', pair, requestId).catch(() => undefined);
+      return sendFailure(err);
+    }
+    await deps.ledger.complete('delivery', pair, deps.exactlyOnce.deliveredTtlMs);
+    return { outcome: 'forwarded', reason: 'forwarded', id };
+  } catch (err) {
+    if (err instanceof StoreUnavailableError) return { outcome: 'store-unavailable', reason: err.message };
+    throw err;
+  }
+}
+
+/** A failed send as data: refused for good, or worth Mailgun's retry. */
+function sendFailure(err: unknown): TargetResult {
+  if (err instanceof SendsSaturated) return { outcome: 'busy', reason: err.message };
+  const classified = classifySendError(err);
+  return { outcome: classified instanceof UpstreamRefused ? 'rejected' : 'failed', reason: classified.message };
 }

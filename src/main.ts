@@ -7,6 +7,9 @@ import { loadRules, RulesLoadError } from './rules/index.js';
 import { createMailgunTransport } from './forward/mailgun.js';
 import { createOutboxTransport } from './forward/outbox.js';
 import { createStore } from './store/index.js';
+import { createDmarcCheck } from './forward/dmarc.js';
+import { dnsResolver } from './forward/dns.js';
+import { mailgunSuppressions, type Suppressions } from './events/suppressions.js';
 import type { Transport } from './forward/types.js';
 import type { CompiledRules } from './rules/types.js';
 import type { FastifyInstance } from 'fastify';
@@ -22,6 +25,13 @@ function transportFor(config: Config, rules: CompiledRules): Transport {
     });
   }
   return createOutboxTransport(env.OUTBOX_DIR, systemClock);
+}
+
+/** The sending domain's bounce list, through the same API key and region as the sends. */
+function suppressionsFor(config: Config, rules: CompiledRules): Suppressions | undefined {
+  const { env } = config;
+  if (!env.MAILGUN_API_KEY) return undefined;
+  return mailgunSuppressions({ apiKey: env.MAILGUN_API_KEY, url: env.MAILGUN_API_URL, domain: sendingDomain(env, rules.domains), timeoutMs: env.MAILGUN_TIMEOUT_MS });
 }
 
 /** The process: env → rules → app → listen, and a graceful stop on SIGTERM/SIGINT. */
@@ -45,9 +55,16 @@ async function main(): Promise<void> {
   const storeLog = (level: 'info' | 'warn') => (obj: object, msg: string) =>
     app ? app.log[level](obj, msg) : console.error(`plus-relay: ${msg}`, obj);
   const store = createStore(env, systemClock, { info: storeLog('info'), warn: storeLog('warn') });
+  const suppressions = suppressionsFor(config, rules);
   app = await buildApp(
     config,
-    { rules, transport: transportFor(config, rules), store },
+    {
+      rules,
+      transport: transportFor(config, rules),
+      dmarc: createDmarcCheck(dnsResolver(config.dnsServers), { clock: systemClock }),
+      store,
+      ...(suppressions ? { suppressions } : {}),
+    },
     {
       logger: { level: env.LOG_LEVEL, redact: ['req.headers.authorization'] },
       watchRulesFile: rulesFile,
@@ -59,6 +76,9 @@ async function main(): Promise<void> {
   }
   if (config.developmentKey) {
     app.log.warn(`MAILGUN_WEBHOOK_SIGNING_KEY is not set: accepting POSTs signed with the development key "${config.signingKeys[0]}"`);
+  }
+  if (env.HOST === undefined && config.transport === 'outbox') {
+    app.log.info(`HOST is not set and there is no MAILGUN_API_KEY: listening on ${config.host} only, so nobody else on the network can post to this outbox (set HOST=0.0.0.0 to listen on every interface)`);
   }
 
   let stopping = false;
@@ -86,7 +106,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 
-  await app.listen({ port: env.PORT, host: env.HOST });
+  await app.listen({ port: env.PORT, host: config.host });
   // With Redis, the store logs its own connection state ('redis connected' / 'redis unreachable').
   app.log.info(
     { rules: rules.ruleCount, users: rules.userCount, domains: rules.domains, transport: config.transport, store: store.kind },

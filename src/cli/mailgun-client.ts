@@ -7,6 +7,11 @@ export const ROUTE_DESCRIPTION = 'plus-relay: forward all mail to the relay';
 export const ROUTE_EXPRESSION = 'catch_all()';
 export const RAW_PATH = '/mailgun/inbound/mime';
 export const PARSED_PATH = '/mailgun/inbound';
+/**
+ * Mailgun's largest route priority, evaluated last. Routes are account-wide and catch_all() takes whatever no
+ * earlier route matched, so the relay's route belongs here: every other domain's routes run first.
+ */
+export const LAST_PRIORITY = 32767;
 
 export type MailgunClient = ReturnType<Mailgun['client']>;
 export type Route = Awaited<ReturnType<MailgunClient['routes']['get']>>;
@@ -45,16 +50,32 @@ export function explainApiError(err: unknown, url: string): string {
   return `the Mailgun API at ${url} answered ${typeof e.status === 'number' ? e.status : 'an error'}: ${message}${details}`.slice(0, 400);
 }
 
-/** Every route of the account, page by page. */
-export async function listAllRoutes(client: MailgunClient): Promise<Route[]> {
-  const all: Route[] = [];
+/** Mailgun's SMTP service for the account's region: EU accounts (MAILGUN_API_URL on api.eu.mailgun.net) have their own. */
+export function smtpHost(apiUrl: string): string {
+  return /(^|\.)eu\.mailgun\.net$/i.test(new URL(apiUrl).hostname) ? 'smtp.eu.mailgun.org' : 'smtp.mailgun.org';
+}
+
+/** Every item of a paged listing. */
+async function allPages<T>(list: (query: { limit: number; skip: number }) => Promise<T[]>): Promise<T[]> {
+  const all: T[] = [];
   const limit = 100;
   for (let skip = 0; skip < 100_000; skip += limit) {
-    const page = await client.routes.list({ limit, skip });
+    const page = await list({ limit, skip });
     all.push(...page);
     if (page.length < limit) break;
   }
   return all;
+}
+
+/** Every route of the account, page by page. */
+export function listAllRoutes(client: MailgunClient): Promise<Route[]> {
+  return allPages((query) => client.routes.list(query));
+}
+
+/** The names of the account's domains (lower-cased), page by page. */
+export async function listAllDomains(client: MailgunClient): Promise<string[]> {
+  const domains = await allPages((query) => client.domains.list(query));
+  return domains.map((d) => d.name.toLowerCase());
 }
 
 /** The relay's routes, oldest first: when there are several, every run keeps the same one. */

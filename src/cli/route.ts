@@ -4,6 +4,8 @@ import { RulesLoadError } from '../rules/errors.js';
 import { loadRules } from '../rules/load.js';
 import type { RuleSet } from '../rules/compile.js';
 import type { RouteDecision } from '../rules/types.js';
+import { decidePolicy, type PolicyVerdict } from '../policy/decide.js';
+import { messageFacts } from '../policy/facts.js';
 import type { CliIO, Command } from './io.js';
 
 const USAGE = 'usage: plus-relay route <address> [--rules FILE] [--from SENDER] [--json]';
@@ -28,9 +30,34 @@ export const route: Command = async (args, io) => {
   const rules = await loadForCli(parsed.values.rules, io);
   if (rules === null) return 1;
   const decision = rules.route(address, parsed.values.from);
-  io.out(parsed.values.json ? JSON.stringify(toJson(decision)) : describe(address, decision, rules));
+  const policy = policyOf(decision, parsed.values.from);
+  if (parsed.values.json) io.out(JSON.stringify({ ...toJson(decision), ...(policy ? { policy: { outcome: policy.outcome, reason: policy.reason, to: policy.to } } : {}) }));
+  else {
+    io.out(describe(address, decision, rules));
+    if (policy) io.out(describePolicy(policy, parsed.values.from));
+  }
   return 0;
 };
+
+// Offline there is no inventory: the alias is taken as known, not blocked, and the sender as one it knows.
+// Blocks, new_aliases, spam marking and new senders are decided by the running relay (plus-relay aliases).
+const OFFLINE_ALIAS = { known: true, blocked: false, firstSeen: null, senderSeen: true } as const;
+
+/**
+ * With --from: the policy's decision for a message from that sender (as From and envelope sender), when
+ * rules.yaml sets a policy for the address. Without --from the route alone is shown, as before policies.
+ */
+function policyOf(decision: RouteDecision, from: string | undefined): PolicyVerdict | null {
+  if (from === undefined || decision.action !== 'forward' || !decision.policy) return null;
+  const facts = messageFacts({ from, sender: from, headers: [] });
+  return decidePolicy(decision.policy, decision.to, facts, OFFLINE_ALIAS, Date.now());
+}
+
+function describePolicy(v: PolicyVerdict, from: string | undefined): string {
+  const sender = `from ${from}`;
+  if (v.outcome === 'forward') return `policy: forward (${sender}; blocks, spam marking and new senders are decided by the running relay)`;
+  return `policy: ${v.outcome}${v.outcome === 'redirect' ? ` → ${v.to.join(', ')}` : ''} (${sender}: ${v.detail.replace(/^policy [a-z-]+: /, '')})`;
+}
 
 /** Loads the rules named by --rules, RULES_FILE or ./rules.yaml (against io.cwd), printing any problems. */
 export async function loadForCli(option: string | undefined, io: CliIO): Promise<RuleSet | null> {

@@ -14,6 +14,7 @@ function field(err: unknown, name: string): unknown {
  * those are transient, not the API refusing the message.
  */
 export function classifySendError(err: unknown): InstanceType<typeof UpstreamRefused> | InstanceType<typeof UpstreamUnavailable> {
+  if (err instanceof UpstreamRefused || err instanceof UpstreamUnavailable) return err;
   const status = field(err, 'status');
   const message = String(field(err, 'message') ?? err);
   const details = String(field(err, 'details') ?? '');

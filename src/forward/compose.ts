@@ -1,5 +1,7 @@
 import type { InboundMessage } from '../inbound/message.js';
 import type { Outbound } from './types.js';
+import type { DmarcVerdict } from './dmarc.js';
+import { rewriteFrom } from './rewrite-from.js';
 
 // Header values we emit must be one line; a sender controls these strings.
 const oneLine = (s: string): string => s.replace(/[\r\n\t]+/g, ' ').trim();
@@ -18,19 +20,50 @@ export function splitFrom(from: string | null): { name: string; address: string 
  *   "Bob (bob@example.net) via plus-relay" <relay@destroy.systems>
  */
 export function relayFrom(from: string | null, sendingDomain: string): string {
+  return `"${relayName(from)}" <relay@${sendingDomain}>`;
+}
+
+function relayName(from: string | null): string {
   const { name, address } = splitFrom(from);
   const shown = [name, address && name ? `(${address})` : address].filter(Boolean).join(' ') || 'unknown sender';
-  const safe = shown.replace(/["\\<>]/g, '').slice(0, 150);
-  return `"${safe} via plus-relay" <relay@${sendingDomain}>`;
+  return `${shown.replace(/["\\<>]/g, '').slice(0, 150)} via plus-relay`;
+}
+
+/**
+ * relayFrom() as raw header bytes must carry it (raw mode writes the header itself; the Messages API encodes parsed
+ * mode's): a name with non-ASCII characters as RFC 2047 encoded words, each within the 75-character limit.
+ */
+export function relayFromHeader(from: string | null, sendingDomain: string): string {
+  const name = relayName(from);
+  if (/^[\x20-\x7e]*$/.test(name)) return relayFrom(from, sendingDomain);
+  const words: string[] = [''];
+  for (const char of name) {
+    // 45 bytes of UTF-8 are 60 base64 characters, plus 12 of framing.
+    if (Buffer.byteLength(words[words.length - 1] + char) > 45) words.push('');
+    words[words.length - 1] += char;
+  }
+  return `${words.map((w) => `=?UTF-8?B?${Buffer.from(w).toString('base64')}?=`).join(' ')} <relay@${sendingDomain}>`;
+}
+
+/**
+ * Raw mode under a DMARC verdict to rewrite: the same message with only its header block changed, From ours (the
+ * form parsed mode sends), once for every target. Otherwise the message as it came.
+ */
+export function applyDmarcVerdict(message: InboundMessage, verdict: DmarcVerdict | undefined, sendingDomain: string): InboundMessage {
+  if (!message.raw || verdict?.action !== 'rewrite') return message;
+  return { ...message, raw: rewriteFrom(message.raw, relayFromHeader(message.from, sendingDomain)) };
 }
 
 export function compose(message: InboundMessage, to: string, sendingDomain: string, relayId: string): Outbound {
-  if (message.raw) return { kind: 'mime', to, mime: message.raw, relayId };
+  // Routing matched the recipient case-insensitively; the events that come back name it lower-cased.
+  const alias = (message.recipient ?? '').toLowerCase();
+  if (message.raw) return { kind: 'mime', to, mime: message.raw, relayId, alias };
   const hasBody = Boolean(message.text || message.html);
   return {
     kind: 'parsed',
     to,
     relayId,
+    alias,
     from: relayFrom(message.from, sendingDomain),
     replyTo: message.from ? oneLine(message.from) : null,
     subject: oneLine(message.subject),

@@ -1,8 +1,9 @@
 import createError from '@fastify/error';
+import { statusOf } from '../retry-contract.js';
 import type { Outbound, SendResult, Transport } from './types.js';
 
 /** Every send slot stayed taken for as long as a send may take: Mailgun should retry us later. */
-export const SendsSaturated = createError<[number]>('PLUS_RELAY_SENDS_SATURATED', 'all %d Mailgun API send slots are busy', 503);
+export const SendsSaturated = createError<[number]>('PLUS_RELAY_SENDS_SATURATED', 'all %d Mailgun API send slots are busy', statusOf('busy'));
 
 export interface SendLimits {
   /** Sends in flight at once (MAX_CONCURRENT_SENDS). */

@@ -1,6 +1,6 @@
 import Mailgun from 'mailgun.js';
 import FormData from 'form-data';
-import { RELAY_HEADER, type Outbound, type SendResult, type Transport } from './types.js';
+import { ALIAS_VARIABLE, RELAY_HEADER, type Outbound, type SendResult, type Transport } from './types.js';
 import { classifySendError } from './classify.js';
 
 export interface MailgunTransportOptions {
@@ -30,8 +30,15 @@ export function createMailgunTransport(options: MailgunTransportOptions): Transp
   return {
     name: 'mailgun',
     async send(message: Outbound): Promise<SendResult> {
-      // Mailgun adds h: headers to the message; one the sender's DKIM does not sign leaves it valid.
-      const mark = { [`h:${RELAY_HEADER}`]: message.relayId };
+      // Mailgun adds h: headers to the message; one the sender's DKIM does not sign leaves it valid. Besides our loop
+      // mark, the two Google's guidelines ask forwarders for: where it goes, and for whom (the alias, then the target).
+      // The v: variable is not part of the message at all: Mailgun hands it back in the events about this send.
+      const mark = {
+        [`h:${RELAY_HEADER}`]: message.relayId,
+        'h:X-Forwarded-To': message.to,
+        'h:X-Forwarded-For': message.alias ? `${message.alias} ${message.to}` : message.to,
+        [`v:${ALIAS_VARIABLE}`]: message.alias,
+      };
       try {
         const result =
           message.kind === 'mime'

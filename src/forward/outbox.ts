@@ -16,7 +16,7 @@ export function createOutboxTransport(dir: string, clock: Clock): Transport {
     async send(message: Outbound): Promise<SendResult> {
       await mkdir(root, { recursive: true });
       const id = `${new Date(clock.now()).toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}`;
-      const record: Record<string, unknown> = { id, to: [message.to], kind: message.kind, createdAt: new Date(clock.now()).toISOString() };
+      const record: Record<string, unknown> = { id, to: [message.to], kind: message.kind, alias: message.alias, createdAt: new Date(clock.now()).toISOString() };
       if (message.kind === 'mime') {
         await writeFile(join(root, `${id}.eml`), message.mime);
         record.message = `${id}.eml`;

@@ -1,23 +1,24 @@
 import createError from '@fastify/error';
+import { statusOf } from '../retry-contract.js';
 
 /**
  * Every error the inbound side can raise, declared once with a code and a status.
  * 406 is Mailgun's "refused for good": used only for input that can never succeed.
  */
-export const PayloadTooLarge = createError<[number]>('PLUS_RELAY_PAYLOAD_TOO_LARGE', 'message body over MAX_BODY_BYTES (%d bytes)', 406);
-export const TooManyParts = createError<[string]>('PLUS_RELAY_TOO_MANY_PARTS', 'too many form %s', 406);
-export const MalformedPayload = createError<[string]>('PLUS_RELAY_MALFORMED_PAYLOAD', 'malformed payload: %s', 406);
-export const FieldTooLarge = createError<[string, number]>('PLUS_RELAY_FIELD_TOO_LARGE', 'form field %s over its cap of %d bytes', 406);
+export const PayloadTooLarge = createError<[number]>('PLUS_RELAY_PAYLOAD_TOO_LARGE', 'message body over MAX_BODY_BYTES (%d bytes)', statusOf('bad-input'));
+export const TooManyParts = createError<[string]>('PLUS_RELAY_TOO_MANY_PARTS', 'too many form %s', statusOf('bad-input'));
+export const MalformedPayload = createError<[string]>('PLUS_RELAY_MALFORMED_PAYLOAD', 'malformed payload: %s', statusOf('bad-input'));
+export const FieldTooLarge = createError<[string, number]>('PLUS_RELAY_FIELD_TOO_LARGE', 'form field %s over its cap of %d bytes', statusOf('bad-input'));
 // Mailgun never posts anything else; a client that does is told so before its body is read.
 export const UnsupportedMediaType = createError<[string]>(
   'PLUS_RELAY_UNSUPPORTED_MEDIA_TYPE',
   'unsupported content type: %s (send application/x-www-form-urlencoded or multipart/form-data)',
-  415,
+  statusOf('unsupported-type'),
 );
 // Transient by design: Mailgun retries, and by then the bodies holding the budget are gone.
-export const InflightFull = createError<[number]>('PLUS_RELAY_INFLIGHT_FULL', 'request bodies in flight would exceed MAX_INFLIGHT_BYTES (%d bytes); retry later', 503);
+export const InflightFull = createError<[number]>('PLUS_RELAY_INFLIGHT_FULL', 'request bodies in flight would exceed MAX_INFLIGHT_BYTES (%d bytes); retry later', statusOf('over-capacity'));
 // The client hung up (or was timed out) before its body arrived: nobody is left to read the answer.
-export const RequestAborted = createError('PLUS_RELAY_REQUEST_ABORTED', 'the request ended before its body did', 400);
+export const RequestAborted = createError('PLUS_RELAY_REQUEST_ABORTED', 'the request ended before its body did', statusOf('bad-input'));
 
 /** One of the relay's declared errors (code PLUS_RELAY_…), as opposed to whatever a library or the runtime threw. */
 export function isRelayError(err: unknown): err is Error & { code: string; statusCode: number } {

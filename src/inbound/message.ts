@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { RawForm } from './form.js';
 import { textField } from './form.js';
 import { headerValues, parseHeaderBlock, parseMessageHeaders, type HeaderList } from './headers.js';
@@ -79,20 +78,4 @@ export function readInbound(form: RawForm): InboundMessage {
     attachments,
     inline,
   };
-}
-
-/**
- * What makes two deliveries "the same message": its Message-Id, or, without one, a digest of
- * its content. Used with each target so a message is forwarded to a target once.
- */
-export function messageKey(message: InboundMessage): string {
-  const id = headerValues(message.headers, 'message-id')[0]?.trim();
-  if (id) return `id:${id}`;
-  const hash = createHash('sha256');
-  if (message.raw) hash.update(message.raw);
-  else {
-    for (const part of [message.from, message.subject, message.text, message.html]) hash.update(`${part ?? ''}\0`);
-    for (const a of [...message.attachments, ...message.inline]) hash.update(a.data);
-  }
-  return `sha256:${hash.digest('hex')}`;
 }

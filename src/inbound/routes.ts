@@ -1,3 +1,4 @@
+import { statusOf } from '../retry-contract.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { MultipartLimits } from './multipart.js';
@@ -46,11 +47,11 @@ export const inboundRoutes: FastifyPluginAsync<InboundRoutesOptions> = async (ap
 
     const verdict = verifyForm(form, signature, delivery.clock.now());
     if (verdict !== 'ok') {
-      const result: DeliveryResult = { status: 401, outcome: 'bad-signature', reason: `signature ${verdict}`, recipient: null, rule: null, targets: [], ids: [] };
+      const result: DeliveryResult = { status: statusOf('bad-signature'), outcome: 'bad-signature', reason: `signature ${verdict}`, recipient: null, rule: null, targets: [], ids: [], policy: null, newSender: null };
       const durationMs = performance.now() - started;
       onDelivery?.(result, durationMs);
       request.log.warn({ outcome: result.outcome, verdict, ...claimedAddresses(form), ms: Math.round(durationMs) }, 'unverified post refused');
-      return reply.code(401).send({ status: result.outcome, message: result.reason });
+      return reply.code(result.status).send({ status: result.outcome, message: result.reason });
     }
 
     const message = readInbound(form);
@@ -68,7 +69,12 @@ export const inboundRoutes: FastifyPluginAsync<InboundRoutesOptions> = async (ap
       status: result.status,
       reason: result.reason,
       mailgunIds: result.ids,
+      // Raw mode: { action: keep | rewrite, reason, domain, policy } — a rewritten From, or a DNS failure, shows here.
+      dmarc: result.dmarc,
       ms: Math.round(durationMs),
+      // The leak signal: a sender domain this alias had not heard from after its learning period.
+      ...(result.newSender ? { newSender: result.newSender } : {}),
+      ...(result.policy?.reason ? { policy: `${result.policy.outcome}:${result.policy.reason}` } : {}),
     };
     if (result.status >= 500) request.log.error(line, 'delivery');
     else request.log.info(line, 'delivery');

@@ -1,11 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DeliveryResult, Outcome } from '../deliver.js';
-
-const OUTCOMES: readonly Outcome[] = ['forwarded', 'duplicate', 'rejected', 'bad-signature', 'failed', 'busy', 'store-unavailable'];
+import type { DeliveryResult } from '../deliver.js';
+import { OUTCOMES } from '../retry-contract.js';
+import { POLICY_REASON_NAMES } from '../policy/outcomes.js';
 
 /**
- * What the relay counts. Labels are bounded on purpose: outcome (7 values), rule (an index into
- * rules.yaml), transport and result. Never the recipient: anyone can mail random@your-domain, so an
+ * What the relay counts. Labels are bounded on purpose: outcome (the retry contract's), rule (an index into
+ * rules.yaml), transport, result and a policy reason (a closed list). Never the recipient: anyone can mail random@your-domain, so an
  * address label would grow without limit (a memory leak here and in Prometheus). Addresses are in
  * the delivery log line instead.
  */
@@ -16,7 +16,12 @@ export interface RelayMetrics {
   send(transport: string, result: 'ok' | 'refused' | 'unavailable', seconds: number): void;
 }
 
-export function createRelayMetrics(): RelayMetrics {
+export interface RelayMetricsOptions {
+  /** Read at each scrape: how many aliases are blocked now (from the store, so every instance agrees). */
+  blockedAliases?: () => Promise<number>;
+}
+
+export function createRelayMetrics(options: RelayMetricsOptions = {}): RelayMetrics {
   // One registry per app, not the global one, so tests can build many apps side by side.
   const registry = new Registry();
   const registers = [registry];
@@ -41,11 +46,47 @@ export function createRelayMetrics(): RelayMetrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 15, 30],
     registers,
   });
+  const dmarcRewrites = new Counter({
+    name: 'plus_relay_dmarc_rewrites_total',
+    help: "Raw-mode messages forwarded with From rewritten to the relay's address (the sender's domain enforces DMARC and no aligned DKIM signature verified), by policy",
+    labelNames: ['policy'],
+    registers,
+  });
+  const dmarcDnsFailures = new Counter({
+    name: 'plus_relay_dmarc_dns_failures_total',
+    help: 'Raw-mode messages whose DKIM/DMARC lookups failed or timed out (forwarded unchanged)',
+    registers,
+  });
   const reloads = new Counter({ name: 'plus_relay_rules_reloads_total', help: 'Edits of the rules file that were loaded', registers });
   const reloadFailures = new Counter({ name: 'plus_relay_rules_reload_failures_total', help: 'Edits of the rules file that were invalid (the last good rules stay in use)', registers });
   const rulesValid = new Gauge({ name: 'plus_relay_rules_file_valid', help: '1 when the rules file on disk is what is served, 0 after an invalid edit', registers });
+  const refusals = new Counter({
+    name: 'plus_relay_policy_refusals_total',
+    help: 'Messages a policy refused (406, nothing sent), by reason: blocked, new-alias, sender-blocked, sender-not-allowed, spam, leak',
+    labelNames: ['reason'],
+    registers,
+  });
+  const redirects = new Counter({ name: 'plus_relay_policy_redirects_total', help: 'Messages a policy sent to its own {to} target instead, by reason (spam, leak)', labelNames: ['reason'], registers });
+  const leaks = new Counter({ name: 'plus_relay_leak_signals_total', help: 'Messages from a sender domain new to their alias after its learning period (the leak signal)', registers });
+  const { blockedAliases } = options;
+  let blocked = 0;
+  new Gauge({
+    name: 'plus_relay_blocked_aliases',
+    help: 'Aliases blocked now (plus-relay block or the admin page); read from the store at each scrape',
+    registers,
+    async collect() {
+      // A store that cannot answer leaves the last value: a scrape must not fail because Redis is down.
+      if (blockedAliases) blocked = await blockedAliases().catch(() => blocked);
+      this.set(blocked);
+    },
+  });
   // Series exist from the start, so rate() and alerts see zeros rather than nothing.
   for (const outcome of OUTCOMES) deliveries.inc({ outcome }, 0);
+  for (const policy of ['quarantine', 'reject']) dmarcRewrites.inc({ policy }, 0);
+  dmarcDnsFailures.inc(0);
+  for (const reason of POLICY_REASON_NAMES) refusals.inc({ reason }, 0);
+  for (const reason of ['spam', 'leak']) redirects.inc({ reason }, 0);
+  leaks.inc(0);
   reloads.inc(0);
   reloadFailures.inc(0);
   rulesValid.set(1);
@@ -56,6 +97,14 @@ export function createRelayMetrics(): RelayMetrics {
       deliveries.inc({ outcome: result.outcome });
       byRule.inc({ rule: result.rule === null ? 'none' : String(result.rule), outcome: result.outcome });
       duration.observe({ outcome: result.outcome }, durationMs / 1000);
+      // Counted when the rewritten message went out, not on each retry of a failed send.
+      if (result.dmarc?.action === 'rewrite' && result.ids.length) dmarcRewrites.inc({ policy: result.dmarc.policy ?? 'unknown' });
+      if (result.dmarc?.reason === 'dns-error') dmarcDnsFailures.inc();
+      const { policy } = result;
+      if (policy?.reason && policy.outcome === 'reject') refusals.inc({ reason: policy.reason });
+      if (policy?.reason && policy.outcome === 'redirect' && result.outcome === 'forwarded') redirects.inc({ reason: policy.reason });
+      // Counted when the message is done with, not on each of Mailgun's retries of a failed send.
+      if (result.newSender && (result.outcome === 'forwarded' || result.outcome === 'rejected')) leaks.inc();
     },
     rulesReload(ok) {
       (ok ? reloads : reloadFailures).inc();

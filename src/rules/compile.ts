@@ -4,6 +4,9 @@ import { RulesLoadError } from './errors.js';
 import { makeLocator, type PathProblem } from './positions.js';
 import { compileRuleList } from './rule-list.js';
 import { makeRouter } from './router.js';
+import { targetMatcher } from './target-match.js';
+import { compilePolicyLayer } from './policy.js';
+import { BUILTIN_PLACEHOLDERS } from './template.js';
 import { structuralProblems } from './schema-errors.js';
 import type { CompiledRules, RulesProblem } from './types.js';
 import { compileUsers } from './users.js';
@@ -11,6 +14,8 @@ import { compileUsers } from './users.js';
 /** CompiledRules plus what a person needs to explain a decision (the CLI prints a rule's pattern). */
 export interface RuleSet extends CompiledRules {
   readonly rules: readonly { readonly match: string }[];
+  /** Whether an address could be a rendered target of this file (doctor finds rule targets on suppression lists). */
+  isTarget(address: string): boolean;
 }
 
 /**
@@ -42,16 +47,20 @@ export function compileRules(text: string, file: string): RuleSet {
   const domains = compileDomains(root.domains, problems);
   const users = compileUsers(root.users, domains, problems);
   const rules = compileRuleList(root.rules, users, domains, problems);
+  const topPolicy = compilePolicyLayer(root, [], new Set(BUILTIN_PLACEHOLDERS), domains, problems);
   if (problems.length > 0) throw new RulesLoadError(problems.map(locate));
 
-  const route = makeRouter(domains, users, rules);
+  const route = makeRouter(domains, users, rules, topPolicy);
+  const isTarget = targetMatcher([...[...users.values()].map((u) => u.targets), ...rules.map((r) => (r.action.kind === 'to' ? r.action.targets : []))].flat());
   return Object.freeze({
     file,
     domains: Object.freeze([...domains]),
     userCount: users.size,
     ruleCount: rules.length,
     rules: Object.freeze(rules.map((r) => Object.freeze({ match: r.pattern.source }))),
-    // The sender is reserved for per-user sender policies; routing ignores it today.
+    // Routing never reads the sender: what happens to a message from whom is the policy's decision
+    // (policy/decide.ts), taken with the message's facts, beside the route.
     route: (recipient: string, _sender?: string) => route(recipient),
+    isTarget,
   });
 }

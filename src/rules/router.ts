@@ -1,16 +1,18 @@
-import { parseAddress, parseTarget } from './address.js';
+import { parseAddress } from './address.js';
 import { matchPattern } from './pattern.js';
+import { resolvePolicy, type PolicyLayer } from './policy.js';
+import { renderTargets } from './render.js';
 import type { CompiledRule } from './rule-list.js';
-import { renderTemplate, type Template } from './template.js';
 import type { RouteDecision } from './types.js';
 import type { UserTable } from './users.js';
 
 /**
  * The pure routing function over compiled rules: strict parse, domain check, first matching rule.
  * Every rendered target is re-parsed and its domain compared with the template's literal domain,
- * so no recipient, however crafted, can add an address or change where mail goes.
+ * so no recipient, however crafted, can add an address or change where mail goes. A forward carries the
+ * policy resolved for its recipient (rule over user over `topPolicy`), when any level sets one.
  */
-export function makeRouter(domains: ReadonlySet<string>, users: UserTable, rules: readonly CompiledRule[]) {
+export function makeRouter(domains: ReadonlySet<string>, users: UserTable, rules: readonly CompiledRule[], topPolicy: PolicyLayer = {}) {
   const isUser = (name: string): boolean => users.has(name);
 
   return function route(recipient: string): RouteDecision {
@@ -23,25 +25,14 @@ export function makeRouter(domains: ReadonlySet<string>, users: UserTable, rules
       const { action } = rule;
       if (action.kind === 'reject') return { action: 'reject', reason: 'reject-rule', rule: rule.index };
       const user = action.kind === 'user' ? action.user : match.user;
-      const templates = action.kind === 'to' ? action.targets : users.get(user ?? '') ?? [];
+      const owner = user === null ? undefined : users.get(user);
+      const templates = action.kind === 'to' ? action.targets : owner?.targets ?? [];
       const values = { service: '', ...match.captures, user: user ?? '', local: address.local, domain: address.domain };
-      const to = renderAll(templates, values);
+      const to = renderTargets(templates, values);
       if (to === null) return { action: 'reject', reason: 'invalid-target', rule: rule.index };
-      return { action: 'forward', to, rule: rule.index, user };
+      const policy = resolvePolicy([topPolicy, owner?.policy ?? {}, rule.policy], values);
+      return policy ? { action: 'forward', to, rule: rule.index, user, policy } : { action: 'forward', to, rule: rule.index, user };
     }
     return { action: 'reject', reason: 'no-rule', rule: null };
   };
-}
-
-/** Renders every template; null if any result is not one valid address on the template's own domain. */
-function renderAll(templates: readonly Template[], values: Record<string, string>): string[] | null {
-  const out: string[] = [];
-  for (const template of templates) {
-    const rendered = renderTemplate(template, values);
-    const target = parseTarget(rendered);
-    if (target === null || target.domain !== template.domain) return null;
-    const address = `${target.local}@${target.domain}`;
-    if (!out.includes(address)) out.push(address);
-  }
-  return out.length > 0 ? out : null;
 }

@@ -73,7 +73,7 @@ export function describePath(path: readonly (string | number)[]): string {
 }
 
 function typeName(type: string): string {
-  const names: Record<string, string> = { string: 'a string', array: 'a list', object: 'a mapping', boolean: 'true or false' };
+  const names: Record<string, string> = { string: 'a string', array: 'a list', object: 'a mapping', boolean: 'true or false', number: 'a number' };
   return names[type] ?? type;
 }
 

@@ -11,11 +11,37 @@ const TargetSchema = Type.Union([Type.String(), TemplateList], {
   description: 'a target template or a list of them',
 });
 
+/** A policy's `then:`. */
+const PolicyOutcomeSchema = Type.Union(
+  [Type.Literal('forward'), Type.Literal('reject'), Type.Object({ to: TargetSchema }, { additionalProperties: false })],
+  { description: 'forward, reject or {to: "<template>"}' },
+);
+
 /**
- * The mapping form of a user. This is the place for per-user keys: a later sender policy
- * (e.g. `senders:`) is added here, and stays an unknown-key error until then.
+ * Lets a template's placeholders choose the mailbox, not only its `+` subaddress (template.ts says why that is
+ * refused by default). For the rare domain migration, `{local}@new.example`.
  */
-const UserObject = Type.Object({ to: TargetSchema }, { additionalProperties: false });
+const AnyMailbox = Type.Optional(Type.Boolean());
+
+/**
+ * The four policy keys, allowed at the top level (defaults for every alias), in a user's mapping form and on
+ * a rule; the innermost wins, key by key (rules/policy.ts). Durations and sender entries are checked when
+ * compiled, with their positions.
+ */
+const PolicyKeys = {
+  spam: Type.Optional(Type.Object({ score_above: Type.Optional(Type.Number()), then: PolicyOutcomeSchema }, { additionalProperties: false })),
+  leaks: Type.Optional(Type.Object({ learn: Type.Optional(Type.String()), then: Type.Optional(PolicyOutcomeSchema) }, { additionalProperties: false })),
+  senders: Type.Optional(
+    Type.Object(
+      { allow: Type.Optional(Type.Array(Type.String(), { minItems: 1 })), block: Type.Optional(Type.Array(Type.String())) },
+      { additionalProperties: false },
+    ),
+  ),
+  new_aliases: Type.Optional(Type.Union([Type.Literal('accept'), Type.Literal('reject')], { description: 'accept or reject' })),
+};
+
+/** The mapping form of a user: its targets, and its own policies. */
+const UserObject = Type.Object({ to: TargetSchema, any_mailbox: AnyMailbox, ...PolicyKeys }, { additionalProperties: false });
 
 const UserSchema = Type.Union([Type.String(), TemplateList, UserObject], {
   description: 'a target template, a list of them, or a mapping with "to"',
@@ -27,6 +53,8 @@ const RuleSchema = Type.Object(
     user: Type.Optional(Type.String({ minLength: 1 })),
     to: Type.Optional(TargetSchema),
     reject: Type.Optional(Type.Literal(true)),
+    any_mailbox: AnyMailbox,
+    ...PolicyKeys,
   },
   { additionalProperties: false },
 );
@@ -36,11 +64,12 @@ const RulesFileSchema = Type.Object(
     domains: Type.Array(Type.String(), { minItems: 1 }),
     users: Type.Optional(Type.Record(Type.String(), UserSchema)),
     rules: Type.Array(RuleSchema),
+    ...PolicyKeys,
   },
   { additionalProperties: false },
 );
 
-/** The validated file. Later code (e.g. per-user sender policies) reads this type rather than redeclaring it. */
+/** The validated file. Later code reads this type rather than redeclaring it. */
 export type RulesFile = Static<typeof RulesFileSchema>;
 
 // allErrors: report every problem in one pass; verbose: errors carry their schema, for key lists and descriptions.

@@ -1,3 +1,5 @@
+import type { ResolvedPolicy } from '../policy/types.js';
+
 /**
  * What the rules engine decides for one recipient. A decision is data, not an exception:
  * the HTTP layer maps it to Mailgun's status codes, the CLI prints it.
@@ -10,7 +12,8 @@ export type RejectReason =
   | 'invalid-target'; // a template rendered to something that is not one valid address
 
 export type RouteDecision =
-  | { action: 'forward'; to: string[]; rule: number; user: string | null }
+  /** `policy`: present when rules.yaml sets a policy key that applies to this recipient (policy/types.ts). */
+  | { action: 'forward'; to: string[]; rule: number; user: string | null; policy?: ResolvedPolicy }
   | { action: 'reject'; reason: RejectReason; rule: number | null };
 
 /** A compiled, immutable rule set. `route` is pure and never throws. */
@@ -19,7 +22,7 @@ export interface CompiledRules {
   readonly domains: readonly string[];
   readonly userCount: number;
   readonly ruleCount: number;
-  /** `sender` is the envelope sender; unused today, reserved for per-user sender policies. */
+  /** `sender` (the envelope sender) is never read: sender policies are decided beside the route (policy/decide.ts). */
   route(recipient: string, sender?: string): RouteDecision;
 }
 

@@ -1,32 +1,95 @@
 /**
- * The state that makes delivery exactly-once: which signature tokens are in flight or used,
- * and which (message, target) pairs were already forwarded. Memory for one instance, Redis
- * when several instances must behave as one.
+ * The relay's durable state, behind one small interface per concern: the ledger that makes delivery
+ * exactly-once, the failure log that remembers which forwards bounced, and the inventory of aliases
+ * (inventory.ts). SQLite (one instance, the default) and Redis (several instances) implement every part, so
+ * the relay behaves the same on either.
  */
+import type { Inventory } from './inventory.js';
+
+export type { Inventory };
 export type ClaimResult = 'claimed' | 'used' | 'busy';
 
+/**
+ * The namespaces of the ledger. `token`: a Mailgun signature token, in flight or used (a replay of a
+ * used one is answered without sending). `delivery`: one (message, target) send. `event`: the token of
+ * an event webhook post (a replayed event is counted once). `unsuppress`: a rule target whose bounce
+ * was looked up and handled (at most once per target per day).
+ */
+export type LedgerSpace = 'token' | 'delivery' | 'event' | 'unsuppress';
+
+/**
+ * Claim, complete, release: one ledger for every "do this once" in the relay. A key is claimed by one
+ * owner (a request id) for `ttlMs`, so a holder that dies frees it; `complete` remembers the key as
+ * done for its own ttl, whoever held it; `release` frees a claim, and only its owner's.
+ */
+export interface Ledger {
+  /** 'claimed': it is ours now. 'used': completed earlier. 'busy': another owner holds it right now. */
+  claim(space: LedgerSpace, key: string, owner: string, ttlMs: number): Promise<ClaimResult>;
+  complete(space: LedgerSpace, key: string, ttlMs: number): Promise<void>;
+  release(space: LedgerSpace, key: string, owner: string): Promise<void>;
+}
+
+export type FailureSeverity = 'permanent' | 'temporary';
+
+/** One failed forward, as Mailgun reported it in a `failed` event. */
+export interface Failure {
+  /** The address on the relay's domain the forward was sent for (lower-cased). */
+  alias: string;
+  /** The rule target the forward went to (the event's `recipient`). */
+  target: string;
+  severity: FailureSeverity;
+  /** Mailgun's `reason`: `bounce`, `suppress-bounce`, `generic`, `old`, … */
+  reason: string;
+  /** `delivery-status.code`: an SMTP code (550), or Mailgun's own (605 for a suppressed address). */
+  code: number | null;
+  /** `delivery-status.message` (or its description), cut to a bounded length. */
+  message: string;
+  /** When the relay recorded it, epoch ms. */
+  at: number;
+}
+
+/** Every failure of one (alias, target) pair: how many, and the last one. */
+export interface FailureEntry {
+  count: number;
+  last: Failure;
+}
+
+/** What the alias inventory shows for one alias: its failed forwards and the last failure (any target). */
+export interface AliasFailures {
+  failed: number;
+  last: Failure;
+}
+
+/**
+ * Failed forwards per (alias, target), beside the ledger. Bounded twice, because anyone who can get mail
+ * bounced (a sender writing to random aliases while a target's mailbox is full) chooses how many pairs
+ * fail: a pair is forgotten `retentionMs` after its last failure, and beyond `maxPairs` the pairs that
+ * failed longest ago are dropped first.
+ */
+export interface FailureLog {
+  record(failure: Failure): Promise<void>;
+  /** Per alias (lower-cased, as recorded) that has failures; aliases without any are absent. */
+  summary(aliases: readonly string[]): Promise<Map<string, AliasFailures>>;
+  /** The pairs that failed most recently, newest first. */
+  recent(limit: number): Promise<FailureEntry[]>;
+}
+
+export interface StoreHealth {
+  ok: boolean;
+  /** For the log and the operator; may carry backend error text, so it is never sent to clients. */
+  detail: string;
+}
+
 export interface Store {
-  readonly kind: 'memory' | 'redis';
-  /** Claims a token for one delivery attempt; `owner` identifies the claim so only it can release it. */
-  claimToken(token: string, owner: string, ttlMs: number): Promise<ClaimResult>;
-  /** The delivery finished (forwarded or refused for good): a replay of the token is answered 200. */
-  completeToken(token: string, ttlMs: number): Promise<void>;
-  /** The delivery failed transiently: Mailgun's retry with the same token must go through. */
-  releaseToken(token: string, owner: string): Promise<void>;
-  /**
-   * Claims one (message, target) send: 'used' when it was forwarded already, 'busy' while another
-   * delivery of the same message (under another token, maybe on another instance) is sending it.
-   */
-  claimDelivery(key: string, owner: string, ttlMs: number): Promise<ClaimResult>;
-  /** The target has the message: remembered for `ttlMs`. */
-  markDelivered(key: string, ttlMs: number): Promise<void>;
-  /** The send failed: another attempt may claim it. */
-  releaseDelivery(key: string, owner: string): Promise<void>;
-  health(): Promise<{ ok: boolean; detail: string }>;
+  readonly kind: 'sqlite' | 'redis';
+  readonly ledger: Ledger;
+  readonly failures: FailureLog;
+  readonly inventory: Inventory;
+  health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }
 
-/** Raised by a store that cannot answer (Redis down): the delivery answers 503 and sends nothing. */
+/** Raised by a store that cannot answer (Redis down, disk failing): the delivery answers 503 and sends nothing. */
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
 }

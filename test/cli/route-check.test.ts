@@ -101,6 +101,22 @@ test('check and route print every problem as file:line:col and exit 1', async (t
   assert.deepEqual(b.err, expected);
 });
 
+test('check refuses a template that would make the relay open (any Gmail mailbox via your domain); any_mailbox: true opts in', async (t) => {
+  const open = 'domains: [d.example]\nusers:\n  me: "{service}@gmail.com"\nrules:\n  - match: "{service}"\n    user: me\n';
+  const dir = await tempRules(t, 'rules.yaml', open);
+  const refused = fakeIO(dir);
+  assert.equal(await check([], refused.io), 1);
+  assert.equal(refused.err.length, 1);
+  assert.match(refused.err[0] ?? '', /^rules\.yaml:3:8: target "\{service\}@gmail\.com" does not start with your mailbox: the recipient would choose the mailbox, and anyone could send through your domain to any mailbox at gmail\.com\. .*any_mailbox: true/);
+  assert.deepEqual(refused.out, []);
+  // What the open template would have done, had check let it through:
+  await writeFile(join(dir, 'rules.yaml'), open.replace('"{service}@gmail.com"', '{to: "{service}@gmail.com", any_mailbox: true}'));
+  const opted = fakeIO(dir);
+  assert.equal(await check([], opted.io), 0);
+  assert.equal(await route(['ceo.victim@d.example'], opted.io), 0);
+  assert.deepEqual(opted.out, ['rules.yaml: ok — 1 domain, 1 user, 1 rule', 'ceo.victim@d.example → ceo.victim@gmail.com (rule 0: "{service}", user me)']);
+});
+
 test('a missing rules file is reported at 0:0 and exits 1', async (t) => {
   const dir = await tempRules(t, 'other.yaml', SMALL);
   const { io, err } = fakeIO(dir);

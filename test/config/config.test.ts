@@ -8,7 +8,7 @@ test('defaults: outbox transport with the development key, documented defaults',
   assert.equal(config.developmentKey, true);
   assert.deepEqual(config.signingKeys, [DEVELOPMENT_SIGNING_KEY]);
   assert.equal(config.env.PORT, 8080);
-  assert.equal(config.env.HOST, '0.0.0.0');
+  assert.equal(config.host, '127.0.0.1', 'no API key: a local outbox accepting the public development key listens on loopback only');
   assert.equal(config.env.RULES_FILE, './rules.yaml');
   assert.equal(config.env.MAILGUN_API_URL, 'https://api.mailgun.net');
   assert.equal(config.env.MAILGUN_MAX_SIGNATURE_AGE, 9 * 3600);
@@ -32,7 +32,25 @@ test('mailgun transport with rotated signing keys, numbers coerced from strings'
 });
 
 test('invalid values are refused with the variable named', () => {
-  for (const [name, value] of [['PORT', 'eighty'], ['PORT', '70000'], ['LOG_LEVEL', 'loud'], ['MAILGUN_API_URL', 'api.mailgun.net'], ['MAX_BODY_BYTES', '-1'], ['MAILGUN_MAX_SIGNATURE_AGE', '10']] as const) {
+  for (const [name, value] of [['PORT', 'eighty'], ['PORT', '70000'], ['LOG_LEVEL', 'loud'], ['MAILGUN_API_URL', 'api.mailgun.net'], ['MAX_BODY_BYTES', '-1'], ['MAILGUN_MAX_SIGNATURE_AGE', '10'], ['ADMIN_TOKEN', 'too-short']] as const) {
     assert.throws(() => loadConfig({ [name]: value }), (err: unknown) => err instanceof ConfigError && err.message.includes(name), `${name}=${value}`);
   }
+});
+
+test('DNS_SERVERS: unset means the system resolvers; ip, ip:port and [ipv6]:port lists are taken, anything else refused', () => {
+  assert.equal(loadConfig({}).dnsServers, null);
+  assert.deepEqual(loadConfig({ DNS_SERVERS: '1.1.1.1, 9.9.9.9:53,2620:fe::fe, [2001:4860:4860::8888]:5353' }).dnsServers, ['1.1.1.1', '9.9.9.9:53', '2620:fe::fe', '[2001:4860:4860::8888]:5353']);
+  for (const bad of ['dns.google', '1.1.1.1:0', '1.1.1.1:99999', '1.1.1.1,', '[1.1.1.1]:53', '256.1.1.1', 'https://1.1.1.1/dns-query']) {
+    assert.throws(() => loadConfig({ DNS_SERVERS: bad }), (err: unknown) => err instanceof ConfigError && err.message.includes('DNS_SERVERS'), bad);
+  }
+});
+
+test('HOST: unset means 127.0.0.1 without MAILGUN_API_KEY and 0.0.0.0 with it; set, it is used as given', () => {
+  const deployed = { MAILGUN_API_KEY: 'key-1', MAILGUN_WEBHOOK_SIGNING_KEY: 'k' };
+  assert.equal(loadConfig({}).host, '127.0.0.1');
+  assert.equal(loadConfig({ HOST: ' ' }).host, '127.0.0.1', 'empty means unset');
+  assert.equal(loadConfig(deployed).host, '0.0.0.0');
+  assert.equal(loadConfig({ HOST: '0.0.0.0' }).host, '0.0.0.0');
+  assert.equal(loadConfig({ ...deployed, HOST: '::' }).host, '::');
+  assert.equal(loadConfig({ ...deployed, HOST: '127.0.0.1' }).host, '127.0.0.1');
 });

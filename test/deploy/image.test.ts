@@ -12,7 +12,7 @@ import { join, posix, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseToml } from 'smol-toml';
 import { build } from '../helpers/build.js';
-import { copyOf, envOf, execForm, parseDockerfile, type Stage } from '../helpers/dockerfile.js';
+import { copyOf, envOf, execForm, parseDockerfile, type Instruction, type Stage } from '../helpers/dockerfile.js';
 import { loadConfig } from '../../src/config.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -25,6 +25,7 @@ interface FlyToml {
   kill_signal?: string;
   kill_timeout?: number | string;
   env?: Record<string, string>;
+  mounts?: { source?: string; destination?: string; initial_size?: string };
   http_service?: {
     internal_port?: number;
     force_https?: boolean;
@@ -36,6 +37,7 @@ interface FlyToml {
 }
 
 const all = (stage: Stage, keyword: string) => stage.instructions.filter((i) => i.keyword === keyword);
+const runs = (stage: Stage, command: RegExp) => all(stage, 'RUN').filter((i) => command.test(i.args));
 const last = (stage: Stage, keyword: string) => all(stage, keyword).at(-1);
 const finalEnv = () => Object.assign({}, ...all(final, 'ENV').map((i) => envOf(i.args))) as Record<string, string>;
 const seconds = (v: number | string | undefined) => (typeof v === 'number' ? v : Number(/^(\d+)s$/.exec(v ?? '')?.[1] ?? NaN));
@@ -66,14 +68,40 @@ test('the health path of fly.toml and of the HEALTHCHECK answers 200 in the app;
   }
 });
 
-test('the final stage: pinned Node LTS, production env, no dev dependencies, non-root user, node as the command', () => {
+/** The production dependencies that are native addons (node-gyp builds them at install time). */
+const nativeDependencies = () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  return Object.keys(pkg.dependencies).filter((name) => existsSync(join(ROOT, 'node_modules', name, 'binding.gyp')));
+};
+
+test('native addons are compiled in a stage with a compiler, and the final stage takes them from there without dev dependencies', () => {
+  const natives = nativeDependencies();
+  assert.ok(natives.includes('better-sqlite3'), 'better-sqlite3 is a native production dependency');
+  const copy = all(final, 'COPY').map((i) => copyOf(i.args)).find((c) => c.sources.some((s) => posix.basename(s) === 'node_modules'));
+  assert.ok(copy?.from, 'the final stage copies node_modules from a build stage (it has no compiler to build addons itself)');
+  assert.equal(runs(final, /\bnpm (ci|install|rebuild)\b/).length, 0, 'no install in the final stage: it would come without the compiled addons');
+  const source = stages.find((st) => st.name === copy.from);
+  assert.ok(source, `stage ${copy.from} exists`);
+
+  const index = (i: Instruction | undefined) => (i ? source.instructions.indexOf(i) : -1);
+  const install = runs(source, /\bnpm ci\b/)[0];
+  assert.ok(install, `stage ${copy.from} runs npm ci`);
+  const compilers = runs(source, /apt-get install\b/).find((i) => ['python3', 'make', 'g++'].every((tool) => i.args.split(/\s+/).includes(tool)));
+  assert.ok(compilers && index(compilers) < index(install), 'python3, make and g++ are installed before npm ci (node:*-slim lacks them)');
+  if (/--ignore-scripts/.test(install.args)) {
+    // --ignore-scripts skips the addons' own install scripts too: each must be rebuilt by name.
+    for (const name of natives) assert.ok(runs(source, new RegExp(`\\bnpm rebuild\\b[^&;]*\\b${name}\\b`)).length > 0, `npm rebuild ${name} after npm ci --ignore-scripts`);
+  }
+  const build = runs(source, /\bnpm run build\b/)[0];
+  const prune = runs(source, /\bnpm (prune|ci)\b.*--omit=dev/).at(-1);
+  assert.ok(prune, `stage ${copy.from} drops dev dependencies (npm prune --omit=dev) before node_modules is copied`);
+  assert.ok(index(prune) > index(build), 'dev dependencies are dropped after the build that needs them');
+  assert.match(prune.args, /--ignore-scripts/, 'no lifecycle scripts (prepare is a tsc build) while pruning');
+});
+
+test('the final stage: pinned Node LTS, production env, non-root user, node as the command', () => {
   assert.match(final.from, /^node:(22|24)(\.\d+)*-(bookworm-slim|slim|alpine)$/, 'a pinned current LTS major');
   assert.equal(finalEnv().NODE_ENV, 'production');
-  const installs = all(final, 'RUN').filter((i) => /\bnpm (ci|install)\b/.test(i.args));
-  assert.equal(installs.length, 1);
-  assert.match(installs[0]?.args ?? '', /npm ci\b.*--omit=dev/);
-  assert.match(installs[0]?.args ?? '', /--ignore-scripts/, 'prepare (a tsc build) must not run without dev dependencies');
-  for (const i of all(final, 'COPY')) assert.doesNotMatch(i.args, /node_modules/, 'node_modules of the build stage hold dev dependencies');
   const user = last(final, 'USER');
   assert.ok(user, 'USER is set');
   assert.ok(!['root', '0', '0:0', 'root:root'].includes(user.args), `runs as ${user.args}`);
@@ -82,6 +110,23 @@ test('the final stage: pinned Node LTS, production env, no dev dependencies, non
   assert.match(cmd?.at(-1) ?? '', /^dist\/.+\.js$/, 'the last argument is the built entry point');
   assert.ok((cmd ?? []).slice(1, -1).every((a) => a.startsWith('--')), 'only node flags between node and the entry point');
   assert.equal(all(final, 'ENTRYPOINT').length, 0, 'no ENTRYPOINT wraps the command');
+});
+
+test('HOST and DATA_DIR are set in the image; DATA_DIR is the fly volume, created and owned by the non-root user', () => {
+  const env = finalEnv();
+  assert.equal(env.HOST, '0.0.0.0', 'the image listens on every interface, with or without MAILGUN_API_KEY');
+  assert.equal(fly.env?.HOST, env.HOST, 'fly.toml sets HOST too');
+  const dataDir = env.DATA_DIR ?? '';
+  assert.ok(dataDir.startsWith('/'), `ENV DATA_DIR is an absolute path, not ${JSON.stringify(env.DATA_DIR)}`);
+  assert.equal(fly.mounts?.destination, dataDir, 'fly.toml mounts its volume at DATA_DIR');
+  assert.equal(fly.mounts?.source, 'plus_relay_data');
+  assert.match(fly.mounts?.initial_size ?? '', /^\d+gb$/, 'initial_size: Fly creates the volume on the first deploy');
+  if (fly.env?.DATA_DIR !== undefined) assert.equal(fly.env.DATA_DIR, dataDir);
+  const user = last(final, 'USER')?.args.split(':')[0] ?? '';
+  const dir = dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const made = runs(final, new RegExp(`\\bmkdir\\b[^&;]*\\s${dir}(\\s|$)`));
+  assert.ok(made.length > 0, `the final stage creates ${dataDir}`);
+  assert.ok(runs(final, new RegExp(`\\bchown\\s+(-R\\s+)?${user}(:\\S+)?\\s[^&;]*${dir}(\\s|$)`)).length > 0, `${dataDir} is owned by ${user}, the user the relay runs as`);
 });
 
 test('fly.toml: SIGTERM, kill_timeout above SHUTDOWN_TIMEOUT_MS, https, a machine always running', () => {
@@ -178,9 +223,15 @@ test('the stages replayed: the build compiles from what it copies, the image hol
     }
   }
 
+  // The native addons load from the image's node_modules (here the checkout's, built by its own npm install).
+  for (const name of nativeDependencies()) {
+    const load = await promisify(execFile)(process.execPath, ['-e', `require(${JSON.stringify(name)}); console.log('loaded')`], { cwd: image }).catch((err: Error) => ({ stdout: err.message }));
+    assert.equal(load.stdout.trim(), 'loaded', `${name} loads in the image`);
+  }
+
   const child = spawn(process.execPath, cmd.slice(1), {
     cwd: image,
-    env: { PATH: process.env.PATH ?? '', ...finalEnv(), PORT: '0', HOST: '127.0.0.1', OUTBOX_DIR: join(base, 'outbox') },
+    env: { PATH: process.env.PATH ?? '', ...finalEnv(), PORT: '0', HOST: '127.0.0.1', OUTBOX_DIR: join(base, 'outbox'), DATA_DIR: join(base, 'data') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   t.after(() => child.kill('SIGKILL'));

@@ -4,12 +4,17 @@ import { buildApp, type AppOptions } from '../../src/app.js';
 import { loadConfig, sendingDomain, type Config } from '../../src/config.js';
 import { compileRules } from '../../src/rules/index.js';
 import { createMailgunTransport } from '../../src/forward/mailgun.js';
-import { createMemoryStore } from '../../src/store/memory.js';
+import { createSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/types.js';
 import type { Transport } from '../../src/forward/types.js';
 import type { Clock } from '../../src/clock.js';
 import type { DeliveryResult } from '../../src/deliver.js';
+import { createDmarcCheck, type DmarcCheckOptions } from '../../src/forward/dmarc.js';
+import { dnsResolver } from '../../src/forward/dns.js';
+import type { EventResult } from '../../src/events/handle-event.js';
+import { mailgunSuppressions } from '../../src/events/suppressions.js';
 import { startMailgunApi, type MailgunApi } from '../support/mailgun-api.js';
+import { startDnsServer, type DnsServer, type TxtRecords } from '../support/dns-server.js';
 
 export const SIGNING_KEY = 'test-signing-key-0123456789';
 export const API_KEY = 'key-test';
@@ -46,9 +51,13 @@ export function testClock(offsetMs = 0): Clock & { offsetMs: number } {
 export interface Built {
   app: FastifyInstance;
   api: MailgunApi;
+  /** The loopback DNS server the DMARC check resolves through (no records unless `dns` was given). */
+  dns: DnsServer;
   store: Store;
   config: Config;
   deliveries: DeliveryResult[];
+  /** Every event webhook post, as the app answered it. */
+  events: EventResult[];
 }
 
 export interface BuildOptions {
@@ -57,6 +66,9 @@ export interface BuildOptions {
   clock?: Clock;
   store?: Store;
   transport?: (api: MailgunApi, config: Config) => Transport;
+  /** TXT records (DKIM keys, DMARC policies) the DMARC check finds. */
+  dns?: TxtRecords;
+  dmarc?: Omit<DmarcCheckOptions, 'clock'>;
   app?: AppOptions;
 }
 
@@ -73,12 +85,23 @@ export async function build(t: TestContext, options: BuildOptions = {}): Promise
   });
   const rules = compileRules(options.rules ?? RULES, 'rules.yaml');
   const clock = options.clock ?? testClock();
-  const store = options.store ?? createMemoryStore(clock);
+  const store = options.store ?? createSqliteStore({ location: ':memory:', clock });
+  if (!options.store) t.after(() => store.close());
   const transport =
     options.transport?.(api, config) ??
     createMailgunTransport({ apiKey: API_KEY, url: api.url, domain: sendingDomain(config.env, rules.domains), timeoutMs: config.env.MAILGUN_TIMEOUT_MS });
+  const dns = await startDnsServer(options.dns);
+  t.after(() => dns.close());
+  const dmarc = createDmarcCheck(dnsResolver([dns.address]), { clock, ...options.dmarc });
+  const domain = sendingDomain(config.env, rules.domains);
+  const suppressions = mailgunSuppressions({ apiKey: API_KEY, url: api.url, domain, timeoutMs: config.env.MAILGUN_TIMEOUT_MS });
   const deliveries: DeliveryResult[] = [];
-  const app = await buildApp(config, { rules, transport, store, clock, onDelivery: (r) => deliveries.push(r) }, options.app);
+  const events: EventResult[] = [];
+  const app = await buildApp(
+    config,
+    { rules, transport, dmarc, store, clock, suppressions, onDelivery: (r) => deliveries.push(r), onEvent: (r) => events.push(r) },
+    options.app,
+  );
   t.after(() => app.close());
-  return { app, api, store, config, deliveries };
+  return { app, api, dns, store, config, deliveries, events };
 }

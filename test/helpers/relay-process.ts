@@ -1,6 +1,8 @@
 // The real relay process (`src/main.ts` through tsx) on a free loopback port, for tests that need what only a
 // process has: signals, exit codes, the listening server's timeouts, its resident memory.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -12,13 +14,20 @@ export interface RelayProcess {
   output: () => string;
 }
 
-/** Starts the relay with `env` (plus PATH, PORT=0, HOST and the example rules); resolves once it listens (logs at info). */
-export async function startRelay(env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<RelayProcess> {
+/**
+ * Starts the relay with `env` (plus PATH, PORT=0, HOST, the example rules and a DATA_DIR of its own: the default
+ * ./data would remember the previous run's messages, and the same sample message would be answered as a duplicate);
+ * resolves once it listens (logs at info).
+ */
+export async function startRelay(env: Record<string, string | undefined>, nodeArgs: readonly string[] = []): Promise<RelayProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'plus-relay-data-'));
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', MAIN], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', RULES_FILE: join(ROOT, 'rules.yaml'), ...env },
+    // An `undefined` value unsets the variable (e.g. HOST, to test its default).
+    env: Object.fromEntries(Object.entries({ PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', RULES_FILE: join(ROOT, 'rules.yaml'), DATA_DIR: dataDir, ...env }).filter(([, v]) => v !== undefined)),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { build, SIGNING_KEY } from '../helpers/build.js';
+import { deliveredMime } from '../support/mailgun-api.js';
 import { dkimSignedMime, freshSignatureBlock, rawModeFields, rawMultipart, rawUrlencoded, sampleMessage, sampleMime, verifyDkim } from '../support/fixtures.js';
 
 function rawFields(recipient: string): Array<readonly [string, string]> {
@@ -49,6 +50,23 @@ test("the sender's DKIM signature still verifies on what Mailgun is asked to sen
   const res = await app.inject({ method: 'POST', url: '/mailgun/inbound/mime', payload: body.payload, headers: body.headers });
   assert.equal(res.statusCode, 200, res.body);
   assert.deepEqual(await verifyDkim(api.sent[0]!.mime!, signed.resolver), { result: 'pass', comment: null });
+});
+
+test("Google's forwarding headers go as h: options, outside the signed bytes: DKIM verifies on what the target gets", async (t) => {
+  const { app, api } = await build(t);
+  const signed = await dkimSignedMime(sampleMime({ from: 'Bob <bob@example.net>' }), { domain: 'example.net' });
+  const body = rawUrlencoded(signed.mime, rawFields('family+school@destroy.systems'));
+  const res = await app.inject({ method: 'POST', url: '/mailgun/inbound/mime', payload: body.payload, headers: body.headers });
+  assert.equal(res.statusCode, 200, res.body);
+  const byTarget = new Map(api.sent.map((s) => [s.to[0], s]));
+  for (const target of ['parent+school@fastmail.com', 'kid+school@fastmail.com']) {
+    const sent = byTarget.get(target);
+    assert.ok(sent, target);
+    assert.ok(sent.mime?.equals(signed.mime), target);
+    assert.deepEqual(sent.fields['h:X-Forwarded-To'], [target]);
+    assert.deepEqual(sent.fields['h:X-Forwarded-For'], [`family+school@destroy.systems ${target}`]);
+    assert.deepEqual(await verifyDkim(deliveredMime(sent), signed.resolver), { result: 'pass', comment: null }, target);
+  }
 });
 
 test('several targets: each receives its own send, none sees the others', async (t) => {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { build, SIGNING_KEY } from '../helpers/build.js';
+import { build, SIGNING_KEY, testClock } from '../helpers/build.js';
+import { createSqliteStore } from '../../src/store/sqlite/index.js';
 import { freshSignatureBlock, parsedMultipart, parsedUrlencoded, rawUrlencoded, sampleMessage, sampleMime } from '../support/fixtures.js';
 
 function signed(recipient: string | null): Array<readonly [string, string]> {
@@ -87,4 +88,26 @@ test('GET /healthz reports status, the number of rules and the transport', async
   assert.equal(body.status, 'ok');
   assert.equal(body.rules, 5);
   assert.equal(body.transport, 'mailgun');
+});
+
+test('GET /healthz is public: a failing store answers 503 with its kind and ok only; the error text goes to the log', async (t) => {
+  // What a Redis client reports names the host, the port and sometimes the user: not for anyone on the internet.
+  const secret = 'redis unreachable: connect ECONNREFUSED 10.7.0.3:6379 (user relay-admin)';
+  const failures: Array<() => Promise<{ ok: boolean; detail: string }>> = [
+    async () => ({ ok: false, detail: secret }),
+    async () => Promise.reject(new Error(secret)),
+  ];
+  for (const health of failures) {
+    const lines: string[] = [];
+    const stream = { write: (line: string) => void lines.push(line) };
+    const store = { ...createSqliteStore({ location: ':memory:', clock: testClock() }), health };
+    const { app } = await build(t, { store, app: { logger: { level: 'info', stream } } });
+    const res = await app.inject('/healthz');
+    assert.equal(res.statusCode, 503);
+    assert.deepEqual(res.json().store, { kind: 'sqlite', ok: false });
+    assert.equal(res.json().status, 'degraded');
+    assert.ok(!res.body.includes('10.7.0.3') && !res.body.includes('relay-admin'), res.body);
+    const logged = lines.map((l) => JSON.parse(l) as { msg: string; detail?: string }).find((l) => l.msg === 'health check: store unavailable');
+    assert.equal(logged?.detail, secret, lines.join(''));
+  }
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAIN, ROOT, startRelay } from '../helpers/relay-process.js';
@@ -47,6 +48,34 @@ test('outbox mode from nothing: the relay says so, and `plus-relay simulate` put
   const rejected = await run(CLI, ['simulate', 'someone@not-ours.example', '--url', relay.url], {});
   assert.equal(rejected.code, 1);
   assert.match(rejected.out, /406/);
+});
+
+/** Whether a TCP connection to host:port is accepted. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((ok) => {
+    const socket = connect({ host, port }, () => (socket.destroy(), ok(true)));
+    socket.once('error', () => ok(false));
+  });
+}
+
+// 127.0.0.2 is loopback too on Linux, but a socket bound to 127.0.0.1 does not accept it: it tells "loopback
+// only" from "every interface" without needing another network interface.
+test('HOST unset: outbox mode (public development key) listens on 127.0.0.1 only and says so; with an API key, on every interface', async (t) => {
+  const outbox = await mkdtemp(join(tmpdir(), 'plus-relay-outbox-'));
+  const local = await startRelay({ HOST: undefined, OUTBOX_DIR: outbox });
+  t.after(() => local.child.kill('SIGKILL'));
+  const localPort = Number(new URL(local.url).port);
+  assert.match(local.output(), /HOST is not set and there is no MAILGUN_API_KEY: listening on 127\.0\.0\.1 only/);
+  assert.equal(await accepts('127.0.0.1', localPort), true);
+  assert.equal(await accepts('127.0.0.2', localPort), false, 'not reachable on another address');
+
+  const api = await startMailgunApi({ key: 'key-host-test' });
+  t.after(() => api.close());
+  const deployed = await startRelay({ HOST: undefined, MAILGUN_API_KEY: 'key-host-test', MAILGUN_WEBHOOK_SIGNING_KEY: 'signing-host-test', MAILGUN_API_URL: api.url });
+  t.after(() => deployed.child.kill('SIGKILL'));
+  const deployedPort = Number(new URL(deployed.url).port);
+  assert.equal(await accepts('127.0.0.2', deployedPort), true, 'a deployed relay listens on 0.0.0.0');
+  assert.doesNotMatch(deployed.output(), /HOST is not set/);
 });
 
 test('SIGTERM: stops taking requests, lets the in-flight forward finish, exits 0; logs hold no secrets or bodies', async (t) => {

@@ -3,13 +3,14 @@ import { test } from 'node:test';
 import { parseAddress } from '../../src/rules/address.js';
 import { compileRules } from '../../src/rules/compile.js';
 
-// Every rule form, including ones that copy the raw local part ({local}) and a catch-all wildcard.
+// Every rule form, including ones that copy the raw local part ({local}) — in a subaddress, and (opted in with
+// any_mailbox) as the mailbox itself — and a catch-all wildcard.
 const rules = compileRules(
   `
 domains: [d.example]
 users:
   owner: "owner+{service}@gmail.com"
-  partner: {to: ["p+{service}@fastmail.com", "p.{local}@backup.org"]}
+  partner: {to: ["p+{service}@fastmail.com", "p.{local}@backup.org"], any_mailbox: true}
 rules:
   - match: "abuse"
     reject: true

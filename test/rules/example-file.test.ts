@@ -27,4 +27,8 @@ test('the example rules.yaml routes every documented case', async () => {
     if (typeof expected === 'string') assert.equal(decision.action === 'reject' && decision.reason, expected, recipient);
     else assert.deepEqual(decision.action === 'forward' && decision.to, expected, recipient);
   }
+  const partner = rules.route('partner+shop@example.com');
+  assert.deepEqual(partner.action === 'forward' && partner.policy?.spam, { scoreAbove: null, then: { action: 'redirect', to: ['partner+spam.shop@fastmail.com'] } });
+  const github = rules.route('github@example.com');
+  assert.deepEqual(github.action === 'forward' && [github.policy?.spam, github.policy?.leaks.learnMs], [null, 7 * 86_400_000]);
 });

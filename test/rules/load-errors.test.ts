@@ -25,11 +25,11 @@ test('YAML syntax errors carry their position', () => {
 });
 
 test('unknown keys are reported at the key, at every level', () => {
-  const text = OK_HEAD.replace('  me:', '  bad: {to: "b@x.org", senders: []}\n  me:') + 'rules:\n  - match: me\n    user: me\n    note: hi\nextra: 1\n';
+  const text = OK_HEAD.replace('  me:', '  bad: {to: "b@x.org", sender: []}\n  me:') + 'rules:\n  - match: me\n    user: me\n    note: hi\nextra: 1\n';
   assert.deepEqual(problems(text), [
-    '3:24: unknown key "senders" in users.bad (expected to)',
-    '8:5: unknown key "note" in rules[0] (expected match, user, to or reject)',
-    '9:1: unknown key "extra" in the file (expected domains, users or rules)',
+    '3:24: unknown key "sender" in users.bad (expected to, any_mailbox, spam, leaks, senders or new_aliases)',
+    '8:5: unknown key "note" in rules[0] (expected match, user, to, reject, any_mailbox, spam, leaks, senders or new_aliases)',
+    '9:1: unknown key "extra" in the file (expected domains, users, rules, spam, leaks, senders or new_aliases)',
   ]);
 });
 
@@ -74,6 +74,49 @@ test('semantic problems are all collected, each at its node', () => {
   ]);
 });
 
+test('a template that lets the recipient choose the mailbox is an error at its placeholder, unless any_mailbox: true', () => {
+  // The open relay: ceo.victim@d.example would be forwarded to ceo.victim@gmail.com.
+  const text = [
+    'domains: [d.example]', // 1
+    'users:', // 2
+    '  me: "{service}@gmail.com"', // 3
+    '  list: ["ok+{service}@x.org", "me.{service}@x.org"]', // 4
+    '  map: {to: "{local}@x.org"}', // 5
+    'rules:', // 6
+    '  - match: "fwd-{who}"', // 7
+    '    to: "{who}@gmail.com"', // 8
+    '  - match: "{service}"', // 9
+    '    user: me', // 10
+  ].join('\n');
+  const found = problems(text);
+  assert.deepEqual(found.map((p) => p.split(': ')[0]), ['3:8', '4:36', '5:14', '8:10']);
+  for (const p of found) assert.match(p, /the recipient would choose the mailbox, and anyone could send through your domain to any mailbox at .*any_mailbox: true/);
+
+  const opted = compileRules(
+    [
+      'domains: [d.example]',
+      'users:',
+      '  me: {to: "{service}@gmail.com", any_mailbox: true}',
+      'rules:',
+      '  - match: "old-{who}"',
+      '    to: "{local}@new.example"',
+      '    any_mailbox: true',
+      '  - match: "{service}"',
+      '    user: me',
+    ].join('\n'),
+    'rules.yaml',
+  );
+  assert.deepEqual(opted.route('ceo.victim@d.example'), { action: 'forward', to: ['ceo.victim@gmail.com'], rule: 1, user: 'me' });
+  assert.deepEqual(opted.route('old-bob@d.example'), { action: 'forward', to: ['old-bob@new.example'], rule: 0, user: null });
+});
+
+test('any_mailbox: false opts in to nothing; on a rule without its own to: it is an error', () => {
+  assert.deepEqual(problems('domains: [d.example]\nusers:\n  me: {to: "{service}@gmail.com", any_mailbox: false}\nrules: []\n').map((p) => p.split(': ')[0]), ['3:13']);
+  assert.deepEqual(problems(OK_HEAD + 'rules:\n  - match: "{service}"\n    user: me\n    any_mailbox: true\n'), [
+    "7:5: any_mailbox applies to a rule's own to: (for a user's targets, put it in the user's mapping next to to)",
+  ]);
+});
+
 test('shape errors name the node and what was expected', () => {
   assert.deepEqual(problems('domains: []\nusers:\n  a: 5\n  b: []\n  c: {to: 5}\nrules: {}\n'), [
     '1:10: domains must not be empty',
@@ -104,7 +147,7 @@ test('the error message is the formatted problem lines', () => {
   } catch (err) {
     assert.ok(err instanceof RulesLoadError);
     assert.equal(err.name, 'RulesLoadError');
-    assert.equal(err.message, 'conf/rules.yaml:1:10: domains must not be empty\nconf/rules.yaml:3:1: unknown key "x" in the file (expected domains, users or rules)');
+    assert.equal(err.message, 'conf/rules.yaml:1:10: domains must not be empty\nconf/rules.yaml:3:1: unknown key "x" in the file (expected domains, users, rules, spam, leaks, senders or new_aliases)');
   }
 });
 

@@ -64,7 +64,7 @@ rules:
   - match: "news-{list}"
     to: "me+news.{list}@z.org"
   - match: "{user}-*"
-    to: ["{user}.fan@w.org", "copy@w.org"]
+    to: ["fans+{user}@w.org", "copy@w.org"]
   - match: "shop.{service}"
     user: family
   - match: "raw*"
@@ -76,7 +76,7 @@ const other = compileRules(OTHER, 'other.yaml');
 
 test("a rule's own template uses its captures", () => {
   assert.deepEqual(other.route('news-rust@d.example'), { action: 'forward', to: ['me+news.rust@z.org'], rule: 0, user: null });
-  assert.deepEqual(other.route('family-x@second.example'), { action: 'forward', to: ['family.fan@w.org', 'copy@w.org'], rule: 1, user: 'family' });
+  assert.deepEqual(other.route('family-x@second.example'), { action: 'forward', to: ['fans+family@w.org', 'copy@w.org'], rule: 1, user: 'family' });
 });
 
 test('list targets all receive the mail, duplicates once; {user} is the forwarding user', () => {

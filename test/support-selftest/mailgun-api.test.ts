@@ -217,3 +217,33 @@ test('domain tracking settings are served from api.tracking', async (t) => {
     [`/v3/domains/${DOMAIN}/tracking`, DOMAIN],
   ]);
 });
+
+test('SMTP credentials create / list / update through mailgun.js; an existing login and a bad password are refused', async (t) => {
+  const { api, mg } = await build(t);
+  const { domainCredentials } = mg.domains;
+  assert.deepEqual(await domainCredentials.create(DOMAIN, { login: `alias@${DOMAIN}`, password: 'first-password' }), { status: 200, message: 'Created 1 credentials pair(s)' });
+  const list = await domainCredentials.list(DOMAIN, { limit: 100, skip: 0 });
+  assert.equal(list.totalCount, 1);
+  assert.equal(list.items[0]?.login, `alias@${DOMAIN}`);
+  assert.equal((await failure(domainCredentials.create(DOMAIN, { login: `alias@${DOMAIN}`, password: 'other-password' }))).status, 400);
+  assert.equal((await failure(domainCredentials.create(DOMAIN, { login: 'short', password: '1234' }))).status, 400);
+  assert.deepEqual(await domainCredentials.update(DOMAIN, `alias@${DOMAIN}`, { password: 'second-password' }), { status: 200, message: 'Password changed' });
+  assert.equal((await failure(domainCredentials.update(DOMAIN, `nobody@${DOMAIN}`, { password: 'second-password' }))).status, 404);
+  assert.deepEqual(api.credentials.map((c) => [c.domain, c.login, c.password]), [[DOMAIN, `alias@${DOMAIN}`, 'second-password']]);
+  assert.deepEqual((await domainCredentials.list('other.example', { limit: 100, skip: 0 })).items, []);
+});
+
+test("the account's domains are listed from api.domains, page by page, as mailgun.js domains.list() reads them", async (t) => {
+  const api = await startMailgunApi({ key: 'key-selftest', domains: ['destroy.systems', 'other.example', 'third.example'] });
+  t.after(() => api.close());
+  const mg = client(api.url, api.key);
+  const all = await mg.domains.list();
+  assert.deepEqual(all.map((d) => [d.name, d.state]), [['destroy.systems', 'active'], ['other.example', 'active'], ['third.example', 'active']]);
+  assert.deepEqual((await mg.domains.list({ limit: 2, skip: 2 })).map((d) => d.name), ['third.example']);
+  api.domains.push('late.example');
+  assert.equal((await mg.domains.list()).at(-1)?.name, 'late.example');
+  assert.ok(api.calls.every((c) => c.path === '/v4/domains' && c.outcome === 200), JSON.stringify(api.calls));
+  const v3 = await fetch(`${api.url}/v3/domains?limit=1`, { headers: { authorization: `Basic ${Buffer.from(`api:${api.key}`).toString('base64')}` } });
+  const body = (await v3.json()) as { total_count: number; items: Array<{ name: string }> };
+  assert.deepEqual([body.total_count, body.items.map((d) => d.name)], [4, ['destroy.systems']], '/v3/domains answers the same list');
+});

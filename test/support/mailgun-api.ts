@@ -13,24 +13,42 @@
 //   GET    /v3/routes/:id              { route }
 //   PUT    /v3/routes/:id              { ...route, message: 'Route has been updated' }
 //   DELETE /v3/routes/:id              { id, message: 'Route has been deleted' }
+//   GET    /v4/domains, /v3/domains    { total_count, items: [{ name, state, … }] }   (from `api.domains`, ?skip, ?limit)
 //   GET    /v3/domains/:domain/tracking { tracking }                      (from `api.tracking`, mutable)
+//   GET    /v3/domains/:domain/credentials        { total_count, items: [{ login, mailbox, created_at, size_bytes }] }
+//   POST   /v3/domains/:domain/credentials        login, password (5–32 characters) → { message }; an existing login → 400
+//   PUT    /v3/domains/:domain/credentials/:login password → { message: 'Password changed' }; unknown login → 404
+//   GET    /v3/domains/:domain/webhooks  { webhooks: { <id>: { urls } } }  (from `api.webhooks`, mutable)
+//   GET    /v3/domains/:domain/webhooks/:id      { webhook: { urls } }, 404 when not set
+//   POST   /v3/domains/:domain/webhooks  id, url (repeatable) → { message, webhook }; an id that exists → 400
+//   PUT    /v3/domains/:domain/webhooks/:id      url (repeatable) → { message, webhook }; 404 when not set
+//   DELETE /v3/domains/:domain/webhooks/:id
+//   GET    /v3/:domain/{bounces,complaints,unsubscribes}           { items, paging }  (?limit, ?page=next&address)
+//   GET    /v3/:domain/{bounces,complaints,unsubscribes}/:address  the entry, 404 when not listed
+//   DELETE /v3/:domain/{bounces,complaints,unsubscribes}/:address  (from `api.suppressions`, mutable)
 // Sends answer 200 { id: '<2026…@domain>', message: 'Queued. Thank you.' }; missing parameters answer 400
-// { message: "'to' parameter is missing" } and the like.
+// { message: "'to' parameter is missing" } and the like. `deliveredMime(sent)`: a mime send with its h: headers added,
+// as the target receives it.
 //
 // Faults (see `Fault` in ./mailgun-api/types.ts): `failNext(fault, times = 1)` applies to the next requests of any
 // kind; `failWhen(predicate, fault, times = Infinity)` to matching ones (`isSend` matches both send endpoints).
-// `sent`, `routes` and `calls` are live arrays: assert on them, or seed `routes` before a test.
+// `sent`, `routes`, `domains`, `credentials`, `suppressions`, `calls` and the `webhooks` object are live: assert on
+// them, or seed them.
 import { STATUS_CODES } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { createFaultRules, isSend, type FaultPredicate } from './mailgun-api/faults.js';
 import { BODY_LIMIT, readForm } from './mailgun-api/form.js';
-import { sendMessage } from './mailgun-api/messages.js';
+import { deliveredMime, sendMessage } from './mailgun-api/messages.js';
 import * as routesApi from './mailgun-api/routes.js';
-import type { ApiCall, ApiReply, ApiRequest, Fault, Route, SentMessage, TrackingSettings } from './mailgun-api/types.js';
+import * as credentialsApi from './mailgun-api/credentials.js';
+import * as domainsApi from './mailgun-api/domains.js';
+import * as suppressionsApi from './mailgun-api/suppressions.js';
+import * as webhooksApi from './mailgun-api/webhooks.js';
+import type { ApiCall, ApiReply, ApiRequest, Credential, Fault, Route, SentMessage, Suppression, TrackingSettings, Webhooks } from './mailgun-api/types.js';
 
-export { isSend, type FaultPredicate };
+export { deliveredMime, isSend, type FaultPredicate };
 export type * from './mailgun-api/types.js';
 
 export interface MailgunApiOptions {
@@ -40,6 +58,14 @@ export interface MailgunApiOptions {
   tracking?: TrackingSettings;
   /** Routes that exist before the first request. */
   routes?: Route[];
+  /** SMTP credentials that exist before the first request. */
+  credentials?: Credential[];
+  /** The account's domains, by name, as the Domains API lists them. Default: none. */
+  domains?: string[];
+  /** Domain webhooks that exist before the first request. */
+  webhooks?: Webhooks;
+  /** Suppression list entries that exist before the first request. */
+  suppressions?: Suppression[];
 }
 
 export interface MailgunApi {
@@ -48,6 +74,10 @@ export interface MailgunApi {
   readonly key: string;
   readonly sent: SentMessage[];
   readonly routes: Route[];
+  readonly credentials: Credential[];
+  readonly domains: string[];
+  readonly webhooks: Webhooks;
+  readonly suppressions: Suppression[];
   tracking: TrackingSettings;
   /** Every request that reached a handler, with how it was answered. */
   readonly calls: ApiCall[];
@@ -65,6 +95,10 @@ export async function startMailgunApi(opts: MailgunApiOptions = {}): Promise<Mai
   const key = opts.key ?? 'key-test';
   const sent: SentMessage[] = [];
   const routes: Route[] = [...(opts.routes ?? [])];
+  const credentials: Credential[] = [...(opts.credentials ?? [])];
+  const domains: string[] = [...(opts.domains ?? [])];
+  const webhooks: Webhooks = structuredClone(opts.webhooks ?? {});
+  const suppressions: Suppression[] = [...(opts.suppressions ?? [])];
   const calls: ApiCall[] = [];
   const faults = createFaultRules();
   const closing = new AbortController();
@@ -113,7 +147,21 @@ export async function startMailgunApi(opts: MailgunApiOptions = {}): Promise<Mai
   app.get('/v3/routes/:id', serve((_req, params) => routesApi.getRoute(routes, params.id ?? '')));
   app.put('/v3/routes/:id', serve((req, params) => routesApi.updateRoute(routes, params.id ?? '', req)));
   app.delete('/v3/routes/:id', serve((_req, params) => routesApi.deleteRoute(routes, params.id ?? '')));
-  app.get('/v3/domains/:domain/tracking', serve(() => routesApi.getTracking(api.tracking)));
+  app.get('/v3/domains/:domain/credentials', serve((req, _params, query) => credentialsApi.listCredentials(credentials, req.domain ?? '', query)));
+  app.post('/v3/domains/:domain/credentials', serve((req) => credentialsApi.createCredential(credentials, req)));
+  app.put('/v3/domains/:domain/credentials/:login', serve((req, params) => credentialsApi.updateCredential(credentials, req, params.login ?? '')));
+  for (const path of ['/v4/domains', '/v3/domains']) app.get(path, serve((_req, _params, query) => domainsApi.listDomains(domains, query)));
+  app.get('/v3/domains/:domain/tracking', serve(() => domainsApi.getTracking(api.tracking)));
+  app.get('/v3/domains/:domain/webhooks', serve((req) => webhooksApi.listWebhooks(webhooks, req.domain ?? '')));
+  app.get('/v3/domains/:domain/webhooks/:id', serve((req, params) => webhooksApi.getWebhook(webhooks, req.domain ?? '', params.id ?? '')));
+  app.post('/v3/domains/:domain/webhooks', serve((req) => webhooksApi.createWebhook(webhooks, req)));
+  app.put('/v3/domains/:domain/webhooks/:id', serve((req, params) => webhooksApi.updateWebhook(webhooks, req, params.id ?? '')));
+  app.delete('/v3/domains/:domain/webhooks/:id', serve((req, params) => webhooksApi.deleteWebhook(webhooks, req.domain ?? '', params.id ?? '')));
+  for (const list of ['bounces', 'complaints', 'unsubscribes'] as const) {
+    app.get(`/v3/:domain/${list}`, serve((req, _params, query) => suppressionsApi.listSuppressions(suppressions, api.url, req.domain ?? '', list, query)));
+    app.get(`/v3/:domain/${list}/:address`, serve((req, params) => suppressionsApi.getSuppression(suppressions, req.domain ?? '', list, params.address ?? '')));
+    app.delete(`/v3/:domain/${list}/:address`, serve((req, params) => suppressionsApi.deleteSuppression(suppressions, req.domain ?? '', list, params.address ?? '')));
+  }
 
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const api: MailgunApi = {
@@ -121,8 +169,12 @@ export async function startMailgunApi(opts: MailgunApiOptions = {}): Promise<Mai
     key,
     sent,
     routes,
+    credentials,
+    domains,
+    webhooks,
+    suppressions,
     calls,
-    tracking: opts.tracking ?? routesApi.defaultTracking(),
+    tracking: opts.tracking ?? domainsApi.defaultTracking(),
     get requests() {
       return requests;
     },

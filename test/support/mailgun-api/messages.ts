@@ -38,3 +38,14 @@ function messageId(n: number, domain: string): string {
   const hex = (n * 0x9e3779b1).toString(16).toUpperCase().padStart(16, '0');
   return `<${stamp}.${n}.${hex}@${domain}>`;
 }
+
+/**
+ * A `messages.mime` send as Mailgun delivers it: its `h:` options added as header lines on top, in the message's own
+ * line ending. Verify the sender's DKIM on this, not on `mime` alone, to know the added headers broke nothing.
+ */
+export function deliveredMime(sent: SentMessage): Buffer {
+  if (!sent.mime) throw new TypeError(`send ${sent.id} was not a messages.mime send`);
+  const eol = sent.mime.includes('\r\n') ? '\r\n' : '\n';
+  const added = Object.entries(sent.fields).flatMap(([name, values]) => (name.startsWith('h:') ? values.map((v) => `${name.slice(2)}: ${v}${eol}`) : []));
+  return Buffer.concat([Buffer.from(added.join(''), 'utf8'), sent.mime]);
+}

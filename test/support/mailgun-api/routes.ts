@@ -1,14 +1,12 @@
-// Routes API and domain tracking settings, with the response shapes mailgun.js unwraps:
-// routes.list → body.items, routes.get/create → body.route, routes.update/destroy → body as is,
-// domains.domainTracking.getTracking → body.tracking.
+// Routes API, with the response shapes mailgun.js unwraps:
+// routes.list → body.items, routes.get/create → body.route, routes.update/destroy → body as is.
 import { randomBytes } from 'node:crypto';
 import { first } from './form.js';
-import type { ApiReply, ApiRequest, Route, TrackingSettings } from './types.js';
+import { paged } from './list.js';
+import type { ApiReply, ApiRequest, Route } from './types.js';
 
 export function listRoutes(routes: Route[], query: Record<string, string | undefined>): ApiReply {
-  const skip = Number(query.skip ?? 0);
-  const limit = Number(query.limit ?? 100);
-  return { status: 200, body: { total_count: routes.length, items: routes.slice(skip, skip + limit) } };
+  return paged(routes, query);
 }
 
 export function getRoute(routes: Route[], id: string): ApiReply {
@@ -50,22 +48,6 @@ export function deleteRoute(routes: Route[], id: string): ApiReply {
   if (index < 0) return notFound();
   routes.splice(index, 1);
   return { status: 200, body: { id, message: 'Route has been deleted' } };
-}
-
-export function getTracking(tracking: TrackingSettings): ApiReply {
-  return { status: 200, body: { tracking } };
-}
-
-export function defaultTracking(): TrackingSettings {
-  return {
-    click: { active: false },
-    open: { active: false },
-    unsubscribe: {
-      active: false,
-      html_footer: '\n<br>\n<p><a href="%unsubscribe_url%">unsubscribe</a></p>\n',
-      text_footer: '\n\nTo unsubscribe click: <%unsubscribe_url%>\n\n',
-    },
-  };
 }
 
 function notFound(): ApiReply {

@@ -45,10 +45,34 @@ export interface Route {
   created_at: string;
 }
 
+/** One SMTP credential, as stored (the stand-in keeps the password so tests can check what was set). */
+export interface Credential {
+  domain: string;
+  /** A full address on `domain`, lowercase. */
+  login: string;
+  password: string;
+  created_at: string;
+}
+
 export interface TrackingSettings {
   click: { active: boolean | 'htmlonly' };
   open: { active: boolean };
   unsubscribe: { active: boolean; html_footer: string; text_footer: string };
+}
+
+/** Domain → webhook id (`permanent_fail`, …) → its URLs. */
+export type Webhooks = Record<string, Record<string, string[]>>;
+
+export type SuppressionListName = 'bounces' | 'complaints' | 'unsubscribes';
+
+/** One address on a sending domain's suppression list; `code` and `error` only on bounces (code as the API sends it, a string). */
+export interface Suppression {
+  domain: string;
+  list: SuppressionListName;
+  address: string;
+  code?: string;
+  error?: string;
+  created_at: string;
 }
 
 /**

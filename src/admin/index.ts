@@ -1,0 +1,84 @@
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import escapeHtml from 'escape-html';
+import type { Clock } from '../clock.js';
+import { InventoryFull, type Inventory } from '../store/inventory.js';
+import { StoreUnavailableError } from '../store/types.js';
+import { adminAuth, formToken, isCrossSite, isFormToken, type AdminCaller } from './auth.js';
+import { AdminCrossSite, AdminInventoryFull, AdminStoreUnavailable, AdminUnauthorized } from './errors.js';
+import type { AliasFactsSource } from './listing.js';
+import { adminRoutes, bodyField } from './routes.js';
+
+export type { AliasFactsSource, AliasView } from './listing.js';
+
+export interface AdminOptions {
+  /** ADMIN_TOKEN. The app registers this plugin only when it is set: otherwise every /admin path is 404. */
+  token: string;
+  inventory: Inventory;
+  domains(): readonly string[];
+  clock: Clock;
+  /** More per-alias fields for the listing and the page (see listing.ts). */
+  sources?: readonly AliasFactsSource[];
+}
+
+// An admin request is an address and a form token at most: anything larger is not one (413).
+const MAX_BODY = 16 * 1024;
+const CHALLENGE = 'Basic realm="plus-relay admin", charset="UTF-8"';
+
+/**
+ * /admin: the alias inventory (JSON for the CLI, a page for a browser), block and unblock. Every request
+ * proves it holds ADMIN_TOKEN (Bearer, or Basic with the token as password so a browser can open the
+ * page), checked before the body is read. A change made with Basic credentials — a browser, which sends
+ * them on its own, also when another site makes it post — must carry the page's form token and must not
+ * come from another origin (CSRF). Bearer cannot be sent cross-site without CORS, which /admin never allows.
+ */
+export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options) => {
+  const auth = adminAuth(options.token);
+  const token = formToken(options.token);
+  const callers = new WeakMap<FastifyRequest, AdminCaller>();
+
+  // Only what an admin request can be; the relay's own parsers (64 MiB Mailgun bodies) do not apply here.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: MAX_BODY }, (_request, body, done) => {
+    done(null, new URLSearchParams(String(body)));
+  });
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: MAX_BODY }, app.getDefaultJsonParser('error', 'error'));
+
+  app.addHook('onRequest', async (request, reply) => {
+    const caller = auth(request.headers.authorization);
+    if (caller === null) {
+      void reply.header('www-authenticate', CHALLENGE);
+      throw new AdminUnauthorized();
+    }
+    callers.set(request, caller);
+  });
+  app.addHook('preHandler', async (request) => {
+    if (request.method === 'GET' || request.method === 'HEAD') return;
+    if (isCrossSite(request.headers)) throw new AdminCrossSite('refused: the request comes from another site');
+    if (callers.get(request) === 'basic' && !isFormToken(bodyField(request.body, 'csrf'), token)) {
+      throw new AdminCrossSite("refused: a change with HTTP Basic credentials needs the admin page's form token (API clients send Authorization: Bearer)");
+    }
+  });
+  app.setErrorHandler((error: FastifyError, request, reply) => answerError(toAdminError(error), request, reply));
+
+  adminRoutes(app, { inventory: options.inventory, domains: options.domains, clock: options.clock, sources: options.sources ?? [], formToken: token });
+};
+
+function toAdminError(error: FastifyError): FastifyError {
+  if (error instanceof StoreUnavailableError) return new AdminStoreUnavailable(error.message);
+  if (error instanceof InventoryFull) return new AdminInventoryFull(`${error.message}: nothing can be added until some are no longer needed`);
+  return error;
+}
+
+/** JSON for API clients, a short page for a browser; 5xx details only in the log. */
+function answerError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode ?? 500;
+  if (status >= 500 && status !== 503) request.log.error({ err: error }, 'admin request failed');
+  const message = status >= 500 && status !== 503 ? 'internal error' : error.message;
+  void reply.code(status);
+  if (String(request.headers.accept ?? '').includes('text/html')) {
+    const back = status === 401 ? '' : '<p><a href="/admin">Back to the aliases</a></p>';
+    void reply.type('text/html; charset=utf-8').send(`<!doctype html><meta charset="utf-8"><title>plus-relay · ${status}</title><p>${escapeHtml(message)}</p>${back}`);
+    return;
+  }
+  void reply.send({ status: 'error', code: error.code, message });
+}

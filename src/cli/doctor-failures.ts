@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { systemClock } from '../clock.js';
+import { createRedisStore } from '../store/redis/index.js';
+import { DATABASE_FILE } from '../store/sqlite/database.js';
+import { createSqliteStore } from '../store/sqlite/index.js';
+import type { FailureEntry, Store } from '../store/types.js';
+import type { Report } from './doctor-report.js';
+import type { CliIO } from './io.js';
+
+const SHOWN = 20;
+const REDIS_WAIT_MS = 3000;
+
+/**
+ * The relay's store, when this machine has it (on Fly: `fly ssh console -C "node dist/cli/main.js doctor"`):
+ * REDIS_URL, or the SQLite file in DATA_DIR. Null when there is none here; never creates one.
+ */
+async function openStore(io: CliIO): Promise<Store | null> {
+  const url = io.env.REDIS_URL?.trim();
+  if (url) {
+    const store = createRedisStore({ url, connectTimeoutMs: REDIS_WAIT_MS });
+    for (const until = Date.now() + REDIS_WAIT_MS; !(await store.health()).ok && Date.now() < until; ) await systemClock.sleep(50);
+    return store;
+  }
+  const dataDir = resolve(io.cwd, io.env.DATA_DIR?.trim() || './data');
+  return existsSync(join(dataDir, DATABASE_FILE)) ? createSqliteStore({ location: { dataDir }, clock: systemClock }) : null;
+}
+
+function describe({ count, last }: FailureEntry): string {
+  const when = new Date(last.at).toISOString().slice(0, 16).replace('T', ' ');
+  const status = [last.code, last.message].filter((p) => p !== null && p !== '').join(' ');
+  return `${last.alias} → ${last.target}: ${count} failed forward${count === 1 ? '' : 's'}, the last at ${when} UTC (${last.severity} ${last.reason}${status ? `: ${status}` : ''})`;
+}
+
+/** The failed forwards Mailgun reported to the relay (newest first), as warnings: history, not a broken setup. */
+export async function checkRecordedFailures(io: CliIO, r: Report): Promise<void> {
+  let store: Store | null;
+  try {
+    store = await openStore(io);
+  } catch (err) {
+    r.warn(`cannot open the relay's store to show recorded failures: ${err instanceof Error ? err.message : String(err)}`);
+    return;
+  }
+  if (!store) return;
+  try {
+    const recent = await store.failures.recent(SHOWN);
+    if (recent.length === 0) r.ok(`no failed forwards recorded in the last 30 days (store ${store.kind})`);
+    for (const entry of recent) r.warn(describe(entry));
+  } catch (err) {
+    r.warn(`cannot read recorded failures from the store (${store.kind}): ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,13 @@
+import type { CliIO } from './io.js';
+import { loadForCli } from './route.js';
+
+/**
+ * The domain the relay sends from, found as the relay finds it: MAILGUN_DOMAIN, else the first of the rules
+ * file's `domains:` (--rules, RULES_FILE or ./rules.yaml). Null when neither is there (the rules file's
+ * problems are printed).
+ */
+export async function cliSendingDomain(io: CliIO, rulesOption: string | undefined): Promise<string | null> {
+  const fromEnv = io.env.MAILGUN_DOMAIN?.trim();
+  if (fromEnv) return fromEnv;
+  return (await loadForCli(rulesOption, io))?.domains[0] ?? null;
+}

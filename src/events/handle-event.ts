@@ -1,0 +1,88 @@
+import type { Clock } from '../clock.js';
+import type { ExactlyOncePolicy } from '../exactly-once.js';
+import { verifySignature, type SignaturePolicy } from '../inbound/signature.js';
+import type { EventOutcome } from '../retry-contract.js';
+import type { CompiledRules } from '../rules/types.js';
+import { StoreUnavailableError, type FailureLog, type Ledger } from '../store/types.js';
+import { readEventPost, readFailedEvent, type FailedEvent } from './event.js';
+import type { Suppressions } from './suppressions.js';
+import { bounceStep, unsuppress, UNSUPPRESS_ONCE_MS, type BounceOutcome } from './unsuppress.js';
+
+export interface EventDeps {
+  ledger: Ledger;
+  failures: FailureLog;
+  clock: Clock;
+  signature: SignaturePolicy;
+  exactlyOnce: Pick<ExactlyOncePolicy, 'tokenTtlMs' | 'claimTtlMs'>;
+  rules(): CompiledRules;
+  /** The sending domain's bounce list; null without an API key (outbox mode sends nothing to bounce). */
+  suppressions: Suppressions | null;
+}
+
+/** What happened to one event post, as data: the route answers from `outcome`, logs and counts the rest. */
+export interface EventResult {
+  outcome: EventOutcome;
+  reason: string;
+  /** `event-data.event` once the signature held. */
+  event: string | null;
+  failure: FailedEvent | null;
+  /** What was done about the target's bounce (a failure that itself says the mailbox is missing: kept). */
+  bounce: BounceOutcome | null;
+  /** A backend's error text: for the log, never for the answer. */
+  error: string | null;
+}
+
+/** A send the relay made, to an address its rules send the alias to: only those bounces are the relay's to touch. */
+function isRuleTarget(rules: CompiledRules, alias: string, target: string): boolean {
+  const decision = rules.route(alias);
+  return decision.action === 'forward' && decision.to.includes(target);
+}
+
+export function eventResult(outcome: EventOutcome, reason: string, more: Partial<EventResult> = {}): EventResult {
+  return { outcome, reason, event: null, failure: null, bounce: null, error: null, ...more };
+}
+
+/**
+ * One event post: read, verify (same key, window and token ledger as route posts), then record a failed
+ * forward and act on its bounce. `requestId` owns the ledger claims it takes.
+ */
+export async function handleEvent(body: unknown, deps: EventDeps, requestId: string): Promise<EventResult> {
+  const post = readEventPost(body);
+  if (!post) return eventResult('bad-input', 'not a JSON object');
+  const verdict = verifySignature(post.signature, deps.signature, deps.clock.now());
+  if (verdict !== 'ok') return eventResult('bad-signature', `signature ${verdict}`);
+  if (!post.data) return eventResult('bad-input', 'event-data missing or not an object');
+  const event = typeof post.data.event === 'string' ? post.data.event.slice(0, 40) : null;
+  const failure = readFailedEvent(post.data);
+  if (!failure) return eventResult('ignored', `${event ?? 'unnamed'} events are not used`, { event });
+  if (!failure.alias || !failure.target) return eventResult('ignored', 'not a forward of this relay (no plus-relay-alias)', { event, failure });
+  const { alias, target } = failure;
+
+  const token = post.signature.token as string;
+  const { ledger } = deps;
+  try {
+    const claim = await ledger.claim('event', token, requestId, deps.exactlyOnce.claimTtlMs);
+    if (claim === 'used') return eventResult('duplicate', 'event token already used', { event, failure });
+    if (claim === 'busy') return eventResult('busy', 'the same event is being recorded', { event, failure });
+    try {
+      const { severity, reason, status } = failure;
+      await deps.failures.record({ alias, target, severity, reason, code: status.code, message: status.message, at: deps.clock.now() });
+    } catch (err) {
+      await ledger.release('event', token, requestId).catch(() => undefined);
+      throw err;
+    }
+    // Recorded: a replay must not count it again. If the store cannot say so now, the worst is a second count.
+    await ledger.complete('event', token, deps.exactlyOnce.tokenTtlMs).catch(() => undefined);
+  } catch (err) {
+    if (err instanceof StoreUnavailableError) return eventResult('store-unavailable', 'the store cannot record the failure', { event, failure, error: err.message });
+    throw err;
+  }
+
+  const step = bounceStep(failure);
+  let bounce: BounceOutcome | null = null;
+  if (step === 'missing-mailbox') bounce = { action: 'kept-missing-mailbox', bounce: null, error: null };
+  else if (step === 'unsuppress' && deps.suppressions && isRuleTarget(deps.rules(), alias, target)) {
+    bounce = await unsuppress(target, requestId, { suppressions: deps.suppressions, ledger, onceMs: UNSUPPRESS_ONCE_MS, claimTtlMs: deps.exactlyOnce.claimTtlMs });
+  }
+  return eventResult('recorded', `${failure.severity} failure recorded`, { event, failure, bounce });
+}

@@ -1,0 +1,76 @@
+import type { Ledger } from '../store/types.js';
+import { bounceKind } from './bounce-code.js';
+import type { FailedEvent } from './event.js';
+import type { StoredBounce, Suppressions } from './suppressions.js';
+
+/** What the relay did about a target's place on the bounce list. */
+export const BOUNCE_ACTIONS = ['removed', 'kept-missing-mailbox', 'not-listed', 'recently-handled', 'error'] as const;
+export type BounceAction = (typeof BOUNCE_ACTIONS)[number];
+
+export interface BounceOutcome {
+  action: BounceAction;
+  bounce: StoredBounce | null;
+  /** Why a check failed (for the log), else null. */
+  error: string | null;
+}
+
+export interface UnsuppressDeps {
+  suppressions: Suppressions;
+  ledger: Ledger;
+  /** A target handled once is left alone this long (24 h): one refused message, one removal a day at most. */
+  onceMs: number;
+  /** How long an in-flight check holds the target if its holder dies. */
+  claimTtlMs: number;
+}
+
+export const UNSUPPRESS_ONCE_MS = 24 * 3600_000;
+
+/**
+ * What a failure to a rule target calls for. A permanent refusal for a missing mailbox (5.1.x) is Mailgun
+ * being right: report it. A target already on the bounce list (`suppress-bounce`), or a permanent policy
+ * refusal (5.7.x: DMARC, spam, reputation) that put it there: look at the stored bounce. Anything else
+ * (temporary, mailbox full, …) is Mailgun's to retry.
+ */
+export function bounceStep(failure: FailedEvent): 'unsuppress' | 'missing-mailbox' | null {
+  const kind = bounceKind(failure.status);
+  if (failure.severity === 'permanent' && kind === 'missing-mailbox') return 'missing-mailbox';
+  if (failure.reason === 'suppress-bounce') return 'unsuppress';
+  return failure.severity === 'permanent' && kind === 'policy' ? 'unsuppress' : null;
+}
+
+/**
+ * Removes the target's bounce unless it says the mailbox does not exist, at most once per target per
+ * `onceMs` (a ledger claim, so several instances agree). Nothing found, or the API failing, frees the
+ * target again: the next failure looks once more.
+ */
+export async function unsuppress(target: string, owner: string, deps: UnsuppressDeps): Promise<BounceOutcome> {
+  const outcome = (action: BounceAction, bounce: StoredBounce | null = null, error: string | null = null): BounceOutcome => ({ action, bounce, error });
+  const { ledger } = deps;
+  try {
+    if ((await ledger.claim('unsuppress', target, owner, deps.claimTtlMs)) !== 'claimed') return outcome('recently-handled');
+  } catch (err) {
+    return outcome('error', null, message(err));
+  }
+  let bounce: StoredBounce | null = null;
+  try {
+    bounce = await deps.suppressions.getBounce(target);
+    if (!bounce) {
+      await ledger.release('unsuppress', target, owner).catch(() => undefined);
+      return outcome('not-listed');
+    }
+    const missing = bounceKind({ code: bounce.code, message: bounce.error }) === 'missing-mailbox';
+    if (!missing) await deps.suppressions.deleteBounce(target);
+    // Done either way; if the store cannot say so, the claim expires and a later failure finds the list clean.
+    await ledger.complete('unsuppress', target, deps.onceMs).catch(() => undefined);
+    return outcome(missing ? 'kept-missing-mailbox' : 'removed', bounce);
+  } catch (err) {
+    await ledger.release('unsuppress', target, owner).catch(() => undefined);
+    return outcome('error', bounce, message(err));
+  }
+}
+
+function message(err: unknown): string {
+  const e = (err && typeof err === 'object' ? err : {}) as { status?: unknown; message?: unknown };
+  const text = typeof e.message === 'string' ? e.message : String(err);
+  return `${typeof e.status === 'number' ? `${e.status} ` : ''}${text}`.slice(0, 300);
+}

@@ -1,0 +1,96 @@
+import type { DNSResolver, DKIMVerifyResult } from 'mailauth';
+import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
+import { dmarc } from 'mailauth/lib/dmarc/index.js';
+import type { Clock } from '../clock.js';
+import { cachedResolver, withTimeout } from './dns.js';
+
+/**
+ * Whether a raw-mode message can be forwarded as it is. A forward passes DMARC at the target on the sender's own
+ * aligned DKIM signature or not at all (SPF names the relay, not the sender). `rewrite`: the From domain enforces
+ * DMARC and nothing aligned verifies, so the original bytes would be refused or junked; From must become ours.
+ */
+export interface DmarcVerdict {
+  action: 'keep' | 'rewrite';
+  reason:
+    | 'aligned-dkim' // a DKIM signature aligned with From verifies: the bytes carry DMARC
+    | 'no-policy' // the From domain publishes no DMARC record
+    | 'not-enforced' // its policy is p=none (or unusable): nothing is refused for failing it
+    | 'no-single-from' // no From address, or several: no DMARC verdict to act on
+    | 'no-aligned-dkim' // p=quarantine/reject and no aligned signature verifies
+    | 'dns-error'; // a lookup failed or timed out: forwarded unchanged rather than refused
+  /** The From domain checked. */
+  domain: string | null;
+  /** The policy that applies to it (p, or sp for a subdomain), when it has one. */
+  policy: string | null;
+  /** For dns-error: what failed. */
+  detail?: string;
+}
+
+export interface DmarcCheck {
+  check(raw: Buffer): Promise<DmarcVerdict>;
+}
+
+export interface DmarcCheckOptions {
+  clock: Clock;
+  /** The whole check (every lookup it needs) gives up after this and forwards the message unchanged. */
+  timeoutMs?: number;
+  cacheTtlMs?: number;
+  maxCacheEntries?: number;
+}
+
+const ENFORCING = new Set(['quarantine', 'reject']);
+
+/** The check, built from a resolver: node:dns at DNS_SERVERS in production, a loopback DNS server in tests. */
+export function createDmarcCheck(resolver: DNSResolver, options: DmarcCheckOptions): DmarcCheck {
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const cached = cachedResolver(resolver, {
+    clock: options.clock,
+    ttlMs: options.cacheTtlMs ?? 10 * 60_000,
+    timeoutMs,
+    maxEntries: options.maxCacheEntries ?? 10_000,
+  });
+  return {
+    async check(raw) {
+      try {
+        return await withTimeout(verdict(raw, cached), timeoutMs, `DKIM/DMARC lookups took more than ${timeoutMs} ms`);
+      } catch (err) {
+        return { action: 'keep', reason: 'dns-error', domain: null, policy: null, detail: (err as Error).message };
+      }
+    },
+  };
+}
+
+async function verdict(raw: Buffer, resolver: DNSResolver): Promise<DmarcVerdict> {
+  const dkim = await dkimVerify(raw, { resolver });
+  const from = dkim.headerFrom.length === 1 ? dkim.headerFrom[0] : undefined;
+  const domain = from?.split('@').pop()?.toLowerCase() || null;
+  if (!domain) return { action: 'keep', reason: 'no-single-from', domain: null, policy: null };
+
+  const passing = dkim.results.filter((r) => r.status.result === 'pass');
+  const result = await dmarc({
+    headerFrom: dkim.headerFrom,
+    spfDomains: [],
+    dkimDomains: passing.map((r) => ({ id: r.id, domain: r.signingDomain, aligned: Boolean(r.status.aligned), underSized: r.status.underSized })),
+    resolver,
+  });
+  if (!result) return { action: 'keep', reason: 'no-single-from', domain, policy: null };
+  const policy = result.policy?.trim().toLowerCase() || null;
+  switch (result.status.result) {
+    case 'pass':
+      return { action: 'keep', reason: 'aligned-dkim', domain, policy };
+    case 'none':
+      return { action: 'keep', reason: 'no-policy', domain, policy: null };
+    case 'fail':
+      if (!policy || !ENFORCING.has(policy)) return { action: 'keep', reason: 'not-enforced', domain, policy };
+      return unverifiedAligned(dkim, domain, policy) ?? { action: 'rewrite', reason: 'no-aligned-dkim', domain, policy };
+    default:
+      return { action: 'keep', reason: 'dns-error', domain, policy, detail: result.error ?? `DMARC ${result.status.result}` };
+  }
+}
+
+/** An aligned signature whose key lookup failed may well verify at the target: not a reason to rewrite. */
+function unverifiedAligned(dkim: DKIMVerifyResult, domain: string, policy: string): DmarcVerdict | null {
+  const signature = dkim.results.find((r) => r.status.aligned && r.status.result === 'temperror');
+  if (!signature) return null;
+  return { action: 'keep', reason: 'dns-error', domain, policy, detail: `DKIM key of ${signature.signingDomain}: ${signature.status.comment ?? 'temporary error'}` };
+}

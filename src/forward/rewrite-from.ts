@@ -1,0 +1,57 @@
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * The message with From made the relay's own (`from`: one line of ASCII, e.g. relayFromHeader()), and nothing else
+ * changed that does not have to be: the original From fields are kept as X-Original-From, the first one's value also
+ * becomes Reply-To unless the message has one, and every other byte (other headers, their folding and line endings,
+ * the body) is copied as it was. New lines use the message's own line ending.
+ */
+export function rewriteFrom(raw: Buffer, from: string): Buffer {
+  if (!/^[\x20-\x7e]+$/.test(from)) throw new TypeError('rewriteFrom: the new From must be one line of printable ASCII');
+  const end = headerEnd(raw);
+  // latin1 maps each byte to one character and back: 8-bit bytes in other headers survive untouched.
+  const fields = headerFields(raw.subarray(0, end).toString('latin1'));
+  const eol = /\r\n$/.test(fields[0]?.text ?? '\r\n') ? '\r\n' : '\n';
+  const hasReplyTo = fields.some((f) => f.name === 'reply-to');
+  const out: string[] = [];
+  let first = true;
+  for (const { name, text } of fields) {
+    if (name !== 'from') {
+      out.push(text);
+      continue;
+    }
+    // From the colon on: the value exactly as it was, folding and line ending included (one is added to a last
+    // header line that had none, as the copies are not last).
+    const value = /\n$/.test(text) ? text.slice(text.indexOf(':')) : `${text.slice(text.indexOf(':'))}${eol}`;
+    if (first) out.push(`From: ${from}${eol}`);
+    out.push(`X-Original-From${value}`);
+    if (first && !hasReplyTo) out.push(`Reply-To${value}`);
+    first = false;
+  }
+  if (first) out.unshift(`From: ${from}${eol}`);
+  return Buffer.concat([Buffer.from(out.join(''), 'latin1'), raw.subarray(end)]);
+}
+
+/** Where the header section ends: just after the last header line's terminator (CRLF or LF), or the whole message. */
+function headerEnd(raw: Buffer): number {
+  for (let lf = raw.indexOf(LF); lf !== -1; lf = raw.indexOf(LF, lf + 1)) {
+    if (raw[lf + 1] === LF || (raw[lf + 1] === CR && raw[lf + 2] === LF)) return lf + 1;
+  }
+  return raw.length;
+}
+
+/** Header fields with their exact text: a line and its continuation lines, terminators included. */
+function headerFields(head: string): Array<{ name: string; text: string }> {
+  const fields: Array<{ name: string; text: string }> = [];
+  for (const line of head.match(/[^\n]*\n|[^\n]+$/g) ?? []) {
+    const last = fields[fields.length - 1];
+    if (last && /^[ \t]/.test(line)) {
+      last.text += line;
+      continue;
+    }
+    const colon = line.indexOf(':');
+    fields.push({ name: colon > 0 ? line.slice(0, colon).trim().toLowerCase() : '', text: line });
+  }
+  return fields;
+}

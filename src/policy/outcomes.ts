@@ -1,0 +1,31 @@
+import type { Outcome } from '../retry-contract.js';
+
+/**
+ * What a policy can do with a message, stated once. rules.yaml writes it `forward`, `reject` or
+ * `{to: "<template>"}`; the delivery answers Mailgun with the retry contract's outcome named here. The
+ * README's policy table mirrors this one.
+ */
+export const POLICY_OUTCOMES = {
+  forward: { yaml: 'forward', delivery: 'forwarded', when: "sent to the route's targets, as if no policy applied (the default)" },
+  reject: { yaml: 'reject', delivery: 'rejected', when: 'refused for good: answered 406, nothing sent' },
+  redirect: { yaml: '{to: "<template>"}', delivery: 'forwarded', when: "sent to the policy's own targets instead of the route's" },
+} as const satisfies Record<string, { yaml: string; delivery: Outcome; when: string }>;
+
+export type PolicyOutcome = keyof typeof POLICY_OUTCOMES;
+
+/**
+ * Why a policy refused or redirected a message. A closed list: these are the metrics' `reason` labels,
+ * so it never grows with what senders send.
+ */
+export const POLICY_REASONS = {
+  blocked: 'the alias is blocked (plus-relay block, or the admin page)',
+  'new-alias': 'new_aliases: reject, and the relay never forwarded mail to this address nor was it added',
+  'sender-blocked': 'senders.block names the From address or the envelope sender (or their domain)',
+  'sender-not-allowed': 'senders.allow is set and names neither the From address nor the envelope sender',
+  spam: 'Mailgun marked it spam (X-Mailgun-Sflag: Yes), or its X-Mailgun-Sscore is above spam.score_above',
+  leak: 'its sender domain is new: first seen after the alias’s leaks.learn period',
+} as const;
+
+export type PolicyReason = keyof typeof POLICY_REASONS;
+
+export const POLICY_REASON_NAMES = Object.keys(POLICY_REASONS) as PolicyReason[];

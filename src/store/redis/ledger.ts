@@ -1,0 +1,59 @@
+import { storedKey } from '../keys.js';
+import type { ClaimResult, Ledger } from '../types.js';
+import type { RedisConnection } from './connection.js';
+
+const DONE = '\u0000done';
+const MAX_PENDING = 10_000;
+
+// Deletes the claim only while it is still ours: a claim that expired and was taken by another
+// instance must survive our late release. GET + DEL in one script so nothing runs in between.
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/**
+ * The ledger on Redis: a claim is SET NX PX with the owner as value, done is the DONE value with its
+ * own expiry. Keys live under `<namespace>:`.
+ */
+export function redisLedger(redis: RedisConnection, namespace: string): Ledger & { flushPending(): Promise<void> } {
+  const { client, call } = redis;
+  const keyOf = (space: Parameters<Ledger['claim']>[0], key: string): string => `${namespace}:${storedKey(space, key)}`;
+
+  // Completions (a send went out) that happened while Redis could not record them. Mailgun retries such
+  // a delivery (it was answered 503) 10 minutes later at the earliest; written once Redis is back, they
+  // keep that retry from sending the message again. Bounded: a long outage costs memory only up to here.
+  const pending = new Map<string, number>();
+
+  return {
+    async claim(space, key, owner, ttlMs): Promise<ClaimResult> {
+      const k = keyOf(space, key);
+      if (pending.has(k)) return 'used';
+      const set = await call('claim', () => client.set(k, owner, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }));
+      if (set === 'OK') return 'claimed';
+      const current = await call('claim', () => client.get(k));
+      // Gone between the two commands (expired or released): busy, and the caller's wait loop claims again.
+      return current === DONE ? 'used' : 'busy';
+    },
+    async complete(space, key, ttlMs) {
+      const k = keyOf(space, key);
+      try {
+        await call('complete', () => client.set(k, DONE, { expiration: { type: 'PX', value: ttlMs } }));
+      } catch (err) {
+        if (pending.size < MAX_PENDING) pending.set(k, Date.now() + ttlMs);
+        throw err;
+      }
+    },
+    async release(space, key, owner) {
+      await call('release', () => client.eval(RELEASE, { keys: [keyOf(space, key)], arguments: [owner] }));
+    },
+    async flushPending() {
+      for (const [k, expiresAt] of pending) {
+        const ttl = expiresAt - Date.now();
+        try {
+          if (ttl > 0) await client.set(k, DONE, { expiration: { type: 'PX', value: ttl } });
+          pending.delete(k);
+        } catch {
+          return; // down again: the next 'ready' retries
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export type SqliteDatabase = Database.Database;
+
+/** Where the database lives: a file in DATA_DIR, or ':memory:' (tests, and nothing else). */
+export type SqliteLocation = { dataDir: string } | ':memory:';
+
+export const DATABASE_FILE = 'plus-relay.sqlite';
+
+/**
+ * The schema, one step per version (PRAGMA user_version counts the steps applied). Steps are only ever
+ * appended: a database written by an older relay is brought forward, never rebuilt.
+ */
+const MIGRATIONS: readonly string[] = [
+  // 1: the ledger. `owner` is the request holding a claim, NULL once the key is done. WITHOUT ROWID: the
+  // key is the row, and lookups are by key only.
+  `CREATE TABLE ledger (
+     key TEXT PRIMARY KEY,
+     owner TEXT,
+     expires_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX ledger_expiry ON ledger (expires_at);`,
+  // 2: failed forwards Mailgun reported (event webhooks), one row per (alias, target) with the last failure.
+  `CREATE TABLE failures (
+     alias TEXT NOT NULL,
+     target TEXT NOT NULL,
+     count INTEGER NOT NULL,
+     severity TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     code INTEGER,
+     message TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     PRIMARY KEY (alias, target)
+   );
+   CREATE INDEX failures_at ON failures (at);`,
+  // 3: the alias inventory (store/inventory.ts). `touched_at` orders the listing (last message, else
+  // creation); `transient` marks an alias that only ever received refused mail (not added, not blocked,
+  // nothing forwarded): the only kind that expires or gives way when the table is full. The row count is
+  // kept by triggers, so enforcing the cap never counts the table.
+  `CREATE TABLE aliases (
+     address TEXT PRIMARY KEY,
+     first_seen INTEGER,
+     last_seen INTEGER,
+     added_at INTEGER,
+     touched_at INTEGER NOT NULL,
+     forwarded INTEGER NOT NULL DEFAULT 0,
+     refused INTEGER NOT NULL DEFAULT 0,
+     blocked INTEGER NOT NULL DEFAULT 0,
+     transient INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX aliases_transient ON aliases (touched_at) WHERE transient = 1;
+   CREATE TABLE alias_senders (
+     address TEXT NOT NULL REFERENCES aliases (address) ON DELETE CASCADE,
+     domain TEXT NOT NULL,
+     count INTEGER NOT NULL,
+     first_seen INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL,
+     is_new INTEGER NOT NULL,
+     PRIMARY KEY (address, domain)
+   ) WITHOUT ROWID;
+   CREATE TABLE inventory_size (aliases INTEGER NOT NULL);
+   INSERT INTO inventory_size VALUES (0);
+   CREATE TRIGGER aliases_counted_in AFTER INSERT ON aliases BEGIN UPDATE inventory_size SET aliases = aliases + 1; END;
+   CREATE TRIGGER aliases_counted_out AFTER DELETE ON aliases BEGIN UPDATE inventory_size SET aliases = aliases - 1; END;`,
+];
+
+/**
+ * Opens (creating if needed) the relay's database. WAL lets readers run beside the writer and makes a
+ * commit one append; synchronous=NORMAL keeps every commit across a crash or a deploy of the process
+ * (the OS has the WAL), and may lose the last commits only to a power loss of the machine, which for
+ * this ledger costs at most one duplicate forward, never a lost message.
+ */
+export function openDatabase(location: SqliteLocation): SqliteDatabase {
+  let file = ':memory:';
+  if (location !== ':memory:') {
+    mkdirSync(resolve(location.dataDir), { recursive: true });
+    file = join(resolve(location.dataDir), DATABASE_FILE);
+  }
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  // Another process on the same file (a CLI, an overlapping deploy) waits briefly rather than failing.
+  db.pragma('busy_timeout = 2000');
+  // Deleting an alias deletes its sender rows (alias_senders references it).
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: SqliteDatabase): void {
+  const applied = db.pragma('user_version', { simple: true }) as number;
+  if (applied > MIGRATIONS.length) {
+    throw new Error(`the database was written by a newer plus-relay (schema ${applied}, this one knows ${MIGRATIONS.length})`);
+  }
+  db.transaction(() => {
+    MIGRATIONS.slice(applied).forEach((step, i) => {
+      db.exec(step);
+      db.pragma(`user_version = ${applied + i + 1}`);
+    });
+  }).immediate();
+}

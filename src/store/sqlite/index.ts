@@ -1,0 +1,68 @@
+import type { Clock } from '../../clock.js';
+import { StoreUnavailableError, type Store } from '../types.js';
+import { openDatabase, type SqliteLocation } from './database.js';
+import { sqliteLedger } from './ledger.js';
+import { sqliteFailures } from './failures.js';
+import { FAILURE_LOG_LIMITS, type FailureLogLimits } from '../failures.js';
+import { sqliteInventory } from './inventory.js';
+import type { InventoryLimits } from '../inventory.js';
+
+export interface SqliteStoreOptions {
+  location: SqliteLocation;
+  clock: Clock;
+  /** How often expired rows are deleted. */
+  pruneEveryMs?: number;
+  failureLimits?: FailureLogLimits;
+  /** Smaller caps for tests; production uses INVENTORY_LIMITS. */
+  inventoryLimits?: InventoryLimits;
+}
+
+/**
+ * The default store: one SQLite file in DATA_DIR, so used tokens, forwarded (message, target) pairs and
+ * the alias inventory (blocks included) survive a restart and a deploy. For one instance; several
+ * instances share Redis instead.
+ */
+export function createSqliteStore(options: SqliteStoreOptions): Store {
+  const db = openDatabase(options.location);
+  // A failing disk (full, read-only, I/O error) is the store being unavailable: 503, Mailgun retries.
+  const guard = <T>(what: string, run: () => T): T => {
+    try {
+      return run();
+    } catch (err) {
+      throw new StoreUnavailableError(`sqlite ${what}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  const ledger = sqliteLedger(db, options.clock, guard);
+  const failures = sqliteFailures(db, options.clock, options.failureLimits ?? FAILURE_LOG_LIMITS, guard);
+  const inventory = sqliteInventory(db, options.clock, guard, options.inventoryLimits);
+  const prune = (): void => {
+    try {
+      ledger.prune();
+      failures.prune();
+      inventory.prune();
+    } catch {
+      // Pruning is housekeeping: the next round tries again, and deliveries report real failures.
+    }
+  };
+  prune();
+  const timer = setInterval(prune, options.pruneEveryMs ?? 10 * 60_000);
+  timer.unref();
+  return {
+    kind: 'sqlite',
+    ledger,
+    failures,
+    inventory,
+    async health() {
+      try {
+        db.prepare('SELECT 1').get();
+        return { ok: true, detail: `sqlite: ${db.name}` };
+      } catch (err) {
+        return { ok: false, detail: `sqlite: ${err instanceof Error ? err.message : String(err)}` };
+      }
+    },
+    async close() {
+      clearInterval(timer);
+      if (db.open) db.close();
+    },
+  };
+}

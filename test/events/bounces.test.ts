@@ -1,0 +1,125 @@
+// Part 2: targets never stay suppressed by accident. A failure that says a rule target is on the bounce list, or a
+// policy refusal that put it there, makes the relay look the target up and remove a bounce that is not a missing
+// mailbox: at most once per target per 24 h. A missing mailbox is left alone and reported loudly.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FastifyInstance } from 'fastify';
+import { build, SIGNING_KEY, testClock } from '../helpers/build.js';
+import { LEVEL, logSink } from '../helpers/log-sink.js';
+import { parseExposition } from '../helpers/prometheus.js';
+import { DMARC_REFUSAL, eventPost, failedEvent, freshSignatureBlock, MISSING_MAILBOX, SUPPRESSED, type DeliveryStatus } from '../support/fixtures.js';
+import type { MailgunApi, Suppression } from '../support/mailgun-api.js';
+
+const DOMAIN = 'destroy.systems';
+const ALIAS = 'github@destroy.systems';
+const TARGET = 'personalemail+github@gmail.com';
+const HOUR = 3600_000;
+
+async function relay(t: TestContext) {
+  const log = logSink();
+  const clock = testClock();
+  const built = await build(t, { clock, app: { logger: log.logger } });
+  // Signed at the relay's time, which the test moves forward by days.
+  const fail = (status: DeliveryStatus, more: { reason?: string; recipient?: string; alias?: string } = {}) =>
+    built.app.inject({
+      method: 'POST',
+      url: '/mailgun/events',
+      ...payload(eventPost(SIGNING_KEY, failedEvent({ recipient: more.recipient ?? TARGET, alias: more.alias ?? ALIAS, reason: more.reason ?? 'bounce', status }), freshSignatureBlock(SIGNING_KEY, new Date(clock.now())))),
+    });
+  return { ...built, log, clock, fail, suppressed: () => fail(SUPPRESSED, { reason: 'suppress-bounce' }) };
+}
+
+const payload = (p: { payload: string; headers: Record<string, string> }) => ({ payload: p.payload, headers: p.headers });
+
+function bounce(error: string, code = '550', address = TARGET): Suppression {
+  return { domain: DOMAIN, list: 'bounces', address, code, error, created_at: 'Mon, 01 Jan 2024 00:00:00 UTC' };
+}
+
+/** What the relay asked of the bounce list: `GET` / `DELETE`, in order. */
+const bounceCalls = (api: MailgunApi) => api.calls.filter((c) => c.path.startsWith(`/v3/${DOMAIN}/bounces/`)).map((c) => `${c.method} ${decodeURIComponent(c.path.split('/').pop() ?? '')} ${c.outcome}`);
+
+async function actions(app: FastifyInstance) {
+  const m = parseExposition((await app.inject({ method: 'GET', url: '/metrics' })).body);
+  return Object.fromEntries(['removed', 'kept-missing-mailbox', 'not-listed', 'recently-handled', 'error'].map((a) => [a, m.value('plus_relay_bounce_actions_total', { action: a })]));
+}
+
+test('suppress-bounce after a DMARC refusal: the bounce is removed once, and not again for 24 h', async (t) => {
+  const { app, api, clock, log, suppressed } = await relay(t);
+  api.suppressions.push(bounce('550 5.7.26 Unauthenticated email from example.net is not accepted due to domain\'s DMARC policy'));
+  const res = await suppressed();
+  assert.equal(res.statusCode, 200, res.body);
+  assert.deepEqual(bounceCalls(api), [`GET ${TARGET} 200`, `DELETE ${TARGET} 200`]);
+  assert.equal(api.suppressions.length, 0, 'the target is off the bounce list: Mailgun delivers to it again');
+  const line = log.lines().find((l) => l.msg.startsWith('bounce removed'));
+  assert.equal(line?.level, LEVEL.warn);
+  assert.deepEqual([line?.target, line?.alias, line?.bounceCode], [TARGET, ALIAS, 550]);
+
+  // Another refused message puts it back within the day: left alone, not even looked up.
+  api.suppressions.push(bounce('550 5.7.1 Message rejected as spam'));
+  assert.equal((await suppressed()).statusCode, 200);
+  assert.deepEqual(bounceCalls(api), [`GET ${TARGET} 200`, `DELETE ${TARGET} 200`]);
+  assert.equal(api.suppressions.length, 1);
+
+  clock.offsetMs += 24 * HOUR + 60_000;
+  assert.equal((await suppressed()).statusCode, 200);
+  assert.deepEqual(bounceCalls(api).slice(2), [`GET ${TARGET} 200`, `DELETE ${TARGET} 200`], 'a day later: removed again');
+  assert.deepEqual(await actions(app), { removed: 2, 'kept-missing-mailbox': 0, 'not-listed': 0, 'recently-handled': 1, error: 0 });
+});
+
+test('a permanent policy refusal (5.7.x) to a rule target: looked up at once; not listed yet, the next failure looks again', async (t) => {
+  const { app, api, fail } = await relay(t);
+  assert.equal((await fail(DMARC_REFUSAL)).statusCode, 200);
+  assert.deepEqual(bounceCalls(api), [`GET ${TARGET} 404`]);
+  api.suppressions.push(bounce(`550 ${DMARC_REFUSAL.message}`));
+  assert.equal((await fail(DMARC_REFUSAL)).statusCode, 200);
+  assert.deepEqual(bounceCalls(api).slice(1), [`GET ${TARGET} 200`, `DELETE ${TARGET} 200`]);
+  assert.equal(api.suppressions.length, 0);
+  assert.deepEqual(await actions(app), { removed: 1, 'kept-missing-mailbox': 0, 'not-listed': 1, 'recently-handled': 0, error: 0 });
+});
+
+test('a missing mailbox is left alone and reported loudly: from the failure itself, or from the stored bounce', async (t) => {
+  const { app, api, log, fail, suppressed } = await relay(t);
+  api.suppressions.push(bounce(`550 ${MISSING_MAILBOX.message}`));
+  assert.equal((await fail(MISSING_MAILBOX)).statusCode, 200);
+  assert.deepEqual(bounceCalls(api), [], 'a 5.1.1 refusal is not even looked up');
+  assert.equal((await suppressed()).statusCode, 200);
+  assert.deepEqual(bounceCalls(api), [`GET ${TARGET} 200`], 'the stored bounce says 5.1.1: kept');
+  assert.equal(api.suppressions.length, 1);
+  // No enhanced code, but the words: still a missing mailbox.
+  const other = 'personalemail+shop@gmail.com';
+  api.suppressions.push(bounce('550 Requested action not taken: mailbox unavailable; user does not exist', '550', other));
+  assert.equal((await fail(SUPPRESSED, { reason: 'suppress-bounce', recipient: other, alias: 'shop@destroy.systems' })).statusCode, 200);
+  assert.equal(api.suppressions.length, 2);
+  assert.ok(!api.calls.some((c) => c.method === 'DELETE'));
+
+  const loud = log.lines().filter((l) => l.msg.startsWith('target mailbox does not exist'));
+  assert.equal(loud.length, 3);
+  assert.ok(loud.every((l) => l.level === LEVEL.error));
+  assert.equal((await actions(app))['kept-missing-mailbox'], 3);
+  // Within the day, the kept target is not looked up on every failure.
+  assert.equal((await suppressed()).statusCode, 200);
+  assert.deepEqual(bounceCalls(api).filter((c) => c.includes(TARGET)), [`GET ${TARGET} 200`]);
+});
+
+test('only rule targets: a target the alias does not route to, or an alias on another domain, is never looked up', async (t) => {
+  const { api, fail, store } = await relay(t);
+  api.suppressions.push(bounce('550 5.7.26 DMARC', '550', 'someone.else@gmail.com'));
+  assert.equal((await fail(SUPPRESSED, { reason: 'suppress-bounce', recipient: 'someone.else@gmail.com' })).statusCode, 200);
+  assert.equal((await fail(SUPPRESSED, { reason: 'suppress-bounce', alias: 'github@other.example' })).statusCode, 200);
+  assert.equal((await fail(SUPPRESSED, { reason: 'suppress-bounce', alias: 'abuse@destroy.systems' })).statusCode, 200);
+  assert.deepEqual(bounceCalls(api), []);
+  assert.equal(api.suppressions.length, 1);
+  assert.equal((await store.failures.recent(10)).length, 3, 'the failures are still recorded');
+});
+
+test('the suppressions API failing: the event is still 200, the error is logged and counted, and the next failure tries again', async (t) => {
+  const { app, api, log, suppressed } = await relay(t);
+  api.suppressions.push(bounce('550 5.7.26 DMARC'));
+  api.failNext({ kind: 'status', status: 500 });
+  const res = await suppressed();
+  assert.equal(res.statusCode, 200, 'a recorded failure is answered 200 whatever the bounce check did');
+  assert.equal(log.lines().find((l) => l.msg.startsWith('bounce check failed'))?.level, LEVEL.error);
+  assert.equal((await suppressed()).statusCode, 200);
+  assert.equal(api.suppressions.length, 0);
+  assert.deepEqual(await actions(app), { removed: 1, 'kept-missing-mailbox': 0, 'not-listed': 0, 'recently-handled': 0, error: 1 });
+});

@@ -1,0 +1,84 @@
+// One ledger, two backends: every behaviour the delivery relies on, checked against real SQLite and real Redis.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createClient } from 'redis';
+import type { Ledger } from '../../src/store/types.js';
+import { redisStore, sharedRedis, untilHealthy } from '../helpers/redis.js';
+import { backends } from '../helpers/stores.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+for (const [name, backend] of Object.entries(backends)) {
+  describe(`ledger on ${name}`, () => {
+    test('claim is exclusive across handles; busy, used, and release only by the owner', async (t) => {
+      const pair = await backend.open(t);
+      if (!pair) return;
+      const [a, b]: [Ledger, Ledger] = [pair[0].ledger, pair[1].ledger];
+      assert.equal(await a.claim('token', 'tok', 'A', 10_000), 'claimed');
+      assert.equal(await b.claim('token', 'tok', 'B', 10_000), 'busy');
+      await b.release('token', 'tok', 'B');
+      assert.equal(await b.claim('token', 'tok', 'B', 10_000), 'busy', 'a release by another owner leaves the claim');
+      await a.release('token', 'tok', 'A');
+      assert.equal(await b.claim('token', 'tok', 'B', 10_000), 'claimed', 'released by its owner: claimable again');
+      await b.complete('token', 'tok', 10_000);
+      assert.equal(await a.claim('token', 'tok', 'A', 10_000), 'used');
+      await a.release('token', 'tok', 'A');
+      assert.equal(await a.claim('token', 'tok', 'A', 10_000), 'used', 'a completed key cannot be released');
+    });
+
+    test('spaces are separate: the same key as a token and as a delivery', async (t) => {
+      const pair = await backend.open(t);
+      if (!pair) return;
+      const ledger = pair[0].ledger;
+      await ledger.complete('token', 'same', 10_000);
+      assert.equal(await ledger.claim('delivery', 'same', 'A', 10_000), 'claimed');
+      assert.equal(await ledger.claim('token', 'same', 'A', 10_000), 'used');
+    });
+
+    test('claims expire (a holder that died); completed keys expire; long keys are fine', async (t) => {
+      const pair = await backend.open(t);
+      if (!pair) return;
+      const ledger = pair[0].ledger;
+      assert.equal(await ledger.claim('token', 'dead', 'A', 150), 'claimed');
+      assert.equal(await ledger.claim('token', 'dead', 'B', 150), 'busy');
+      await sleep(300);
+      assert.equal(await ledger.claim('token', 'dead', 'B', 150), 'claimed', 'the TTL frees a claim whose holder died');
+
+      const longKey = `<${'x'.repeat(5000)}@example.net>\n${'f'.repeat(64)}\nme+github@gmail.com`;
+      assert.equal(await ledger.claim('delivery', longKey, 'A', 10_000), 'claimed');
+      await ledger.complete('delivery', longKey, 300);
+      assert.equal(await ledger.claim('delivery', longKey, 'B', 10_000), 'used');
+      await sleep(450);
+      assert.equal(await ledger.claim('delivery', longKey, 'C', 10_000), 'claimed', 'forgotten after its TTL');
+    });
+
+    test('concurrent claims of one key: exactly one wins', async (t) => {
+      const pair = await backend.open(t);
+      if (!pair) return;
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 ? pair[0] : pair[1]).ledger.claim('delivery', 'race', `owner-${i}`, 10_000)),
+      );
+      assert.equal(results.filter((r) => r === 'claimed').length, 1, results.join(' '));
+      assert.equal(results.filter((r) => r === 'busy').length, 19);
+    });
+  });
+}
+
+test('redis: keys are namespaced and hashed, with a TTL', async (t) => {
+  const url = await sharedRedis(t);
+  if (!url) return;
+  const ns = `plus-relay-test-${Date.now()}-${Math.random()}`;
+  const store = redisStore(t, url, ns);
+  await untilHealthy(store);
+  await store.ledger.claim('token', 'tok', 'A', 10_000);
+  await store.ledger.complete('delivery', `<id@example.net>\nme+github@gmail.com`, 5000);
+  const raw = createClient({ url }).on('error', () => undefined);
+  await raw.connect();
+  t.after(() => raw.close());
+  const keys = (await raw.keys(`${ns}:*`)).sort();
+  assert.equal(keys.length, 2, keys.join(' '));
+  assert.match(keys[0] ?? '', new RegExp(`^${ns}:delivery:[0-9a-f]{64}$`));
+  assert.match(keys[1] ?? '', new RegExp(`^${ns}:token:[0-9a-f]{64}$`));
+  const ttl = await raw.pTTL(keys[0] ?? '');
+  assert.ok(ttl > 0 && ttl <= 5000, `delivery key has a TTL (${ttl})`);
+});
