@@ -34,8 +34,10 @@ test('a hung Mailgun API: 60 concurrent posts all get a 5xx in bounded time, ove
   clearInterval(sampler);
   for (const a of answers) assert.ok(a.status === 502 || a.status === 503, JSON.stringify(a));
   const slowest = Math.max(...answers.map((a) => a.ms));
-  // A send waits at most MAILGUN_TIMEOUT_MS for a slot, then at most MAILGUN_TIMEOUT_MS for the API.
-  assert.ok(slowest < 2 * timeoutMs + 600, `slowest answer after ${slowest} ms`);
+  // A send waits at most MAILGUN_TIMEOUT_MS for a slot, then at most MAILGUN_TIMEOUT_MS for the API; the rest is
+  // reading, verifying, routing and recording 60 posts, seconds at worst on a loaded 2-core CI machine. Without the
+  // bound a hung API never answers at all.
+  assert.ok(slowest < 2 * timeoutMs + 3000, `slowest answer after ${slowest} ms`);
   assert.ok(answers.filter((a) => a.outcome === 'busy').length >= 60 - 2 * limit - 4 * limit, 'most are refused as busy rather than queued');
   // A timed-out socket is still closing when its slot's next send opens one: at most twice the limit
   // (without the limit: one socket per post, 60).
