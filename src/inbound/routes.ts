@@ -1,4 +1,3 @@
-import { statusOf } from '../retry-contract.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { MultipartLimits } from './multipart.js';
@@ -9,6 +8,7 @@ import { claimedAddresses, verifyForm } from './signed.js';
 import { readInbound } from './message.js';
 import { UnsupportedMediaType } from './errors.js';
 import { deliver, type DeliveryDeps, type DeliveryResult } from '../deliver.js';
+import { statusOf } from '../retry-contract.js';
 
 export interface InboundRoutesOptions {
   delivery: DeliveryDeps;
