@@ -1,3 +1,4 @@
+import { sendingDomain } from '../config.js';
 import { bounceKind } from '../events/bounce-code.js';
 import type { RuleSet } from '../rules/compile.js';
 import type { Report } from './doctor-report.js';
@@ -26,7 +27,9 @@ export interface DeliverabilityCheck {
 export async function checkDeliverability(check: DeliverabilityCheck, r: Report): Promise<void> {
   const { access, io } = check;
   const rules = await loadForCli(check.rulesOption, { ...io, err: () => undefined });
-  const domain = io.env.MAILGUN_DOMAIN?.trim() || check.relayDomains?.[0] || rules?.domains[0];
+  // The running relay's domains (from /healthz) first, else the local rules file's.
+  const known = check.relayDomains?.length ? check.relayDomains : (rules?.domains ?? []);
+  const domain = sendingDomain({ MAILGUN_DOMAIN: io.env.MAILGUN_DOMAIN?.trim() || undefined }, known);
   if (!domain) {
     r.warn('cannot tell the sending domain: its webhooks and bounce list are not checked', 'set MAILGUN_DOMAIN, or run doctor next to rules.yaml (--rules FILE)');
   } else {

@@ -1,3 +1,4 @@
+import { sendingDomain } from '../config.js';
 import type { CliIO } from './io.js';
 import { loadForCli } from './route.js';
 
@@ -7,7 +8,8 @@ import { loadForCli } from './route.js';
  * problems are printed).
  */
 export async function cliSendingDomain(io: CliIO, rulesOption: string | undefined): Promise<string | null> {
-  const fromEnv = io.env.MAILGUN_DOMAIN?.trim();
-  if (fromEnv) return fromEnv;
-  return (await loadForCli(rulesOption, io))?.domains[0] ?? null;
+  const env = { MAILGUN_DOMAIN: io.env.MAILGUN_DOMAIN?.trim() || undefined };
+  // MAILGUN_DOMAIN decides without the rules file, whose problems would otherwise be printed for nothing.
+  const domains = env.MAILGUN_DOMAIN ? [] : ((await loadForCli(rulesOption, io))?.domains ?? []);
+  return sendingDomain(env, domains) || null;
 }
