@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   let app: FastifyInstance | undefined;
   const storeLog = (level: 'info' | 'warn') => (obj: object, msg: string) =>
     app ? app.log[level](obj, msg) : console.error(`plus-relay: ${msg}`, obj);
-  const store = createStore(env, systemClock, { info: storeLog('info'), warn: storeLog('warn') });
+  const store = await createStore(env, systemClock, { info: storeLog('info'), warn: storeLog('warn') });
   const suppressions = suppressionsFor(config, rules);
   app = await buildApp(
     config,

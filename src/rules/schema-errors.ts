@@ -1,6 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import type { PathProblem } from './positions.js';
-import { validateFile } from './schema.js';
+import { validateFile } from '../generated/rules-validator.js';
 
 /** Structural problems in the parsed YAML data, each with the path of the offending node. */
 export function structuralProblems(data: unknown): PathProblem[] {

@@ -1,9 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Ajv } from 'ajv';
 
 /**
  * The shape of rules.yaml. The TypeScript types are derived from these schemas so they cannot drift.
  * Every object is closed (`additionalProperties: false`): a misspelt key is an error, not a silent no-op.
+ * The validator is compiled from them ahead of time (`npm run validators`, into src/generated/), as the
+ * environment's is: the relay starts without loading TypeBox or Ajv's compiler.
  */
 const TemplateList = Type.Array(Type.String(), { minItems: 1 });
 
@@ -59,7 +60,7 @@ const RuleSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const RulesFileSchema = Type.Object(
+export const RulesFileSchema = Type.Object(
   {
     domains: Type.Array(Type.String(), { minItems: 1 }),
     users: Type.Optional(Type.Record(Type.String(), UserSchema)),
@@ -71,8 +72,3 @@ const RulesFileSchema = Type.Object(
 
 /** The validated file. Later code reads this type rather than redeclaring it. */
 export type RulesFile = Static<typeof RulesFileSchema>;
-
-// allErrors: report every problem in one pass; verbose: errors carry their schema, for key lists and descriptions.
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
-
-export const validateFile = ajv.compile<RulesFile>(RulesFileSchema);

@@ -47,7 +47,7 @@ test('a Redis that accepts connections but never answers the handshake: calls fa
     return new Promise<void>((resolve) => server.close(() => resolve()));
   });
   const port = (server.address() as import('node:net').AddressInfo).port;
-  const store = createStore({ DATA_DIR: './data', REDIS_URL: `redis://127.0.0.1:${port}` }, systemClock);
+  const store = await createStore({ DATA_DIR: './data', REDIS_URL: `redis://127.0.0.1:${port}` }, systemClock);
   t.after(() => store.close());
   assert.equal(store.kind, 'redis');
   const started = Date.now();
@@ -81,12 +81,12 @@ test('createStore: SQLite in DATA_DIR without REDIS_URL, Redis with it', async (
   const { join } = await import('node:path');
   const dataDir = await mkdtemp(join(tmpdir(), 'plus-relay-store-'));
   t.after(() => rm(dataDir, { recursive: true, force: true }));
-  const store = createStore({ DATA_DIR: join(dataDir, 'nested') }, systemClock);
+  const store = await createStore({ DATA_DIR: join(dataDir, 'nested') }, systemClock);
   t.after(() => store.close());
   assert.equal(store.kind, 'sqlite');
   assert.equal((await store.health()).ok, true);
   assert.ok((await stat(join(dataDir, 'nested', 'plus-relay.sqlite'))).isFile(), 'the database file is created in DATA_DIR');
-  const redis = createStore({ DATA_DIR: dataDir, REDIS_URL: 'redis://127.0.0.1:1' }, systemClock);
+  const redis = await createStore({ DATA_DIR: dataDir, REDIS_URL: 'redis://127.0.0.1:1' }, systemClock);
   t.after(() => redis.close());
   assert.equal(redis.kind, 'redis');
 });
