@@ -1,5 +1,5 @@
 // The floor the relay is measured against: the least a forwarder on the same stack can do with each kind of post
-// Mailgun makes. Fastify with @fastify/formbody (urlencoded) and @fastify/multipart (attachments, sent on as
+// Mailgun makes. Fastify with @fastify/formbody (urlencoded, through URLSearchParams) and @fastify/multipart (attachments, sent on as
 // attachments), one HMAC check, one mailgun.js send to a fixed address: parsed mode to /v3/<domain>/messages, raw
 // mode (`body-mime`) to /v3/<domain>/messages.mime. No routing, no replay store, no DMARC check, no logging.
 // GET /healthz answers 200 once it listens. Run as its own process, compiled (bench/build.ts): prints
@@ -47,7 +47,10 @@ async function readForm(request: FastifyRequest): Promise<{ fields: Fields; atta
 }
 
 const app = Fastify({ logger: false, bodyLimit: MAX_BODY });
-await app.register(formbody);
+// URLSearchParams, not formbody's default fast-querystring: on Mailgun's heavily %-encoded bodies the default takes
+// twice as long (measured: 25 vs 13 ms for the 600 KB newsletter post, 450 vs 300 µs for a notification), and a
+// floor that parses slower than it must would flatter the relay.
+await app.register(formbody, { parser: (body) => Object.fromEntries(new URLSearchParams(body)) });
 await app.register(multipart, { limits: { fileSize: MAX_BODY } });
 
 app.get('/healthz', async () => ({ ok: true }));
