@@ -1,4 +1,4 @@
-// `npm run bench` (full: about 10 minutes on 2 cores) or `npm run bench -- --smoke` / BENCH_SMOKE=1 (tiny, for CI:
+// `npm run bench` (full: about 8 minutes on 2 cores) or `npm run bench -- --smoke` / BENCH_SMOKE=1 (tiny, for CI:
 // checks that every part runs and every send happens, judges no figure). It builds the relay (`npm run build`'s
 // tsc) and the minimal forwarder first, then measures, side by side in one run:
 //   start-up      fresh relay vs fresh minimal forwarder: spawn → first 200 from /healthz, and idle RSS after it
