@@ -1,10 +1,11 @@
-// Part 4: the time the relay adds to one message at a moderate, evenly paced load. The same paced client posts
+// The time the relay adds to one message at a moderate, evenly paced load. The same paced client posts
 // (a) straight to the stand-in the form mailgun.js would send for that message — the one request a forwarder
 // cannot avoid — and (b) the inbound post to the relay (and to the minimal forwarder, for scale). Added time at
 // a percentile = that percentile through the forwarder − the same percentile of the direct send.
 import type { Child } from './process.js';
 import { paced, type PacedOptions } from './load.js';
-import { outboundSend, parsedPosts } from './payloads.js';
+import { outboundSend } from './messages.js';
+import { notificationPosts } from './kinds.js';
 import { RECEIVING_DOMAIN } from './rules-file.js';
 import { SIGNING_KEY } from './sides.js';
 import { median, percentile } from './stats.js';
@@ -29,7 +30,7 @@ export interface LatencyResult {
 
 export async function measureLatency(api: Child, sides: LatencySides, opts: PacedOptions, rounds: number, ledger: Ledger): Promise<LatencyResult> {
   const direct = outboundSend('u1+shop@inbox.example');
-  const inbound = parsedPosts(SIGNING_KEY, RECEIVING_DOMAIN, (n) => `u${n % 5}+shop${n % 97}`);
+  const inbound = notificationPosts(SIGNING_KEY, RECEIVING_DOMAIN, (n) => `u${n % 5}+shop${n % 97}`);
   const targets = [
     { name: 'direct' as const, url: api.url, path: `/v3/${sides.directDomain}/messages`, make: () => direct, domain: sides.directDomain },
     { name: 'relay' as const, url: sides.relay.url, path: '/mailgun/inbound', make: inbound, domain: sides.relayDomain },

@@ -1,11 +1,14 @@
-// Part 3: one large message through a freshly started relay, and how far its resident memory rose above idle,
+// One large message through a freshly started relay, and how far its resident memory rose above idle,
 // as a multiple of the message size. Idle is measured after a small message of the same kind, so code loaded on
 // first use (busboy, mailgun.js, form-data) counts as idle, not as the cost of the large message.
 import { request } from 'undici';
 import type { Child } from './process.js';
-import { parsedWithAttachment, rawPost, type Body } from './payloads.js';
+import { randomBytes } from 'node:crypto';
+import { attachmentPost, freshStamp, rawPost, type Body } from './payloads.js';
+import { MIME_CONTENT_TYPE, NOTIFICATION, mimeMessage } from './messages.js';
 import { RECEIVING_DOMAIN } from './rules-file.js';
-import { SIGNING_KEY, sendsAt, startRelay } from './sides.js';
+import { SIGNING_KEY, sendsAt, startRelay, type Stack } from './sides.js';
+import type { DkimSigner } from './dkim.js';
 import { peakRss, rssBytes } from './proc.js';
 import type { Ledger } from './checks.js';
 
@@ -20,10 +23,14 @@ export interface MemoryRun {
   source: string;
 }
 
-const recipient = `u1+shop@${RECEIVING_DOMAIN}`;
+const local = 'u1+shop';
+const recipient = `${local}@${RECEIVING_DOMAIN}`;
 
-function build(kind: MemoryKind, size: number): Body {
-  return kind === 'attachment' ? parsedWithAttachment(SIGNING_KEY, recipient, size) : rawPost(SIGNING_KEY, recipient, size);
+/** An attachment of `size` bytes, or a DKIM-signed MIME message of `size` bytes (the signature header aside). */
+async function build(kind: MemoryKind, size: number, dkim: DkimSigner): Promise<Body> {
+  const stamp = freshStamp(SIGNING_KEY, local);
+  if (kind === 'attachment') return attachmentPost(NOTIFICATION, recipient, stamp, randomBytes(size));
+  return rawPost(await dkim.sign(mimeMessage(recipient, stamp, size)), recipient, stamp, MIME_CONTENT_TYPE);
 }
 
 async function post(relay: Child, kind: MemoryKind, body: Body): Promise<number> {
@@ -39,13 +46,14 @@ async function post(relay: Child, kind: MemoryKind, body: Body): Promise<number>
   return response.statusCode;
 }
 
-export async function measureMemory(root: string, api: Child, rulesFile: string, kind: MemoryKind, size: number, ledger: Ledger): Promise<MemoryRun> {
+export async function measureMemory(stack: Stack, rulesFile: string, kind: MemoryKind, size: number, ledger: Ledger, dkim: DkimSigner): Promise<MemoryRun> {
+  const { api } = stack;
   const domain = `memory-${kind}.bench`;
-  const relay = await startRelay(root, api, rulesFile, domain);
+  const relay = await startRelay(stack, rulesFile, domain);
   try {
     const before = (await sendsAt(api, domain)).sends;
-    const warm = await post(relay, kind, build(kind, 64 * 1024));
-    const body = build(kind, size);
+    const warm = await post(relay, kind, await build(kind, 64 * 1024, dkim));
+    const body = await build(kind, size, dkim);
     // Let the warm-up's garbage go and the process settle before reading idle.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const idleRss = rssBytes(relay.pid);

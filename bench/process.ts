@@ -1,5 +1,6 @@
-// Child processes of the benchmark: started with the same loader (tsx) so every side runs on the same stack,
-// ready when a line on stdout gives the port, stopped with SIGTERM (then SIGKILL if it hangs).
+// Child processes of the benchmark: compiled JavaScript on plain node (the forwarders, see build.ts) or TypeScript
+// through tsx (the stand-in, whose cost is never measured), ready when a line on stdout gives the port, stopped
+// with SIGTERM (then SIGKILL if it hangs).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 
@@ -16,6 +17,8 @@ export interface StartOptions {
   name: string;
   /** The entry file, relative to the repository root. */
   entry: string;
+  /** Run a TypeScript entry through tsx; without it the entry is JavaScript and node runs it as it is. */
+  tsx?: boolean;
   env: Record<string, string>;
   /** Node flags before the entry, as production passes them (the relay: --expose-gc). */
   nodeArgs?: string[];
@@ -24,12 +27,21 @@ export interface StartOptions {
   timeoutMs: number;
 }
 
+// Every child still running, so a run stopped by its time limit leaves none behind.
+const running = new Set<ChildProcess>();
+
+export async function stopAll(): Promise<void> {
+  await Promise.allSettled([...running].map(stop));
+}
+
 export async function startChild(root: string, opts: StartOptions): Promise<Child> {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.entry], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...(opts.tsx ? ['--import', 'tsx'] : []), opts.entry], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (s: string) => {
     stderr = (stderr + s).slice(-4000);

@@ -1,80 +1,105 @@
-// `npm run bench` (full) or `npm run bench -- --smoke` / BENCH_SMOKE=1 (tiny, for CI: checks that every part runs
-// and every send happens, asserts no timing). Prints one JSON line on stdout; progress and a summary on stderr.
+// `npm run bench` (full: about 8 minutes on 2 cores) or `npm run bench -- --smoke` / BENCH_SMOKE=1 (tiny, for CI:
+// checks that every part runs and every send happens, judges no figure). It builds the relay (`npm run build`'s
+// tsc) and the minimal forwarder first, then measures, side by side in one run:
+//   start-up      fresh relay vs fresh minimal forwarder: spawn → first 200 from /healthz, and idle RSS after it
+//   CPU per post  per kind (notification, newsletter, attachment, raw) and for the mix, relay vs minimal forwarder;
+//                 for notifications also the relay with 10,000 users (rules at scale), and the raw burst's DNS
+//                 questions at the bench's DNS server (the DMARC check's cache)
+//   route()       in process, 5 vs 10,000 users (reported, not judged)
+//   latency       added at a quarter of capacity, evenly paced (reported, not judged)
+//   memory        one 25 MB attachment and one 25 MB raw message through a fresh relay: peak RSS over idle ÷ size
+// Prints one JSON line on stdout, progress and a summary (every figure with its target) on stderr. Exit 1: a
+// target missed (full runs only) or a post not answered 200 / not sent exactly once (any run). Exit 2: over time.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Child } from './process.js';
+import { startDnsServer, type DnsQuestion } from '../test/support/dns-server.js';
+import { stopAll } from './process.js';
+import { build } from './build.js';
 import { createLedger } from './checks.js';
-import { startMinimal, startRelay, startStandIn } from './sides.js';
+import { dkimSigner } from './dkim.js';
+import { startMinimal, startRelay, startStandIn, type Stack } from './sides.js';
 import { writeRulesFile } from './rules-file.js';
-import { measureThroughput, type Side } from './part-throughput.js';
+import { measureStartup } from './part-startup.js';
+import { measureKind, type KindResult, type Side } from './part-cpu.js';
 import { measureLatency } from './part-latency.js';
 import { measureRoute } from './part-route.js';
 import { measureMemory, type MemoryKind, type MemoryRun } from './part-memory.js';
-import { round } from './stats.js';
+import { KINDS, type Kind } from './kinds.js';
+import { countLookups } from './lookups.js';
+import { report } from './report.js';
 import { summary } from './summary.js';
 import { SETTINGS } from './settings.js';
 
 const smoke = process.argv.includes('--smoke') || process.env.BENCH_SMOKE === '1';
 const settings = SETTINGS[smoke ? 'smoke' : 'full'];
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const children: Child[] = [];
 const ledger = createLedger();
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
+const loadAtStart = loadavg();
 
 // The bench stops by itself: a run that outlives its budget is killed, children and all.
 const deadline = setTimeout(() => {
   log(`bench: over the ${settings.limitS} s limit, stopping`);
-  void Promise.allSettled(children.map((c) => c.stop())).then(() => process.exit(2));
+  void stopAll().then(() => process.exit(2));
 }, settings.limitS * 1000);
 
-async function track(child: Promise<Child>): Promise<Child> {
-  const started = await child;
-  children.push(started);
-  return started;
-}
-
 const dir = await mkdtemp(join(tmpdir(), 'plus-relay-bench-'));
+const dkim = dkimSigner();
+const dns = await startDnsServer(dkim.records);
 try {
+  log(`build (${smoke ? 'smoke' : 'full'} run): the relay with tsc -p tsconfig.build.json, the minimal forwarder into .bench/`);
+  const built = performance.now();
+  const builds = await build(root);
+  const buildS = (performance.now() - built) / 1000;
   const rules5 = await writeRulesFile(dir, 5);
   const rules10k = await writeRulesFile(dir, 10_000);
-  const api = await track(startStandIn(root));
+  const api = await startStandIn(root);
+  const stack: Stack = { root, builds, api, dns: dns.address, dir };
 
-  log(`throughput (${smoke ? 'smoke' : 'full'}): minimal forwarder, relay with 5 users, relay with 10,000 users`);
-  const minimal = await track(startMinimal(root, api, 'minimal.bench'));
-  const relay5 = await track(startRelay(root, api, rules5, 'relay5.bench'));
-  const relay10k = await track(startRelay(root, api, rules10k, 'relay10k.bench'));
-  const sides: Side[] = [
-    { name: 'minimal', child: minimal, domain: 'minimal.bench', users: 5 },
-    { name: 'relay5', child: relay5, domain: 'relay5.bench', users: 5 },
-    { name: 'relay10k', child: relay10k, domain: 'relay10k.bench', users: 10_000 },
-  ];
-  const tp = await measureThroughput(api, sides, settings.throughput, ledger);
-  await relay10k.stop();
+  log(`start-up: ${settings.startup.rounds} round(s), a fresh relay and a fresh minimal forwarder each`);
+  const startup = await measureStartup(stack, rules5, settings.startup);
+
+  log('CPU per post: minimal forwarder, relay with 5 users (and, for notifications, with 10,000 users)');
+  const minimal: Side = { name: 'minimal', child: await startMinimal(stack, 'minimal.bench'), domain: 'minimal.bench', users: 5 };
+  const relay5: Side = { name: 'relay5', child: await startRelay(stack, rules5, 'relay5.bench'), domain: 'relay5.bench', users: 5 };
+  const relay10k: Side = { name: 'relay10k', child: await startRelay(stack, rules10k, 'relay10k.bench'), domain: 'relay10k.bench', users: 10_000 };
+  const kinds = {} as Record<Kind, KindResult>;
+  let rawQuestions: DnsQuestion[] = [];
+  for (const kind of KINDS) {
+    const sides = kind === 'notification' ? [minimal, relay5, relay10k] : [minimal, relay5];
+    const asked = dns.questions.length;
+    kinds[kind] = await measureKind(api, kind, sides, settings.cpu.kinds[kind], settings.cpu.rounds, ledger, dkim);
+    if (kind === 'notification') await relay10k.child.stop();
+    // Only relay5 asks anything during these runs: the minimal forwarder checks no DMARC.
+    if (kind === 'raw') rawQuestions = dns.questions.slice(asked);
+  }
+  const dmarc = countLookups(rawQuestions, dkim.names, kinds.raw.sides.relay5?.posts ?? 0);
 
   const route = await measureRoute(rules5, rules10k, settings.route.batches, settings.route.perBatch);
   log(`route(): ${route.users5Us.toFixed(2)} µs with 5 users, ${route.users10kUs.toFixed(2)} µs with 10,000`);
 
-  const rate = smoke ? settings.latency.rate : Math.max(20, Math.min(1000, Math.round(tp.relay5.medianRps * settings.latency.loadShare)));
+  const notificationRps = kinds.notification.sides.relay5?.medianRps ?? 0;
+  const rate = smoke ? settings.latency.rate : Math.max(20, Math.min(1000, Math.round(notificationRps * settings.latency.loadShare)));
   const count = smoke ? settings.latency.count : Math.round(rate * settings.latency.seconds);
   log(`latency at ${rate} req/s, ${count} posts per run`);
   const latency = await measureLatency(
     api,
-    { relay: relay5, relayDomain: 'relay5.bench', minimal, minimalDomain: 'minimal.bench', directDomain: 'direct.bench' },
+    { relay: relay5.child, relayDomain: relay5.domain, minimal: minimal.child, minimalDomain: minimal.domain, directDomain: 'direct.bench' },
     { rate, count, connections: settings.latency.connections },
     settings.latency.rounds,
     ledger,
   );
-  await minimal.stop();
-  await relay5.stop();
+  await minimal.child.stop();
+  await relay5.child.stop();
 
   log(`memory: one ${settings.memory.bytes}-byte message of each kind through a fresh relay`);
   const memory = {} as Record<MemoryKind, MemoryRun & { ratios: number[] }>;
   for (const kind of ['attachment', 'raw'] as const) {
     const runs: MemoryRun[] = [];
     for (let i = 0; i < settings.memory.rounds; i++) {
-      const run = await measureMemory(root, api, rules5, kind, settings.memory.bytes, ledger);
+      const run = await measureMemory(stack, rules5, kind, settings.memory.bytes, ledger, dkim);
       log(`  ${kind.padEnd(10)} run ${i + 1}: idle ${(run.idleRss / 2 ** 20).toFixed(1)} MiB, peak ${(run.peakRss / 2 ** 20).toFixed(1)} MiB, ${run.ratio.toFixed(2)}× the message`);
       runs.push(run);
     }
@@ -84,67 +109,13 @@ try {
     memory[kind] = { ...worst, ratios };
   }
 
-  const cpu = cpus();
-  const result = {
-    bench: 'plus-relay',
-    mode: smoke ? 'smoke' : 'full',
-    date: new Date().toISOString(),
-    machine: { cpus: cpu.length, cpuModel: cpu[0]?.model.trim() ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` },
-    throughput: {
-      relay_rps: round(tp.relay5.medianRps, 0),
-      minimal_rps: round(tp.minimal.medianRps, 0),
-      ratio: round(tp.relay5.medianRps / tp.minimal.medianRps),
-      target: 0.9,
-      runs: { relay: tp.relay5.runs.map((v) => round(v, 0)), minimal: tp.minimal.runs.map((v) => round(v, 0)) },
-      cpu_us_per_post: { relay: round(tp.relay5.medianCpuUs, 0), minimal: round(tp.minimal.medianCpuUs, 0) },
-      cpu_ratio: round(tp.minimal.medianCpuUs / tp.relay5.medianCpuUs),
-      connections: settings.throughput.run.connections,
-    },
-    rules_at_scale: {
-      users_10000_rps: round(tp.relay10k.medianRps, 0),
-      users_5_rps: round(tp.relay5.medianRps, 0),
-      ratio: round(tp.relay10k.medianRps / tp.relay5.medianRps),
-      target: 0.95,
-      runs: { users_10000: tp.relay10k.runs.map((v) => round(v, 0)), users_5: tp.relay5.runs.map((v) => round(v, 0)) },
-      cpu_us_per_post: { users_10000: round(tp.relay10k.medianCpuUs, 0), users_5: round(tp.relay5.medianCpuUs, 0) },
-      cpu_ratio: round(tp.relay5.medianCpuUs / tp.relay10k.medianCpuUs),
-      route_us: { users_10000: round(route.users10kUs, 3), users_5: round(route.users5Us, 3) },
-    },
-    memory: {
-      target: 1.5,
-      attachment: memoryJson(memory.attachment),
-      raw: memoryJson(memory.raw),
-    },
-    latency: {
-      rate_rps: latency.rate,
-      posts_per_run: latency.count,
-      relay_added_p50_ms: round(latency.relay.p50 - latency.direct.p50),
-      relay_added_p99_ms: round(latency.relay.p99 - latency.direct.p99),
-      minimal_added_p50_ms: round(latency.minimal.p50 - latency.direct.p50),
-      minimal_added_p99_ms: round(latency.minimal.p99 - latency.direct.p99),
-      direct_p50_ms: round(latency.direct.p50),
-      direct_p99_ms: round(latency.direct.p99),
-      method: 'paced undici Pool; added = forwarder percentile - percentile of posting the same send straight to the stand-in',
-    },
-    sends: { reached_api: ledger.sends, problems: ledger.problems },
-  };
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-  log(summary(result, smoke));
-  if (ledger.problems.length > 0) process.exitCode = 1;
+  const { json, verdicts } = report({ smoke, buildS, loadavg: { start: loadAtStart, end: loadavg() }, startup, kinds, route, dmarc, memory, latency, ledger });
+  process.stdout.write(`${JSON.stringify(json)}\n`);
+  log(summary(json, verdicts, smoke));
+  if (ledger.problems.length > 0 || verdicts.some((v) => v.met === false)) process.exitCode = 1;
 } finally {
   clearTimeout(deadline);
-  await Promise.allSettled(children.map((c) => c.stop()));
+  await stopAll();
+  await dns.close();
   await rm(dir, { recursive: true, force: true });
-}
-
-function memoryJson(run: MemoryRun & { ratios: number[] }) {
-  return {
-    message_bytes: run.messageBytes,
-    post_bytes: run.postBytes,
-    idle_rss_mib: round(run.idleRss / 2 ** 20, 1),
-    peak_rss_mib: round(run.peakRss / 2 ** 20, 1),
-    ratio: round(run.ratio),
-    ratios: run.ratios.map((r) => round(r)),
-    measured_by: run.source,
-  };
 }

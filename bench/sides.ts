@@ -1,9 +1,10 @@
-// The processes a benchmark run starts: the lean Mailgun API stand-in, the relay as production runs it
-// (src/main.ts, LOG_LEVEL=info, the Mailgun transport and the SQLite store in a fresh DATA_DIR), and the minimal forwarder.
+// The processes a benchmark run starts: the lean Mailgun API stand-in, the relay as production runs it (the built
+// dist/main.js with --expose-gc, NODE_ENV=production, LOG_LEVEL=info, the Mailgun transport, the SQLite store in a
+// fresh DATA_DIR, DKIM/DMARC lookups through the bench's DNS server), and the minimal forwarder, compiled as well.
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChild, type Child } from './process.js';
+import type { Builds } from './build.js';
 
 export const SIGNING_KEY = 'bench-webhook-signing-key';
 const API_KEY = 'key-bench';
@@ -11,37 +12,59 @@ const READY_LINE = /^READY (\d+)$/;
 // Fastify's own "Server listening at http://127.0.0.1:PORT" line (the relay logs JSON at info level).
 const RELAY_LISTENING = /"msg":"Server listening at http:\/\/127\.0\.0\.1:(\d+)"/;
 
-export async function startStandIn(root: string): Promise<Child> {
-  return startChild(root, { name: 'stand-in', entry: 'bench/stand-in.ts', env: {}, ready: READY_LINE, timeoutMs: 30_000 });
+/** What every forwarder of one run shares. */
+export interface Stack {
+  root: string;
+  builds: Builds;
+  api: Child;
+  /** `127.0.0.1:<port>` of the bench's DNS server, the relay's DNS_SERVERS. */
+  dns: string;
+  /** The run's scratch folder (removed at the end): each relay's fresh DATA_DIR goes in it. */
+  dir: string;
 }
 
-/** `sendingDomain` is the path the relay's sends arrive under at the stand-in, which counts them per domain. */
-export async function startRelay(root: string, api: Child, rulesFile: string, sendingDomain: string): Promise<Child> {
-  return startChild(root, {
+export async function startStandIn(root: string): Promise<Child> {
+  return startChild(root, { name: 'stand-in', entry: 'bench/stand-in.ts', tsx: true, env: {}, ready: READY_LINE, timeoutMs: 30_000 });
+}
+
+/**
+ * `sendingDomain` is the path the relay's sends arrive under at the stand-in, which counts them per domain.
+ * `port` 0 lets the system pick; the start-up part gives a known one, to poll it from the first moment.
+ */
+export async function startRelay(stack: Stack, rulesFile: string, sendingDomain: string, port = 0): Promise<Child> {
+  return startChild(stack.root, {
     name: `relay (${sendingDomain})`,
-    entry: 'src/main.ts',
+    entry: stack.builds.relay,
     nodeArgs: ['--expose-gc'],
     env: {
       HOST: '127.0.0.1',
-      PORT: '0',
+      PORT: String(port),
       LOG_LEVEL: 'info',
       RULES_FILE: rulesFile,
       MAILGUN_API_KEY: API_KEY,
       MAILGUN_WEBHOOK_SIGNING_KEY: SIGNING_KEY,
-      MAILGUN_API_URL: api.url,
+      MAILGUN_API_URL: stack.api.url,
       MAILGUN_DOMAIN: sendingDomain,
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'plus-relay-bench-')),
+      DATA_DIR: mkdtempSync(join(stack.dir, 'data-')),
+      DNS_SERVERS: stack.dns,
     },
     ready: RELAY_LISTENING,
     timeoutMs: 60_000,
   });
 }
 
-export async function startMinimal(root: string, api: Child, sendingDomain: string): Promise<Child> {
-  return startChild(root, {
+export async function startMinimal(stack: Stack, sendingDomain: string, port = 0): Promise<Child> {
+  return startChild(stack.root, {
     name: 'minimal forwarder',
-    entry: 'bench/minimal-forwarder.ts',
-    env: { SIGNING_KEY, MAILGUN_API_KEY: API_KEY, MAILGUN_API_URL: api.url, MAILGUN_DOMAIN: sendingDomain, FORWARD_TO: 'you@inbox.example' },
+    entry: stack.builds.minimal,
+    env: {
+      PORT: String(port),
+      SIGNING_KEY,
+      MAILGUN_API_KEY: API_KEY,
+      MAILGUN_API_URL: stack.api.url,
+      MAILGUN_DOMAIN: sendingDomain,
+      FORWARD_TO: 'you@inbox.example',
+    },
     ready: READY_LINE,
     timeoutMs: 30_000,
   });

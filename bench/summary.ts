@@ -1,32 +1,30 @@
-// The short human summary printed after the JSON line.
-interface MemoryFigures {
-  ratio: number;
-  peak_rss_mib: number;
-  idle_rss_mib: number;
+// The human summary printed after the JSON line: the machine, every judged figure with its target and verdict,
+// then what is reported without a target.
+import type { Report } from './report.js';
+import type { Verdict } from './targets.js';
+
+function verdictLine(v: Verdict): string {
+  const mark = v.met === null ? 'not judged' : v.met ? 'met' : 'MISSED';
+  return `  ${v.figure.padEnd(48)} ${v.value.toFixed(2).padStart(6)}  ${v.target.padEnd(6)} ${mark.padEnd(10)} ${v.detail}`;
 }
 
-export interface Figures {
-  machine: { cpus: number; node: string };
-  throughput: { relay_rps: number; minimal_rps: number; ratio: number; target: number; cpu_ratio: number };
-  rules_at_scale: { users_10000_rps: number; users_5_rps: number; ratio: number; target: number; cpu_ratio: number; route_us: { users_10000: number; users_5: number } };
-  memory: { target: number; attachment: MemoryFigures; raw: MemoryFigures };
-  latency: { rate_rps: number; relay_added_p50_ms: number; relay_added_p99_ms: number; minimal_added_p50_ms: number; minimal_added_p99_ms: number };
-  sends: { reached_api: number; problems: string[] };
-}
-
-const mark = (met: boolean, smoke: boolean): string => (smoke ? '(smoke: not judged)' : met ? 'met' : 'MISSED');
-
-export function summary(f: Figures, smoke: boolean): string {
-  const { throughput: t, rules_at_scale: r, memory: m, latency: l } = f;
-  const memoryLine = (name: string, x: MemoryFigures) =>
-    `  ${name.padEnd(11)} ${x.ratio.toFixed(2)}× the message (idle ${x.idle_rss_mib} MiB → peak ${x.peak_rss_mib} MiB) ≤ ${m.target}: ${mark(x.ratio <= m.target, smoke)}`;
+export function summary(r: Report, verdicts: Verdict[], smoke: boolean): string {
+  const { machine: m, latency: l, sends } = r;
+  const missed = verdicts.filter((v) => v.met === false).length;
+  const outcome = sends.problems.length
+    ? `FAILED: ${sends.problems.join('; ')}`
+    : smoke
+      ? 'smoke run passed (every post answered 200 and sent once; no figure judged)'
+      : missed
+        ? `${missed} of ${verdicts.length} targets MISSED`
+        : `all ${verdicts.length} targets met`;
   return [
-    `plus-relay bench on ${f.machine.cpus} cores, Node ${f.machine.node}${smoke ? ' — SMOKE run, figures are not meaningful' : ''}`,
-    `  throughput  relay ${t.relay_rps} req/s vs minimal ${t.minimal_rps} req/s = ${t.ratio.toFixed(2)}× ≥ ${t.target}: ${mark(t.ratio >= t.target, smoke)} (by CPU per post: ${t.cpu_ratio.toFixed(2)}×)`,
-    `  rules       10,000 users ${r.users_10000_rps} req/s vs 5 users ${r.users_5_rps} req/s = ${r.ratio.toFixed(2)}× ≥ ${r.target}: ${mark(r.ratio >= r.target, smoke)} (by CPU per post: ${r.cpu_ratio.toFixed(2)}×; one route(): ${r.route_us.users_10000} vs ${r.route_us.users_5} µs)`,
-    memoryLine('attachment', m.attachment),
-    memoryLine('raw', m.raw),
-    `  latency     at ${l.rate_rps} req/s the relay adds p50 ${l.relay_added_p50_ms} ms, p99 ${l.relay_added_p99_ms} ms (minimal forwarder: ${l.minimal_added_p50_ms} / ${l.minimal_added_p99_ms} ms)`,
-    `  sends       ${f.sends.reached_api} reached the API stand-in; ${f.sends.problems.length ? `PROBLEMS: ${f.sends.problems.join('; ')}` : 'one per accepted post'}`,
+    `plus-relay bench, ${r.mode} run, ${r.date}`,
+    `  machine: ${m.cpus} × ${m.cpuModel}, ${m.platform}, Node ${m.node}; load average ${m.loadavg.start.join(' ')} at start, ${m.loadavg.end.join(' ')} at end; build ${r.build_s} s`,
+    ...(smoke ? ['  SMOKE run: too small for any figure to mean something; only the sends are checked'] : []),
+    ...verdicts.map(verdictLine),
+    `  latency at ${l.rate_rps} req/s (no target): the relay adds p50 ${l.relay_added_p50_ms} ms, p99 ${l.relay_added_p99_ms} ms; the minimal forwarder ${l.minimal_added_p50_ms} / ${l.minimal_added_p99_ms} ms`,
+    `  sends: ${sends.reached_api} reached the API stand-in; ${sends.problems.length ? 'PROBLEMS above' : 'one per accepted post'}`,
+    `  ${outcome}`,
   ].join('\n');
 }

@@ -1,0 +1,41 @@
+// Both forwarders run as compiled JavaScript on plain node, as production runs the relay: a TypeScript loader
+// (tsx) in either process would cost start time and memory that production never pays, and flatter the ratios.
+// The relay is built exactly as `npm run build` builds it (tsc -p tsconfig.build.json → dist/); the minimal
+// forwarder is one file, transpiled into .bench/ (git-ignored) without a type check: `npm run typecheck` has one.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import ts from 'typescript';
+
+export interface Builds {
+  /** The relay's entry, relative to the repository root: what `npm start` runs. */
+  relay: string;
+  minimal: string;
+}
+
+async function buildRelay(root: string): Promise<void> {
+  const tsc = spawn(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  tsc.stdout.setEncoding('utf8').on('data', (s: string) => (output += s));
+  tsc.stderr.setEncoding('utf8').on('data', (s: string) => (output += s));
+  const [code] = (await once(tsc, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`npm run build (tsc -p tsconfig.build.json) failed (${code}):\n${output}`);
+}
+
+async function buildMinimal(root: string): Promise<string> {
+  const source = await readFile(join(root, 'bench/minimal-forwarder.ts'), 'utf8');
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    fileName: 'minimal-forwarder.ts',
+  });
+  await mkdir(join(root, '.bench'), { recursive: true });
+  // Inside the repository, so its imports resolve from the same node_modules as the relay's.
+  await writeFile(join(root, '.bench/minimal-forwarder.js'), outputText);
+  return '.bench/minimal-forwarder.js';
+}
+
+export async function build(root: string): Promise<Builds> {
+  const [, minimal] = await Promise.all([buildRelay(root), buildMinimal(root)]);
+  return { relay: 'dist/main.js', minimal };
+}

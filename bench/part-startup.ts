@@ -1,0 +1,96 @@
+// Start-up and idle memory: a fresh relay (outbox off: MAILGUN_API_KEY set, sending to the stand-in) and a fresh
+// minimal forwarder, one at a time, the first of the two alternating each round. Start = wall time from spawn to
+// the first GET /healthz answered 200 (polled every few ms on a port chosen beforehand); idle RSS = VmRSS a while
+// after that answer, with no traffic at all.
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Child } from './process.js';
+import { startMinimal, startRelay, type Stack } from './sides.js';
+import { rssBytes } from './proc.js';
+import { median } from './stats.js';
+
+export interface StartupSettings {
+  rounds: number;
+  /** How long after its first 200 a process's RSS counts as idle. */
+  idleMs: number;
+}
+
+export interface StartupFigures {
+  startMs: number[];
+  idleRss: number[];
+  medianStartMs: number;
+  medianIdleRss: number;
+}
+
+export type StartupResult = Record<'relay' | 'minimal', StartupFigures>;
+
+const POLL_MS = 3;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (typeof address !== 'object' || !address) throw new Error('no free port');
+  return address.port;
+}
+
+/** One GET /healthz on a fresh connection: its status, or 0 when nothing answers (yet). */
+function healthz(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/healthz', agent: false, timeout: 1000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve(0));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+/** performance.now() of the first 200 from /healthz; gives up with the start's own error if the process dies. */
+async function firstOk(port: number, starting: Promise<Child>): Promise<number> {
+  let failed: unknown;
+  starting.catch((err: unknown) => {
+    failed = err;
+  });
+  while (failed === undefined) {
+    if ((await healthz(port)) === 200) return performance.now();
+    await sleep(POLL_MS);
+  }
+  throw failed;
+}
+
+async function once(start: (port: number) => Promise<Child>, idleMs: number): Promise<{ startMs: number; idleRss: number }> {
+  const port = await freePort();
+  const spawned = performance.now();
+  const starting = start(port);
+  const ok = await firstOk(port, starting);
+  const child = await starting;
+  try {
+    await sleep(idleMs);
+    return { startMs: ok - spawned, idleRss: rssBytes(child.pid) };
+  } finally {
+    await child.stop();
+  }
+}
+
+export async function measureStartup(stack: Stack, rulesFile: string, settings: StartupSettings): Promise<StartupResult> {
+  const sides = {
+    relay: (port: number) => startRelay(stack, rulesFile, 'startup-relay.bench', port),
+    minimal: (port: number) => startMinimal(stack, 'startup-minimal.bench', port),
+  };
+  const runs = { relay: { startMs: [] as number[], idleRss: [] as number[] }, minimal: { startMs: [] as number[], idleRss: [] as number[] } };
+  for (let round = 0; round < settings.rounds; round++) {
+    const order = round % 2 === 0 ? (['relay', 'minimal'] as const) : (['minimal', 'relay'] as const);
+    for (const name of order) {
+      const run = await once(sides[name], settings.idleMs);
+      runs[name].startMs.push(run.startMs);
+      runs[name].idleRss.push(run.idleRss);
+      process.stderr.write(`  ${name.padEnd(9)} round ${round + 1}: first 200 after ${run.startMs.toFixed(0)} ms, idle RSS ${(run.idleRss / 2 ** 20).toFixed(1)} MiB\n`);
+    }
+  }
+  const figures = (r: { startMs: number[]; idleRss: number[] }): StartupFigures => ({ ...r, medianStartMs: median(r.startMs), medianIdleRss: median(r.idleRss) });
+  return { relay: figures(runs.relay), minimal: figures(runs.minimal) };
+}

@@ -1,0 +1,43 @@
+// Issue 11's targets, in one table: each figure the bench judges, which way is better, and its bound. Every ratio
+// reads "relay as good as the baseline" = 1.0. A full run prints each figure beside its target and exits 1 when one
+// is missed; a smoke run is too small for any figure to mean something and judges none (only the sends ledger).
+export interface Target {
+  figure: string;
+  at: 'least' | 'most';
+  bound: number;
+}
+
+export const TARGETS = {
+  cpuNotification: { figure: 'CPU per post, notification (minimal ÷ relay)', at: 'least', bound: 0.9 },
+  cpuNewsletter: { figure: 'CPU per post, newsletter (minimal ÷ relay)', at: 'least', bound: 0.9 },
+  cpuAttachment: { figure: 'CPU per post, attachment (minimal ÷ relay)', at: 'least', bound: 0.9 },
+  cpuRaw: { figure: 'CPU per post, raw (minimal ÷ relay)', at: 'least', bound: 0.9 },
+  cpuMix: { figure: 'CPU per post, the mix (minimal ÷ relay)', at: 'least', bound: 0.9 },
+  idleRss: { figure: 'idle RSS after start (relay ÷ minimal)', at: 'most', bound: 1.15 },
+  start: { figure: 'start to first 200 (relay ÷ minimal)', at: 'most', bound: 1.5 },
+  memoryAttachment: { figure: 'peak RSS over idle, 25 MB attachment (÷ size)', at: 'most', bound: 1.2 },
+  memoryRaw: { figure: 'peak RSS over idle, 25 MB raw message (÷ size)', at: 'most', bound: 1.2 },
+  rulesAtScale: { figure: 'CPU per post, 10,000 users (5 users ÷ 10,000)', at: 'least', bound: 0.95 },
+  dmarcLookups: { figure: 'DNS questions per name, one relay, a raw burst', at: 'most', bound: 1 },
+} as const satisfies Record<string, Target>;
+
+export type TargetName = keyof typeof TARGETS;
+
+export interface Verdict {
+  name: TargetName;
+  figure: string;
+  value: number;
+  /** `≥ 0.9`, `≤ 1.15`. */
+  target: string;
+  /** Null when not judged (smoke). */
+  met: boolean | null;
+  /** The measurements behind the figure, for the summary. */
+  detail: string;
+}
+
+export function judge(name: TargetName, value: number, detail: string, judged: boolean): Verdict {
+  const { figure, at, bound } = TARGETS[name];
+  // NaN (nothing measured) is a miss, not a pass.
+  const met = at === 'least' ? value >= bound : value <= bound;
+  return { name, figure, value, target: `${at === 'least' ? '≥' : '≤'} ${bound}`, met: judged ? met : null, detail };
+}
