@@ -2,6 +2,7 @@ import type { Clock } from '../../clock.js';
 import { byAlias, type FailureLogLimits } from '../failures.js';
 import type { Failure, FailureEntry, FailureLog, FailureSeverity } from '../types.js';
 import type { SqliteDatabase } from './database.js';
+import type { GroupWrite } from './group-commit.js';
 
 interface Row {
   alias: string;
@@ -17,7 +18,7 @@ interface Row {
 const entry = ({ count, ...last }: Row): FailureEntry => ({ count, last });
 
 /** The failure log on SQLite: one row per (alias, target), pruned by age and count on every write. */
-export function sqliteFailures(db: SqliteDatabase, clock: Clock, limits: FailureLogLimits, guard: <T>(what: string, run: () => T) => T): FailureLog & { prune(): number } {
+export function sqliteFailures(db: SqliteDatabase, clock: Clock, limits: FailureLogLimits, guard: <T>(what: string, run: () => T) => T, write: GroupWrite): FailureLog & { prune(): number } {
   const upsert = db.prepare<[Failure]>(
     `INSERT INTO failures (alias, target, count, severity, reason, code, message, at)
      VALUES (@alias, @target, 1, @severity, @reason, @code, @message, @at)
@@ -40,7 +41,7 @@ export function sqliteFailures(db: SqliteDatabase, clock: Clock, limits: Failure
 
   return {
     async record(failure) {
-      guard('record failure', () => record.immediate(failure));
+      await write('record failure', () => record(failure));
     },
     async summary(aliases) {
       return guard('failure summary', () => byAlias([...new Set(aliases)].flatMap((alias) => ofAlias.all(alias, cutoff()).map(entry))));

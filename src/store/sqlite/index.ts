@@ -5,6 +5,7 @@ import { sqliteLedger } from './ledger.js';
 import { sqliteFailures } from './failures.js';
 import { FAILURE_LOG_LIMITS, type FailureLogLimits } from '../failures.js';
 import { sqliteInventory } from './inventory.js';
+import { groupCommit } from './group-commit.js';
 import type { InventoryLimits } from '../inventory.js';
 
 export interface SqliteStoreOptions {
@@ -32,9 +33,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       throw new StoreUnavailableError(`sqlite ${what}: ${err instanceof Error ? err.message : String(err)}`);
     }
   };
-  const ledger = sqliteLedger(db, options.clock, guard);
-  const failures = sqliteFailures(db, options.clock, options.failureLimits ?? FAILURE_LOG_LIMITS, guard);
-  const inventory = sqliteInventory(db, options.clock, guard, options.inventoryLimits);
+  // Reads run at once; writes go through the group commit.
+  const { write, flush } = groupCommit(db);
+  const ledger = sqliteLedger(db, options.clock, write);
+  const failures = sqliteFailures(db, options.clock, options.failureLimits ?? FAILURE_LOG_LIMITS, guard, write);
+  const inventory = sqliteInventory(db, options.clock, guard, write, options.inventoryLimits);
   const prune = (): void => {
     try {
       ledger.prune();
@@ -62,7 +65,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
     async close() {
       clearInterval(timer);
-      if (db.open) db.close();
+      if (!db.open) return;
+      flush();
+      db.close();
     },
   };
 }

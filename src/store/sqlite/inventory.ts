@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.js';
 import { INVENTORY_LIMITS, InventoryFull, type AliasEntry, type Inventory, type InventoryLimits } from '../inventory.js';
 import type { SqliteDatabase } from './database.js';
+import type { GroupWrite } from './group-commit.js';
 
 interface AliasRow {
   address: string;
@@ -22,13 +23,14 @@ interface SenderRow {
 const ALIAS_COLUMNS = 'address, first_seen, last_seen, added_at, forwarded, refused, blocked';
 
 /**
- * The inventory on SQLite (tables `aliases` and `alias_senders`, migration 2). Each write is one
- * IMMEDIATE transaction, so two processes on one file never both take the last free place.
+ * The inventory on SQLite (tables `aliases` and `alias_senders`, migration 3). Each write is a transaction in
+ * the group commit's IMMEDIATE one, so two processes on one file never both take the last free place.
  */
 export function sqliteInventory(
   db: SqliteDatabase,
   clock: Clock,
   guard: <T>(what: string, run: () => T) => T,
+  write: GroupWrite,
   limits: InventoryLimits = INVENTORY_LIMITS,
 ): Inventory & { prune(): number } {
   const facts = db.prepare<[string, string], Omit<AliasRow, 'address' | 'last_seen' | 'refused'> & { seen: number }>(
@@ -97,8 +99,8 @@ export function sqliteInventory(
     const row = one.get(address);
     return row ? entry(row) : null;
   });
-  const operator = (what: string, address: string, at: number, added: boolean, blocked: boolean | null): AliasEntry => {
-    const result = guard(what, () => operatorWrite.immediate(address, at, added, blocked));
+  const operator = async (what: string, address: string, at: number, added: boolean, blocked: boolean | null): Promise<AliasEntry> => {
+    const result = await write(what, () => operatorWrite(address, at, added, blocked));
     if (result === null) throw new InventoryFull(`the inventory holds ${limits.maxAliases} aliases in use`);
     return result;
   };
@@ -110,7 +112,7 @@ export function sqliteInventory(
       return { known: row.added_at !== null || row.forwarded > 0, blocked: row.blocked === 1, firstSeen: row.first_seen, senderSeen: row.seen === 1 };
     },
     async record(use) {
-      guard('record', () => record.immediate(use.address, use.at, use.outcome === 'forwarded', use.senderDomain, use.newSender));
+      await write('record', () => record(use.address, use.at, use.outcome === 'forwarded', use.senderDomain, use.newSender));
     },
     async add(address, at) {
       return operator('add', address, at, true, null);
