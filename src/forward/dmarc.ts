@@ -1,6 +1,8 @@
 import type { DNSResolver, DKIMVerifyResult } from 'mailauth';
 import type { Clock } from '../clock.js';
 import { cachedResolver, withTimeout } from './dns.js';
+import { splitFrom } from './compose.js';
+import { headerValues, parseHeaderBlock } from '../inbound/headers.js';
 
 /**
  * Whether a raw-mode message can be forwarded as it is. A forward passes DMARC at the target on the sender's own
@@ -75,7 +77,36 @@ export function createDmarcCheck(resolver: DNSResolver, options: DmarcCheckOptio
   };
 }
 
+/**
+ * The From address when the header block holds exactly one From with exactly one plain address, else null
+ * (mailauth's own reading then decides). Only used to look the policy up before anything else.
+ */
+function plainFrom(raw: Buffer): string | null {
+  const values = headerValues(parseHeaderBlock(raw), 'from');
+  if (values.length !== 1 || (values[0]?.split('@').length ?? 0) !== 2) return null;
+  const address = splitFrom(values[0] ?? null).address.toLowerCase();
+  return /^[^\s@",;<>]+@[a-z0-9.-]+$/.test(address) ? address : null;
+}
+
 async function verdict({ dkimVerify, dmarc }: Mailauth, raw: Buffer, resolver: DNSResolver): Promise<DmarcVerdict> {
+  // The policy first: one cached lookup. Only an enforcing policy makes the DKIM check worth its cost — it
+  // reads and hashes the whole message (measured 3.5 ms for 16 KB, and copies of a 25 MB one) — since under no
+  // policy, or p=none, the bytes are forwarded unchanged whatever it finds.
+  const from = plainFrom(raw);
+  if (from) {
+    const domain = from.split('@').pop() as string;
+    const first = await dmarc({ headerFrom: [from], spfDomains: [], dkimDomains: [], resolver });
+    const policy = (first && first.policy?.trim().toLowerCase()) || null;
+    if (first && first.status.result === 'none') return { action: 'keep', reason: 'no-policy', domain, policy: null };
+    if (first && first.status.result === 'fail' && (!policy || !ENFORCING.has(policy))) return { action: 'keep', reason: 'not-enforced', domain, policy };
+    // A lookup that failed would fail again below (failures are not cached): decided here, as there.
+    if (first && first.status.result !== 'fail') return { action: 'keep', reason: 'dns-error', domain, policy, detail: first.error ?? `DMARC ${first.status.result}` };
+  }
+  return fullVerdict({ dkimVerify, dmarc }, raw, resolver);
+}
+
+/** DKIM verified, then the policy with the aligned signatures that passed. */
+async function fullVerdict({ dkimVerify, dmarc }: Mailauth, raw: Buffer, resolver: DNSResolver): Promise<DmarcVerdict> {
   const dkim = await dkimVerify(raw, { resolver });
   const from = dkim.headerFrom.length === 1 ? dkim.headerFrom[0] : undefined;
   const domain = from?.split('@').pop()?.toLowerCase() || null;

@@ -62,3 +62,12 @@ test('no single From address: nothing to decide DMARC on, nothing rewritten', as
   assert.equal((await dmarc.check(sampleMime({ from: 'a@example.net, b@example.net' }))).reason, 'no-single-from');
   assert.equal((await dmarc.check(Buffer.from('To: x@destroy.systems\r\n\r\nbody'))).reason, 'no-single-from');
 });
+
+test('under no policy or p=none the DKIM check is skipped: its key is never looked up, the bytes are kept', async (t) => {
+  const loose = await dkimSignedMime(sampleMime({ from: 'Bob <bob@example.net>' }), { domain: 'example.net', selector: 'loose' });
+  const bare = await dkimSignedMime(sampleMime({ from: 'Ann <ann@example.org>' }), { domain: 'example.org', selector: 'bare' });
+  const { dns, dmarc } = await checker(t, { '_dmarc.example.net': ['v=DMARC1; p=none'], ...loose.records, ...bare.records });
+  assert.deepEqual(await dmarc.check(loose.mime), { action: 'keep', reason: 'not-enforced', domain: 'example.net', policy: 'none' });
+  assert.deepEqual(await dmarc.check(bare.mime), { action: 'keep', reason: 'no-policy', domain: 'example.org', policy: null });
+  assert.equal(dns.asked('loose._domainkey.example.net') + dns.asked('bare._domainkey.example.org'), 0);
+});
