@@ -1,16 +1,13 @@
-// The relay as production runs it (src/main.ts under `node --expose-gc`, LOG_LEVEL=info) in a process of its own,
-// so a test can measure the relay's memory apart from its own (load generator, Mailgun stand-in, bookkeeping).
-// memory-probe.ts, preloaded, answers over the IPC channel with what is left after a full collection.
-import { spawn } from 'node:child_process';
+// The relay as production runs it (`node --expose-gc`, LOG_LEVEL=info) in a process of its own, so a test can
+// measure the relay's memory apart from its own (load generator, Mailgun stand-in, bookkeeping). memory-probe.ts,
+// preloaded, answers over the IPC channel with what is left after a full collection.
 import { once } from 'node:events';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { startRelay } from './relay-process.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const PROBE = pathToFileURL(join(import.meta.dirname, 'memory-probe.ts')).href;
-// Fastify's own line at info level (the relay logs JSON).
-const LISTENING = /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/;
 const START_TIMEOUT_MS = 60_000;
 const PROBE_TIMEOUT_MS = 30_000;
 
@@ -35,11 +32,11 @@ function isMemory(value: unknown): value is RelayMemory {
 
 /** Starts the relay with `env` on a free loopback port, for the length of the test. */
 export async function startRelayProcess(t: TestContext, env: Record<string, string>): Promise<RelayProcess> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', '--import', PROBE, join(ROOT, 'src/main.ts')], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
+  // Only the tail of the output is kept, for error messages: the relay logs every request.
+  const { child, url, output } = await startRelay(
+    { LOG_LEVEL: 'info', ...env },
+    { nodeArgs: ['--expose-gc'], preload: [PROBE], ipc: true, keepBytes: 4000, startTimeoutMs: START_TIMEOUT_MS },
+  );
   // Killed outright: how the relay stops is test/process's business, not a soak's.
   t.after(async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -47,35 +44,13 @@ export async function startRelayProcess(t: TestContext, env: Record<string, stri
     child.kill('SIGKILL');
     await exited;
   });
-  // Only the tail is kept, for error messages: the relay logs every request.
-  let tail = '';
-  const keep = (chunk: Buffer): void => {
-    tail = (tail + chunk.toString()).slice(-4000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const url = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`relay not listening after ${START_TIMEOUT_MS} ms:\n${tail}`)), START_TIMEOUT_MS);
-    const look = (): void => {
-      const found = LISTENING.exec(tail)?.[1];
-      if (!found) return;
-      clearTimeout(timer);
-      child.stdout?.off('data', look);
-      ok(found);
-    };
-    child.stdout?.on('data', look);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      fail(new Error(`relay exited (${code ?? signal}) before listening:\n${tail}`));
-    });
-  });
   return {
     url,
     async memory() {
       child.send('memory');
       const [answer] = (await Promise.race([
         once(child, 'message'),
-        new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`no memory answer in ${PROBE_TIMEOUT_MS} ms:\n${tail}`)), PROBE_TIMEOUT_MS).unref()),
+        new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`no memory answer in ${PROBE_TIMEOUT_MS} ms:\n${output()}`)), PROBE_TIMEOUT_MS).unref()),
       ])) as unknown[];
       if (!isMemory(answer)) throw new Error(`unexpected answer from the memory probe: ${JSON.stringify(answer)}`);
       return answer;

@@ -45,7 +45,7 @@ test('12 stalled unsigned near-max posts: RSS stays within the budget, the rest 
       // The stall outlasts the test: here the budget alone must hold the line.
       REQUEST_TIMEOUT_MS: '600000',
     },
-    ['--expose-gc'],
+    { nodeArgs: ['--expose-gc'] },
   );
   t.after(() => relay.child.kill('SIGKILL'));
   t.after(() => api.close());
