@@ -1,6 +1,11 @@
 import { StoreUnavailableError } from '../types.js';
 import type { SqliteDatabase } from './database.js';
 
+/** A failing disk (full, read-only, I/O error) is the store being unavailable: 503, Mailgun retries. */
+export function unavailable(what: string, err: unknown): StoreUnavailableError {
+  return new StoreUnavailableError(`sqlite ${what}: ${err instanceof Error ? err.message : String(err)}`);
+}
+
 /** Runs one write (a statement, or a transaction function: nested, it becomes a savepoint) in the next group. */
 export type GroupWrite = <T>(what: string, run: () => T) => Promise<T>;
 
@@ -27,8 +32,6 @@ interface Pending {
 export function groupCommit(db: SqliteDatabase): { write: GroupWrite; flush(): void } {
   let queue: Pending[] = [];
   let scheduled = false;
-  const unavailable = (what: string, err: unknown) =>
-    new StoreUnavailableError(`sqlite ${what}: ${err instanceof Error ? err.message : String(err)}`);
 
   const flush = (): void => {
     scheduled = false;

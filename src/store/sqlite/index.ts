@@ -1,11 +1,11 @@
 import type { Clock } from '../../clock.js';
-import { StoreUnavailableError, type Store } from '../types.js';
+import type { Store } from '../types.js';
 import { openDatabase, type SqliteLocation } from './database.js';
 import { sqliteLedger } from './ledger.js';
 import { sqliteFailures } from './failures.js';
 import { FAILURE_LOG_LIMITS, type FailureLogLimits } from '../failures.js';
 import { sqliteInventory } from './inventory.js';
-import { groupCommit } from './group-commit.js';
+import { groupCommit, unavailable } from './group-commit.js';
 import type { InventoryLimits } from '../inventory.js';
 
 export interface SqliteStoreOptions {
@@ -25,15 +25,15 @@ export interface SqliteStoreOptions {
  */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   const db = openDatabase(options.location);
-  // A failing disk (full, read-only, I/O error) is the store being unavailable: 503, Mailgun retries.
+  // Reads run at once, and fail as writes do.
   const guard = <T>(what: string, run: () => T): T => {
     try {
       return run();
     } catch (err) {
-      throw new StoreUnavailableError(`sqlite ${what}: ${err instanceof Error ? err.message : String(err)}`);
+      throw unavailable(what, err);
     }
   };
-  // Reads run at once; writes go through the group commit.
+  // Writes go through the group commit.
   const { write, flush } = groupCommit(db);
   const ledger = sqliteLedger(db, options.clock, write);
   const failures = sqliteFailures(db, options.clock, options.failureLimits ?? FAILURE_LOG_LIMITS, guard, write);
