@@ -2,7 +2,7 @@ import type { DNSResolver, DKIMVerifyResult } from 'mailauth';
 import type { Clock } from '../clock.js';
 import { cachedResolver, withTimeout } from './dns.js';
 import { splitFrom } from './compose.js';
-import { headerValues, parseHeaderBlock } from '../inbound/headers.js';
+import { headerValues, parseHeaderBlock, type HeaderList } from '../inbound/headers.js';
 
 /**
  * Whether a raw-mode message can be forwarded as it is. A forward passes DMARC at the target on the sender's own
@@ -27,7 +27,8 @@ export interface DmarcVerdict {
 }
 
 export interface DmarcCheck {
-  check(raw: Buffer): Promise<DmarcVerdict>;
+  /** `headers`: the message's header block as the inbound side already read it (read from `raw` when not given). */
+  check(raw: Buffer, headers?: HeaderList): Promise<DmarcVerdict>;
 }
 
 export interface DmarcCheckOptions {
@@ -65,11 +66,11 @@ export function createDmarcCheck(resolver: DNSResolver, options: DmarcCheckOptio
     maxEntries: options.maxCacheEntries ?? 10_000,
   });
   return {
-    async check(raw) {
+    async check(raw, headers = parseHeaderBlock(raw)) {
       // Outside the timeout: the lookups get their whole budget even on the first message.
       const lib = await loadMailauth();
       try {
-        return await withTimeout(verdict(lib, raw, cached), timeoutMs, `DKIM/DMARC lookups took more than ${timeoutMs} ms`);
+        return await withTimeout(verdict(lib, raw, headers, cached), timeoutMs, `DKIM/DMARC lookups took more than ${timeoutMs} ms`);
       } catch (err) {
         return { action: 'keep', reason: 'dns-error', domain: null, policy: null, detail: (err as Error).message };
       }
@@ -81,18 +82,18 @@ export function createDmarcCheck(resolver: DNSResolver, options: DmarcCheckOptio
  * The From address when the header block holds exactly one From with exactly one plain address, else null
  * (mailauth's own reading then decides). Only used to look the policy up before anything else.
  */
-function plainFrom(raw: Buffer): string | null {
-  const values = headerValues(parseHeaderBlock(raw), 'from');
+function plainFrom(headers: HeaderList): string | null {
+  const values = headerValues(headers, 'from');
   if (values.length !== 1 || (values[0]?.split('@').length ?? 0) !== 2) return null;
   const address = splitFrom(values[0] ?? null).address.toLowerCase();
   return /^[^\s@",;<>]+@[a-z0-9.-]+$/.test(address) ? address : null;
 }
 
-async function verdict({ dkimVerify, dmarc }: Mailauth, raw: Buffer, resolver: DNSResolver): Promise<DmarcVerdict> {
+async function verdict({ dkimVerify, dmarc }: Mailauth, raw: Buffer, headers: HeaderList, resolver: DNSResolver): Promise<DmarcVerdict> {
   // The policy first: one cached lookup. Only an enforcing policy makes the DKIM check worth its cost — it
   // reads and hashes the whole message (measured 3.5 ms for 16 KB, and copies of a 25 MB one) — since under no
   // policy, or p=none, the bytes are forwarded unchanged whatever it finds.
-  const from = plainFrom(raw);
+  const from = plainFrom(headers);
   if (from) {
     const domain = from.split('@').pop() as string;
     const first = await dmarc({ headerFrom: [from], spfDomains: [], dkimDomains: [], resolver });
