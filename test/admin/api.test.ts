@@ -1,16 +1,14 @@
 // The admin API as the CLI uses it: the inventory listing, add, block and unblock, bad input, and blocks that
 // hold across a restart (SQLite on a DATA_DIR) and across instances (one Redis).
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { build, testClock } from '../helpers/build.js';
 import { ADMIN_TOKEN, adminPost, aliases, bearer } from '../helpers/admin.js';
 import { mail, post } from '../helpers/mail.js';
 import { redisStore, sharedRedis, untilHealthy } from '../helpers/redis.js';
 import { createSqliteStore } from '../../src/store/sqlite/index.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const DAY = 86_400_000;
 const env = { ADMIN_TOKEN };
@@ -115,14 +113,8 @@ test('bad input to the admin API is a 4xx and changes nothing', async (t) => {
   assert.deepEqual(await aliases(app), []);
 });
 
-async function dataDir(t: TestContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'plus-relay-admin-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 test('a block holds across a restart (SQLite on the same DATA_DIR)', async (t) => {
-  const dir = await dataDir(t);
+  const dir = await tempDir(t, 'admin');
   const relayOn = async () => {
     const clock = testClock();
     const store = createSqliteStore({ location: { dataDir: dir }, clock });

@@ -2,8 +2,7 @@
 // or complaint list (--fix removes them), and the failures the relay recorded are listed.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { doctor } from '../../src/cli/doctor.js';
 import { setupRoute } from '../../src/cli/setup-route.js';
@@ -12,6 +11,7 @@ import { createSqliteStore } from '../../src/store/sqlite/index.js';
 import { systemClock } from '../../src/clock.js';
 import { startMailgunApi, type MailgunApiOptions, type Suppression } from '../support/mailgun-api.js';
 import { recordingIO } from '../helpers/cli-io.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const KEY = 'key-doctor-deliverability';
 const DOMAIN = 'destroy.systems';
@@ -31,8 +31,7 @@ const REGISTERED = { [DOMAIN]: { permanent_fail: [EVENTS], temporary_fail: [EVEN
 
 /** A folder with rules.yaml (and DATA_DIR inside it), where doctor runs as on the relay's machine. */
 async function place(t: TestContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'plus-relay-doctor-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'doctor');
   await writeFile(join(dir, 'rules.yaml'), RULES);
   return dir;
 }

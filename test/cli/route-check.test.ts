@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { check } from '../../src/cli/check.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { route } from '../../src/cli/route.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -19,8 +19,7 @@ function fakeIO(cwd: string, env: Record<string, string> = {}) {
 }
 
 async function tempRules(t: { after(fn: () => Promise<void>): void }, name: string, text: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'plus-relay-cli-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'cli');
   await writeFile(join(dir, name), text);
   return dir;
 }

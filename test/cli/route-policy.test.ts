@@ -2,12 +2,12 @@
 // policy keys (their file:line:col cases are in test/rules/policy.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { route } from '../../src/cli/route.js';
 import { check } from '../../src/cli/check.js';
 import { recordingIO } from '../helpers/cli-io.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const RULES = `domains: [d.example]
 senders:
@@ -25,8 +25,7 @@ rules:
 `;
 
 async function dir(t: { after(fn: () => Promise<void>): void }, text: string): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), 'plus-relay-route-'));
-  t.after(() => rm(d, { recursive: true, force: true }));
+  const d = await tempDir(t, 'route');
   await writeFile(join(d, 'rules.yaml'), text);
   return d;
 }

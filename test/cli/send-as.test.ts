@@ -2,13 +2,13 @@
 // reply as their alias, and what the command asked Mailgun to do.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sendAs } from '../../src/cli/send-as.js';
 import { smtpHost } from '../../src/cli/mailgun-client.js';
 import { startMailgunApi, type Credential } from '../support/mailgun-api.js';
 import { recordingIO } from '../helpers/cli-io.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const KEY = 'key-send-as-secret';
 const RULES = `
@@ -25,8 +25,7 @@ rules:
 async function setup(t: TestContext, credentials: Credential[] = []) {
   const stand = await startMailgunApi({ key: KEY, credentials });
   t.after(() => stand.close());
-  const dir = await mkdtemp(join(tmpdir(), 'plus-relay-send-as-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'send-as');
   await writeFile(join(dir, 'rules.yaml'), RULES);
   const run = async (args: string[], env: Record<string, string> = {}) => {
     const rec = recordingIO(dir, { MAILGUN_API_KEY: KEY, MAILGUN_API_URL: stand.url, ...env });

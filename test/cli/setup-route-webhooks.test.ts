@@ -2,12 +2,12 @@
 // (the --url's origin + /mailgun/events): created once, updated in place, never duplicated; --dry-run shows it.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setupRoute } from '../../src/cli/setup-route.js';
 import { startMailgunApi, type MailgunApiOptions } from '../support/mailgun-api.js';
 import { recordingIO } from '../helpers/cli-io.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const KEY = 'key-webhooks-secret';
@@ -81,8 +81,7 @@ test('another run creates a webhook at the same moment: Mailgun refuses the seco
 
 test('the sending domain: MAILGUN_DOMAIN, else the first domain of the rules file; neither → exit 1 before any change', async (t) => {
   const stand = await api(t);
-  const dir = await mkdtemp(join(tmpdir(), 'plus-relay-setup-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'setup');
   await writeFile(join(dir, 'mine.yaml'), 'domains: [first.example, second.example]\nusers:\n  me: "me+{service}@gmail.com"\nrules:\n  - match: "{service}"\n    user: me\n');
   assert.equal((await run(['--url', URL_RAW, '--rules', 'mine.yaml'], stand, {}, dir)).code, 0);
   assert.deepEqual(Object.keys(stand.webhooks), ['first.example']);

@@ -4,16 +4,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, symlink } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseToml } from 'smol-toml';
 import { build } from '../helpers/build.js';
 import { copyOf, envOf, execForm, parseDockerfile, type Instruction, type Stage } from '../helpers/dockerfile.js';
 import { loadConfig } from '../../src/config.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const stages = parseDockerfile(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
@@ -192,8 +192,7 @@ async function replay(stage: Stage, dir: string, built: Map<string, { workdir: s
 }
 
 test('the stages replayed: the build compiles from what it copies, the image holds CMD’s file, starts and passes its HEALTHCHECK', async (t) => {
-  const base = await mkdtemp(join(tmpdir(), 'plus-relay-image-'));
-  t.after(() => rm(base, { recursive: true, force: true }));
+  const base = await tempDir(t, 'image');
   const built = new Map<string, { workdir: string; dir: string }>();
   for (const [n, stage] of stages.entries()) {
     const dir = join(base, `stage-${n}`);

@@ -5,6 +5,7 @@ import { StoreUnavailableError } from '../../src/store/types.js';
 import { createStore } from '../../src/store/index.js';
 import { systemClock } from '../../src/clock.js';
 import { ownRedis, redisStore, untilHealthy } from '../helpers/redis.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 // What only Redis can do wrong: go away, never answer, stop answering. The ledger's behaviour on a
 // healthy Redis is tested beside SQLite's in test/store/ledger.test.ts.
@@ -76,11 +77,9 @@ test('a Redis that stops answering mid-connection (CLIENT PAUSE) fails within th
 });
 
 test('createStore: SQLite in DATA_DIR without REDIS_URL, Redis with it', async (t) => {
-  const { mkdtemp, rm, stat } = await import('node:fs/promises');
-  const { tmpdir } = await import('node:os');
+  const { stat } = await import('node:fs/promises');
   const { join } = await import('node:path');
-  const dataDir = await mkdtemp(join(tmpdir(), 'plus-relay-store-'));
-  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const dataDir = await tempDir(t, 'store');
   const store = await createStore({ DATA_DIR: join(dataDir, 'nested') }, systemClock);
   t.after(() => store.close());
   assert.equal(store.kind, 'sqlite');

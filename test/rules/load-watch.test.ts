@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rename, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,14 +7,9 @@ import type { RuleSet } from '../../src/rules/compile.js';
 import { RulesLoadError } from '../../src/rules/errors.js';
 import { loadRules } from '../../src/rules/load.js';
 import { watchRules } from '../../src/rules/watch.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const rulesTo = (target: string) => `domains: [d.example]\nrules:\n  - match: "{service}"\n    to: "${target}+{service}@gmail.com"\n`;
-
-async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'plus-relay-rules-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** Polls until `check` returns a value, failing after `ms`. */
 async function eventually<T>(check: () => T | undefined, ms = 2000): Promise<T> {
@@ -29,7 +23,7 @@ async function eventually<T>(check: () => T | undefined, ms = 2000): Promise<T> 
 }
 
 test('loadRules reads and compiles a file', async (t) => {
-  const file = join(await tempDir(t), 'rules.yaml');
+  const file = join(await tempDir(t, 'rules'), 'rules.yaml');
   await writeFile(file, rulesTo('a'));
   const rules = await loadRules(file);
   assert.equal(rules.file, file);
@@ -37,7 +31,7 @@ test('loadRules reads and compiles a file', async (t) => {
 });
 
 test('a missing file is a RulesLoadError at 0:0', async (t) => {
-  const file = join(await tempDir(t), 'absent.yaml');
+  const file = join(await tempDir(t, 'rules'), 'absent.yaml');
   await assert.rejects(loadRules(file, 'absent.yaml'), (err: unknown) => {
     assert.ok(err instanceof RulesLoadError);
     assert.deepEqual(err.problems, [{ file: 'absent.yaml', line: 0, col: 0, message: 'rules file not found (set RULES_FILE or pass --rules)' }]);
@@ -47,7 +41,7 @@ test('a missing file is a RulesLoadError at 0:0', async (t) => {
 });
 
 test('watchRules: in-place edits, invalid edits and rename-replacement', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'rules');
   const file = join(dir, 'rules.yaml');
   await writeFile(file, rulesTo('a'));
   const reloads: RuleSet[] = [];
@@ -76,7 +70,7 @@ test('watchRules: in-place edits, invalid edits and rename-replacement', async (
 });
 
 test('watchRules: a file that disappears is reported; close stops all reports', async (t) => {
-  const file = join(await tempDir(t), 'rules.yaml');
+  const file = join(await tempDir(t, 'rules'), 'rules.yaml');
   await writeFile(file, rulesTo('a'));
   const reloads: RuleSet[] = [];
   const errors: RulesLoadError[] = [];
@@ -91,7 +85,7 @@ test('watchRules: a file that disappears is reported; close stops all reports', 
 });
 
 test('watchRules with the default interval: a touch is not a reload, an edit lands within 2 seconds', async (t) => {
-  const file = join(await tempDir(t), 'rules.yaml');
+  const file = join(await tempDir(t, 'rules'), 'rules.yaml');
   await writeFile(file, rulesTo('a'));
   const reloads: RuleSet[] = [];
   const watcher = watchRules(file, await loadRules(file), { onReload: (r) => reloads.push(r), onError: (e) => assert.fail(e) });

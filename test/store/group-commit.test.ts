@@ -1,13 +1,12 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { groupCommit } from '../../src/store/sqlite/group-commit.js';
 import { createSqliteStore } from '../../src/store/sqlite/index.js';
 import { StoreUnavailableError } from '../../src/store/types.js';
 import { testClock } from '../helpers/build.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** A real database with one table, and a count of the transactions begun on it. */
 function database(t: TestContext) {
@@ -59,8 +58,7 @@ test('a failed write fails alone: a statement, or a transaction function rolled 
 });
 
 test('a group that cannot commit reports none of its writes done', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'plus-relay-group-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'group');
   const db = new Database(join(dir, 'x.sqlite'));
   t.after(() => db.close());
   db.exec('CREATE TABLE t (n INTEGER)');
@@ -77,8 +75,7 @@ test('a group that cannot commit reports none of its writes done', async (t) => 
 });
 
 test('closing the store first commits the writes still queued', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'plus-relay-group-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'group');
   const store = createSqliteStore({ location: { dataDir: dir }, clock: testClock() });
   const completed = store.ledger.complete('token', 'queued', 3600_000);
   await store.close();

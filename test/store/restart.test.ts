@@ -2,19 +2,11 @@
 // forwarded (message, target) pairs. Two relays, one after the other, on the same DATA_DIR.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { build, SIGNING_KEY, testClock } from '../helpers/build.js';
 import { isSend } from '../support/mailgun-api.js';
 import { createSqliteStore } from '../../src/store/sqlite/index.js';
 import { freshSignatureBlock, parsedUrlencoded, sampleMessage } from '../support/fixtures.js';
-
-async function dataDir(t: TestContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'plus-relay-restart-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** A relay on `dir`, and a way to stop it as a deploy does (app closed, store closed). */
 async function relayOn(t: TestContext, dir: string) {
@@ -30,7 +22,7 @@ function signed(recipient: string, block = freshSignatureBlock(SIGNING_KEY)) {
 }
 
 test('a relay restarted on the same DATA_DIR answers a replayed token 200 without sending', async (t) => {
-  const dir = await dataDir(t);
+  const dir = await tempDir(t, 'restart');
   const body = signed('github@destroy.systems');
   const before = await relayOn(t, dir);
   const first = await before.app.inject({ method: 'POST', url: '/mailgun/inbound', payload: body.payload, headers: body.headers });
@@ -45,7 +37,7 @@ test('a relay restarted on the same DATA_DIR answers a replayed token 200 withou
 });
 
 test('after a restart, the retry of a partly delivered message sends only to the target that missed it', async (t) => {
-  const dir = await dataDir(t);
+  const dir = await tempDir(t, 'restart');
   const body = signed('family+school@destroy.systems');
   const before = await relayOn(t, dir);
   before.api.failWhen((req) => isSend(req) && (req.form.fields['to'] ?? []).includes('kid+school@fastmail.com'), { kind: 'status', status: 503 });

@@ -1,22 +1,15 @@
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createSqliteStore } from '../../src/store/sqlite/index.js';
 import { DATABASE_FILE } from '../../src/store/sqlite/database.js';
 import { StoreUnavailableError } from '../../src/store/types.js';
 import { testClock } from '../helpers/build.js';
-
-async function dataDir(t: TestContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'plus-relay-sqlite-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir } from '../helpers/temp-dir.js';
 
 test('the database is WAL, versioned, and its expired rows are pruned', async (t) => {
-  const dir = await dataDir(t);
+  const dir = await tempDir(t, 'sqlite');
   const clock = testClock();
   const store = createSqliteStore({ location: { dataDir: dir }, clock, pruneEveryMs: 50 });
   t.after(() => store.close());
@@ -35,7 +28,7 @@ test('the database is WAL, versioned, and its expired rows are pruned', async (t
 });
 
 test('a database written by a newer relay is refused with a clear message, not rebuilt', async (t) => {
-  const dir = await dataDir(t);
+  const dir = await tempDir(t, 'sqlite');
   createSqliteStore({ location: { dataDir: dir }, clock: testClock() }).close();
   const raw = new Database(join(dir, DATABASE_FILE));
   raw.pragma('user_version = 999');
