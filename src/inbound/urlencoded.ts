@@ -102,7 +102,11 @@ function decodeChunk(d: Decoder, out: Buffer, chunk: Buffer): void {
         out[len++] = 0x20;
     }
   }
-  Object.assign(d, { len, pct, hi, keyStart, keyEnd });
+  d.len = len;
+  d.pct = pct;
+  d.hi = hi;
+  d.keyStart = keyStart;
+  d.keyEnd = keyEnd;
 }
 
 /**
