@@ -29,7 +29,8 @@ export function dkimSigner(): DkimSigner {
   return {
     async sign(mime) {
       // mailauth signs only what is in `signatureData`; its typings demand the same fields at the top level as well.
-      const { signatures, errors } = await dkimSign(mime, { ...signer, headerList: SIGNED_HEADERS, signatureData: [signer] });
+      // signTime fixes t= (see test/support/fixtures/dkim.ts: without it a signature can carry a t= it did not sign).
+      const { signatures, errors } = await dkimSign(mime, { ...signer, headerList: SIGNED_HEADERS, signatureData: [signer], signTime: new Date() });
       if (errors.length > 0 || !signatures.startsWith('DKIM-Signature:')) throw new Error(`DKIM signing failed: ${errors.map((e) => e.message).join('; ')}`);
       return Buffer.concat([Buffer.from(signatures, 'ascii'), mime]);
     },
