@@ -3,7 +3,7 @@ import type {} from '@fastify/multipart';
 import { addField, emptyForm, type RawForm } from './form.js';
 import { isRelayError, MalformedPayload, PayloadTooLarge, RequestAborted, TooManyParts } from './errors.js';
 import { safeFilename } from './filename.js';
-import { chunkReclaimer } from './reclaim.js';
+import type { Reclaim } from './reclaim.js';
 import type { Region } from './region.js';
 
 export interface MultipartLimits {
@@ -48,8 +48,7 @@ function codeOf(err: unknown): string | undefined {
  * into the request's one region (see region.ts): a 25 MB attachment costs its size once, not toBuffer()'s
  * chunks plus their concatenation.
  */
-export async function readMultipart(request: FastifyRequest, limits: MultipartLimits, region: Region): Promise<RawForm> {
-  const reclaim = chunkReclaimer();
+export async function readMultipart(request: FastifyRequest, limits: MultipartLimits, region: Region, reclaim: Reclaim): Promise<RawForm> {
   const spans: Span[] = [];
   let used = 0;
   let fields = 0;

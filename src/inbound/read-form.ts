@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RawForm } from './form.js';
 import type { BodyBudget } from './budget.js';
 import { bodyRegion } from './region.js';
+import { chunkReclaimer } from './reclaim.js';
 import { readMultipart, type MultipartLimits } from './multipart.js';
 import { readUrlencoded } from './urlencoded.js';
 import { PayloadTooLarge } from './errors.js';
@@ -26,9 +27,10 @@ export async function readForm(request: FastifyRequest, reply: FastifyReply, bud
   if (declared > limits.maxBytes) throw new PayloadTooLarge(limits.maxBytes);
   const allowance = budget.open(Number.isFinite(declared) ? declared : 0, reply.raw);
   const region = bodyRegion(declared, limits.maxBytes, allowance);
+  const reclaim = chunkReclaimer(declared);
   try {
-    if (formKind(request.headers['content-type']) === 'multipart') return await readMultipart(request, limits, region);
-    return await readUrlencoded(request.raw, limits, region);
+    if (formKind(request.headers['content-type']) === 'multipart') return await readMultipart(request, limits, region, reclaim);
+    return await readUrlencoded(request.raw, limits, region, reclaim);
   } catch (err) {
     // Refused mid-body: let Node read and drop the rest (never held) so the answer arrives and the
     // connection ends normally. Left paused, nobody would notice its client leave until the request timeout.

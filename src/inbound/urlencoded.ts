@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { addField, emptyForm, type RawForm } from './form.js';
 import { isRelayError, PayloadTooLarge, RequestAborted, TooManyParts } from './errors.js';
-import { chunkReclaimer } from './reclaim.js';
+import type { Reclaim } from './reclaim.js';
 import type { Region } from './region.js';
 
 export interface UrlencodedLimits {
@@ -115,11 +115,10 @@ function decodeChunk(d: Decoder, out: Buffer, chunk: Buffer): void {
  * about its own size once, not the three copies of buffer → string → parsed string (and the spent request
  * chunks are freed as they go: see reclaim.ts).
  */
-export async function readUrlencoded(stream: Readable, limits: UrlencodedLimits, region: Region): Promise<RawForm> {
+export async function readUrlencoded(stream: Readable, limits: UrlencodedLimits, region: Region, reclaim: Reclaim = () => undefined): Promise<RawForm> {
   let out = region.room(0, 0);
   let received = 0;
   const d: Decoder = { len: 0, pct: 0, hi: 0, keyStart: 0, keyEnd: -1, spans: [], maxFields: limits.maxFields };
-  const reclaim = chunkReclaimer();
 
   try {
     // Not `for await (… of stream)`: leaving that loop early destroys the request and detaches it from a
