@@ -172,8 +172,8 @@ test('DKIM: signed MIME verifies; a flipped body byte or signed header byte does
 
 // mailauth writes t= from Date.now(), rounded, once for the bytes it signs and again for the header it returns: a
 // signature made across a half-second boundary (a slow RSA sign on a loaded CI machine) carried another t= than it
-// signed, and a third of a CI run's DMARC tests saw a "bad signature" from the fixture itself. The fixture fixes the
-// time it signs at; here every reading of the clock is a second later than the one before.
+// signed, and a CI run's DMARC test failed on a "bad signature" from the fixture itself. The fixture fixes the time
+// it signs at; here every reading of the clock is a second later than the one before.
 test('DKIM: a signature made while the clock crosses a half second still verifies', async (t) => {
   let now = Date.UTC(2026, 10, 22, 4, 43, 55, 400);
   t.mock.method(Date, 'now', () => (now += 1000));
