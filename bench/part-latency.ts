@@ -5,7 +5,7 @@
 import type { Child } from './process.js';
 import { paced, type PacedOptions } from './load.js';
 import { outboundSend } from './messages.js';
-import { notificationPosts } from './kinds.js';
+import { notificationPosts, pathOf } from './kinds.js';
 import { RECEIVING_DOMAIN } from './rules-file.js';
 import { SIGNING_KEY } from './sides.js';
 import { median, percentile } from './stats.js';
@@ -33,8 +33,8 @@ export async function measureLatency(api: Child, sides: LatencySides, opts: Pace
   const inbound = notificationPosts(SIGNING_KEY, RECEIVING_DOMAIN, (n) => `u${n % 5}+shop${n % 97}`);
   const targets = [
     { name: 'direct' as const, url: api.url, path: `/v3/${sides.directDomain}/messages`, make: () => direct, domain: sides.directDomain },
-    { name: 'relay' as const, url: sides.relay.url, path: '/mailgun/inbound', make: inbound, domain: sides.relayDomain },
-    { name: 'minimal' as const, url: sides.minimal.url, path: '/mailgun/inbound', make: inbound, domain: sides.minimalDomain },
+    { name: 'relay' as const, url: sides.relay.url, path: pathOf('notification'), make: inbound, domain: sides.relayDomain },
+    { name: 'minimal' as const, url: sides.minimal.url, path: pathOf('notification'), make: inbound, domain: sides.minimalDomain },
   ];
   const p50s = { direct: [] as number[], relay: [] as number[], minimal: [] as number[] };
   const p99s = { direct: [] as number[], relay: [] as number[], minimal: [] as number[] };

@@ -6,6 +6,7 @@ import type { Child } from './process.js';
 import { randomBytes } from 'node:crypto';
 import { attachmentPost, freshStamp, rawPost, type Body } from './payloads.js';
 import { MIME_CONTENT_TYPE, NOTIFICATION, mimeMessage } from './messages.js';
+import { pathOf } from './kinds.js';
 import { RECEIVING_DOMAIN } from './rules-file.js';
 import { SIGNING_KEY, sendsAt, startRelay, type Stack } from './sides.js';
 import type { DkimSigner } from './dkim.js';
@@ -34,8 +35,7 @@ async function build(kind: MemoryKind, size: number, dkim: DkimSigner): Promise<
 }
 
 async function post(relay: Child, kind: MemoryKind, body: Body): Promise<number> {
-  const path = kind === 'raw' ? '/mailgun/inbound/mime' : '/mailgun/inbound';
-  const response = await request(`${relay.url}${path}`, {
+  const response = await request(`${relay.url}${pathOf(kind)}`, {
     method: 'POST',
     headers: { 'content-type': body.contentType },
     body: body.body,
