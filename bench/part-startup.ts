@@ -3,12 +3,12 @@
 // the first GET /healthz answered 200 (polled every few ms on a port chosen beforehand); idle RSS = VmRSS a while
 // after that answer, with no traffic at all.
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Child } from './process.js';
 import { startMinimal, startRelay, type Stack } from './sides.js';
 import { rssBytes } from './proc.js';
 import { median } from './stats.js';
+import { freePort } from '../test/support/free-port.js';
 
 export interface StartupSettings {
   rounds: number;
@@ -26,15 +26,6 @@ export interface StartupFigures {
 export type StartupResult = Record<'relay' | 'minimal', StartupFigures>;
 
 const POLL_MS = 3;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== 'object' || !address) throw new Error('no free port');
-  return address.port;
-}
 
 /** One GET /healthz on a fresh connection: its status, or 0 when nothing answers (yet). */
 function healthz(port: number): Promise<number> {

@@ -2,12 +2,12 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setupRoute } from '../../src/cli/setup-route.js';
 import { ROUTE_DESCRIPTION } from '../../src/cli/mailgun-client.js';
 import { startMailgunApi, type Route } from '../support/mailgun-api.js';
 import { recordingIO } from '../helpers/cli-io.js';
+import { freePort } from '../support/free-port.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const KEY = 'key-setup-route-secret';
@@ -244,12 +244,7 @@ test('usage, a missing key, an API error and an unreachable API each get a clear
   assert.equal(failed.code, 1);
   assert.equal(failed.err[0], `plus-relay: the Mailgun API at ${stand.url} answered 500: Internal Server Error`);
 
-  const closed = await new Promise<number>((ok) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => ok(port));
-    });
-  });
+  const closed = await freePort();
   const unreachable = await run(['--url', URL_RAW], { MAILGUN_API_KEY: KEY, MAILGUN_API_URL: `http://127.0.0.1:${closed}` });
   assert.equal(unreachable.code, 1);
   assert.match(unreachable.err[0] ?? '', /^plus-relay: cannot reach the Mailgun API at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);

@@ -3,10 +3,10 @@
 // the test is skipped with a message locally, and fails in CI (CI=true), where Redis must be there.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import type { TestContext } from 'node:test';
 import { createRedisStore } from '../../src/store/redis/index.js';
 import type { Store } from '../../src/store/types.js';
+import { freePort } from '../support/free-port.js';
 
 export interface RedisServer {
   url: string;
@@ -29,15 +29,6 @@ function available(t: TestContext): boolean {
   if (process.env.CI === 'true') throw new Error(`${why} — in CI the Redis tests must run`);
   t.skip(why);
   return false;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 function launch(port: number): Promise<ChildProcess> {
