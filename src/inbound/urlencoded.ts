@@ -98,7 +98,7 @@ function decodeChunk(d: Decoder, out: Buffer, chunk: Buffer): void {
         if (keyEnd === -1) keyEnd = len;
         else out[len++] = b;
         break;
-      default:
+      case SPACE:
         out[len++] = 0x20;
     }
   }
