@@ -13,7 +13,7 @@ export const DATABASE_FILE = 'plus-relay.sqlite';
  * The schema, one step per version (PRAGMA user_version counts the steps applied). Steps are only ever
  * appended: a database written by an older relay is brought forward, never rebuilt.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   // 1: the ledger. `owner` is the request holding a claim, NULL once the key is done. WITHOUT ROWID: the
   // key is the row, and lookups are by key only.
   `CREATE TABLE ledger (
