@@ -71,6 +71,8 @@ export interface AliasQuery {
   address?: string;
   /** Most recent first (by last message, else by when it was added); at most this many. */
   limit: number;
+  /** Skip this many of that order first (a page of the listing); 0 when absent. */
+  offset?: number;
 }
 
 export interface Inventory {

@@ -90,10 +90,10 @@ settle(base, a, s, x)
 return 1
 `;
 
-// ARGV: base, address ('' for all), limit. Drops index entries whose alias expired meanwhile.
+// ARGV: base, address ('' for all), limit, offset. Drops index entries whose alias expired meanwhile.
 const LIST = `
 local base = ARGV[1]
-local xs = ARGV[2] ~= '' and {ARGV[2]} or redis.call('ZREVRANGE', base .. ':index', 0, tonumber(ARGV[3]) - 1)
+local xs = ARGV[2] ~= '' and {ARGV[2]} or redis.call('ZREVRANGE', base .. ':index', tonumber(ARGV[4]), tonumber(ARGV[4]) + tonumber(ARGV[3]) - 1)
 local out = {}
 for _, x in ipairs(xs) do
   local h = redis.call('HGETALL', base .. ':a:' .. x)
@@ -121,8 +121,8 @@ export function redisInventory(redis: RedisConnection, namespace: string, limits
     });
   };
 
-  const listing = async (address: string, limit: number): Promise<AliasEntry[]> => {
-    const reply = await run('list', LIST, [base, address, String(limit)]);
+  const listing = async (address: string, limit: number, offset = 0): Promise<AliasEntry[]> => {
+    const reply = await run('list', LIST, [base, address, String(limit), String(offset)]);
     return (Array.isArray(reply) ? reply : []).flatMap((item: unknown) => (Array.isArray(item) ? [toEntry(item)] : []));
   };
   const operator = async (address: string, at: number, mode: 'add' | 'block' | 'unblock'): Promise<AliasEntry> => {
@@ -144,7 +144,7 @@ export function redisInventory(redis: RedisConnection, namespace: string, limits
     },
     add: (address, at) => operator(address, at, 'add'),
     setBlocked: (address, blocked, at) => operator(address, at, blocked ? 'block' : 'unblock'),
-    list: (query) => listing(query.address ?? '', query.limit),
+    list: (query) => listing(query.address ?? '', query.limit, query.offset),
     async blockedCount() {
       return call('blocked count', () => client.sCard(`${base}:blocked`));
     },

@@ -39,7 +39,8 @@ export function sqliteInventory(
        FROM aliases a WHERE address = ?`,
   );
   const one = db.prepare<[string], AliasRow>(`SELECT ${ALIAS_COLUMNS} FROM aliases WHERE address = ?`);
-  const recent = db.prepare<[number], AliasRow>(`SELECT ${ALIAS_COLUMNS} FROM aliases ORDER BY touched_at DESC LIMIT ?`);
+  // Ties broken by address (as Redis orders equal scores), so pages of the listing neither skip nor repeat one.
+  const recent = db.prepare<[number, number], AliasRow>(`SELECT ${ALIAS_COLUMNS} FROM aliases ORDER BY touched_at DESC, address DESC LIMIT ? OFFSET ?`);
   const sendersOf = db.prepare<[string], SenderRow>('SELECT domain, count, first_seen, last_seen, is_new FROM alias_senders WHERE address = ? ORDER BY first_seen, domain');
   const size = db.prepare<[], { aliases: number }>('SELECT aliases FROM inventory_size');
   const evictOne = db.prepare('DELETE FROM aliases WHERE address = (SELECT address FROM aliases WHERE transient = 1 ORDER BY touched_at LIMIT 1)');
@@ -121,7 +122,7 @@ export function sqliteInventory(
       return operator(blocked ? 'block' : 'unblock', address, at, false, blocked);
     },
     async list(query) {
-      return guard('list', () => (query.address === undefined ? recent.all(query.limit) : [one.get(query.address)].flatMap((r) => (r ? [r] : []))).map(entry));
+      return guard('list', () => (query.address === undefined ? recent.all(query.limit, query.offset ?? 0) : [one.get(query.address)].flatMap((r) => (r ? [r] : []))).map(entry));
     },
     async blockedCount() {
       return guard('blocked count', () => blockedCount.get()?.n ?? 0);
