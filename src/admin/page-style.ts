@@ -48,8 +48,10 @@ button.block:hover, button.block:focus-visible { border-color: var(--bad); color
   tr { border: 1px solid var(--line); border-radius: .4rem; padding: .4rem .7rem; margin-bottom: .7rem; }
   tr.leaked { box-shadow: inset 4px 0 var(--leak); }
   tr.leaked td:first-child { box-shadow: none; }
-  td { border: 0; padding: .15rem 0; display: grid; grid-template-columns: 6.5rem minmax(0, 1fr); gap: .5rem; }
+  td { border: 0; padding: .15rem 0; display: grid; grid-template-columns: 5.5rem minmax(0, 1fr); gap: .5rem; }
   td::before { content: attr(data-label); color: var(--muted); }
+  /* A card leaves out what is empty ("none", "never"): it stays short enough to scan on a phone. */
+  td:has(> .muted:only-child), td.action:empty { display: none; }
   .address, .target, ul.senders li { overflow-wrap: anywhere; }
   td:first-child, td.action { display: block; }
   td:first-child::before, td.action::before { content: none; }

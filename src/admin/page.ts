@@ -45,6 +45,8 @@ const target = (d: RouteDecision): SafeHtml =>
 /** One column of the table; another part of the relay can add a column by adding an entry here. */
 interface Column {
   head: string;
+  /** The shorter label it has on a phone's card, when not `head`. */
+  label?: string;
   className?: string;
   cell(row: PageRow, model: PageModel): SafeHtml;
 }
@@ -64,6 +66,7 @@ const COLUMNS: readonly Column[] = [
   },
   {
     head: 'Sender domains',
+    label: 'Senders',
     cell: ({ view: v }) =>
       v.senders.length === 0
         ? html`<span class="muted">none yet</span>`
@@ -75,13 +78,14 @@ const COLUMNS: readonly Column[] = [
   },
   {
     head: 'Failed forwards',
+    label: 'Failed',
     cell: ({ view: v }) =>
       v.failed && v.lastFailure
         ? html`<div><span class="failed">${v.failed}</span><br><span class="muted" title="${v.lastFailure.message}">last: ${v.lastFailure.severity} ${v.lastFailure.reason} to ${v.lastFailure.target}</span></div>`
         : html`<span class="muted">none</span>`,
   },
-  { head: 'First seen (UTC)', cell: ({ view: v }) => when(v.firstSeen) },
-  { head: 'Last seen (UTC)', cell: ({ view: v }) => when(v.lastSeen) },
+  { head: 'First seen (UTC)', label: 'First seen', cell: ({ view: v }) => when(v.firstSeen) },
+  { head: 'Last seen (UTC)', label: 'Last seen', cell: ({ view: v }) => when(v.lastSeen) },
   {
     head: '',
     className: 'action',
@@ -152,7 +156,7 @@ export function adminPage(m: PageModel): string {
   return layout(
     'plus-relay · aliases',
     html`<h1>plus-relay · aliases</h1>
-<p class="muted">${m.domains.join(', ')} — most recently mailed first. ${shown}A sender domain that first writes to an alias after its learning period is <mark class="new">new</mark>: the service you gave the address to has probably leaked it.</p>
+<p class="muted">${m.domains.join(', ')} — most recently mailed first, times in UTC. ${shown}A sender domain that first writes to an alias after its learning period is <mark class="new">new</mark>: the service you gave the address to has probably leaked it.</p>
 ${m.notice ? html`<p class="notice" role="status">${m.notice}</p>` : ''}
 <nav>${leaksOnly ? html`<a href="${browseUrl({ q, leaksOnly: false, page: 1 })}">All aliases</a> <strong>Only leaked aliases</strong>` : html`<strong>All aliases</strong> <a href="${browseUrl({ q, leaksOnly: true, page: 1 })}">Only leaked aliases</a>`}</nav>
 ${tools(m)}
@@ -162,7 +166,7 @@ ${
     : html`<table>
 <thead><tr>${COLUMNS.map((c) => html`<th scope="col">${c.head}</th>`)}</tr></thead>
 <tbody>
-${m.rows.map((r) => html`<tr class="${rowClass(r.view)}" id="${`alias-${r.view.address}`}">${COLUMNS.map((c) => html`<td data-label="${c.head}"${c.className ? html` class="${c.className}"` : ''}>${c.cell(r, m)}</td>`)}</tr>\n`)}</tbody>
+${m.rows.map((r) => html`<tr class="${rowClass(r.view)}" id="${`alias-${r.view.address}`}">${COLUMNS.map((c) => html`<td data-label="${c.label ?? c.head}"${c.className ? html` class="${c.className}"` : ''}>${c.cell(r, m)}</td>`)}</tr>\n`)}</tbody>
 </table>`
 }
 ${pages(m)}`,

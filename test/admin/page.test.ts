@@ -119,6 +119,8 @@ test('the page at 390 px and 1280 px: no sideways scroll, targets, one-line date
     assert.equal(await page.locator('tbody tr').count(), FILLER + 3 - 500);
     assert.equal(await page.locator('.address', { hasText: 'filler000@destroy.systems' }).count(), 1, 'the oldest alias is on the last page');
     assert.ok((await sideways()) <= 0);
+    await page.locator('nav.pages').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `/tmp/admin-page-${width}-page2.png` });
 
     // The filter box: a GET form, answered by the server; it matches the address, a target or a sender domain.
     await page.getByRole('searchbox').fill('PILLS');
@@ -128,6 +130,11 @@ test('the page at 390 px and 1280 px: no sideways scroll, targets, one-line date
     assert.equal(await page.getByRole('searchbox').inputValue(), 'PILLS', 'the filter box keeps what was typed');
     await page.goto(`${base}/admin?q=filler05`);
     assert.equal(await page.locator('tbody tr').count(), 10);
+    await page.goto(`${base}/admin?q=filler`);
+    assert.equal(await page.locator('tbody tr').count(), 500, 'a filter matching more than a page is paged too');
+    await page.getByRole('link', { name: 'Older →' }).click();
+    await page.waitForURL(/\/admin\?q=filler&page=2$/);
+    assert.equal(await page.locator('tbody tr').count(), FILLER - 500);
     await page.goto(`${base}/admin?q=nothing-like-this`);
     assert.match((await page.locator('body').textContent()) ?? '', /No aliases match “nothing-like-this”/);
 
