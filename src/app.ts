@@ -153,6 +153,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
       token: env.ADMIN_TOKEN,
       inventory: deps.store.inventory,
       domains: () => rules.domains,
+      route: (address) => rules.route(address),
       clock,
       sources: [failureFacts(deps.store.failures), ...(deps.aliasSources ?? [])],
     });

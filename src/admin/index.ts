@@ -1,11 +1,12 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import escapeHtml from 'escape-html';
 import type { Clock } from '../clock.js';
+import type { RouteDecision } from '../rules/types.js';
 import { InventoryFull, type Inventory } from '../store/inventory.js';
 import { StoreUnavailableError } from '../store/types.js';
 import { adminAuth, formToken, isCrossSite, isFormToken, type AdminCaller } from './auth.js';
 import { AdminCrossSite, AdminInventoryFull, AdminStoreUnavailable, AdminUnauthorized } from './errors.js';
 import type { AliasFactsSource } from './listing.js';
+import { errorPage, PAGE_HEADERS } from './page.js';
 import { adminRoutes, bodyField } from './routes.js';
 
 export type { AliasFactsSource, AliasView } from './listing.js';
@@ -15,6 +16,8 @@ export interface AdminOptions {
   token: string;
   inventory: Inventory;
   domains(): readonly string[];
+  /** The current rules' decision for an address (the page shows each alias's target). */
+  route(address: string): RouteDecision;
   clock: Clock;
   /** More per-alias fields for the listing and the page (see listing.ts). */
   sources?: readonly AliasFactsSource[];
@@ -60,7 +63,7 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options
   });
   app.setErrorHandler((error: FastifyError, request, reply) => answerError(toAdminError(error), request, reply));
 
-  adminRoutes(app, { inventory: options.inventory, domains: options.domains, clock: options.clock, sources: options.sources ?? [], formToken: token });
+  adminRoutes(app, { inventory: options.inventory, domains: options.domains, route: options.route, clock: options.clock, sources: options.sources ?? [], formToken: token });
 };
 
 function toAdminError(error: FastifyError): FastifyError {
@@ -69,15 +72,14 @@ function toAdminError(error: FastifyError): FastifyError {
   return error;
 }
 
-/** JSON for API clients, a short page for a browser; 5xx details only in the log. */
+/** JSON for API clients, a page in the admin page's look for a browser; 5xx details only in the log. */
 function answerError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const status = error.statusCode ?? 500;
   if (status >= 500 && status !== 503) request.log.error({ err: error }, 'admin request failed');
   const message = status >= 500 && status !== 503 ? 'internal error' : error.message;
   void reply.code(status);
   if (String(request.headers.accept ?? '').includes('text/html')) {
-    const back = status === 401 ? '' : '<p><a href="/admin">Back to the aliases</a></p>';
-    void reply.type('text/html; charset=utf-8').send(`<!doctype html><meta charset="utf-8"><title>plus-relay · ${status}</title><p>${escapeHtml(message)}</p>${back}`);
+    void reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(errorPage(status, message, status !== 401));
     return;
   }
   void reply.send({ status: 'error', code: error.code, message });

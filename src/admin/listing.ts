@@ -51,4 +51,4 @@ export async function aliasViews(entries: readonly AliasEntry[], sources: readon
 }
 
 /** An alias has leaked when a sender domain new to it (after its learning period) wrote to it. */
-export const hasLeaked = (view: Pick<AliasView, 'senders'>): boolean => view.senders.some((s) => s.new);
+export const hasLeaked = (alias: { senders: ReadonlyArray<{ new: boolean }> }): boolean => alias.senders.some((s) => s.new);

@@ -1,83 +1,73 @@
-import { createHash } from 'node:crypto';
+import type { RouteDecision } from '../rules/types.js';
+import { browseUrl, type BrowseQuery } from './browse.js';
 import { html, SafeHtml } from './html.js';
 import { hasLeaked, type AliasView } from './listing.js';
+import { STYLE } from './page-style.js';
+
+export { PAGE_HEADERS } from './page-style.js';
+
+/** One alias on the page: what the inventory knows, and what the current rules decide for its address. */
+export interface PageRow {
+  view: AliasView;
+  decision: RouteDecision;
+}
 
 /** What the page shows; everything it interpolates passes through `html` (escape-html). */
 export interface PageModel {
-  views: readonly AliasView[];
-  /** All aliases listed before the leaks-only filter, for the summary. */
-  total: number;
-  leaksOnly: boolean;
+  rows: readonly PageRow[];
+  query: BrowseQuery;
+  /** 1-based position of the first row among all that match the query. */
+  first: number;
+  hasNext: boolean;
   formToken: string;
   domains: readonly string[];
   /** A line about the action just done (after a form post), or null. */
   notice: string | null;
+  /** The add form as it was refused: what was typed, and why it was refused. */
+  add: { value: string; error: string } | null;
 }
 
-const STYLE = `
-:root { color-scheme: light dark; --line: #8884; --leak: #d97706; --muted: #888; }
-body { font: 14px/1.45 system-ui, sans-serif; margin: 0 auto; padding: 1.5rem; max-width: 72rem; }
-h1 { font-size: 1.25rem; margin: 0 0 .25rem; }
-p { margin: .25rem 0 1rem; }
-.muted { color: var(--muted); }
-.notice { padding: .5rem .75rem; border-left: 4px solid #16a34a; background: #16a34a1a; }
-nav a { margin-right: 1rem; }
-form.inline { display: inline; margin: 0; }
-table { border-collapse: collapse; width: 100%; margin-top: 1rem; }
-th, td { text-align: left; vertical-align: top; padding: .45rem .6rem; border-bottom: 1px solid var(--line); }
-th { font-weight: 600; white-space: nowrap; }
-td.num { text-align: right; white-space: nowrap; }
-tr.leaked td:first-child { box-shadow: inset 4px 0 var(--leak); }
-tr.blocked { color: var(--muted); }
-.address { font-family: ui-monospace, monospace; font-weight: 600; }
-.badge { display: inline-block; font-size: .75rem; font-weight: 600; padding: 0 .4rem; border-radius: .6rem; margin-left: .4rem; }
-.badge.leak { background: var(--leak); color: #fff; }
-.badge.blocked { background: #6b7280; color: #fff; }
-ul.senders { list-style: none; margin: 0; padding: 0; }
-ul.senders li { white-space: nowrap; }
-mark.new { background: #d977062e; color: inherit; font-weight: 600; padding: 0 .2rem; }
-button { font: inherit; padding: .2rem .7rem; cursor: pointer; }
-button.block { border: 1px solid #b91c1c; background: #b91c1c; color: #fff; border-radius: .3rem; }
-button.unblock { border: 1px solid var(--line); border-radius: .3rem; }
-input[type=text] { font: inherit; padding: .2rem .4rem; min-width: 18rem; }
-form.add { margin-top: 1rem; }
-`;
-
-/**
- * The page's security headers. No script at all; the one inline style is allowed by its hash; forms post
- * only to the relay itself; no framing (a framed page could be clicked through: clickjacking).
- */
-export const PAGE_HEADERS = {
-  'content-security-policy': `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'same-origin',
-  'cache-control': 'no-store',
-} as const;
-
-const when = (iso: string | null): SafeHtml => (iso ? html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')} UTC</time>` : html`<span class="muted">never</span>`);
+const when = (iso: string | null): SafeHtml => (iso ? html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')}</time>` : html`<span class="muted">never</span>`);
 const actionUrl = (address: string, action: 'block' | 'unblock') => `/admin/aliases/${encodeURIComponent(address)}/${action}`;
+
+/** An address that may break after its `@` (a table column is then as narrow as its longest half). */
+function address(text: string): SafeHtml {
+  const at = text.lastIndexOf('@');
+  return at < 0 ? html`${text}` : html`${text.slice(0, at)}@<wbr>${text.slice(at + 1)}`;
+}
+
+/** In the CLI's words (`plus-relay route`): the reason code, and the rule that decided. */
+const target = (d: RouteDecision): SafeHtml =>
+  d.action === 'forward'
+    ? html`<ul class="targets">${d.to.map((to) => html`<li class="target">${address(to)}</li>`)}</ul><span class="muted">rule ${d.rule}</span>`
+    : html`<strong>refused</strong> <span class="muted">(${d.reason}${d.rule === null ? '' : `, rule ${d.rule}`})</span>`;
 
 /** One column of the table; another part of the relay can add a column by adding an entry here. */
 interface Column {
   head: string;
-  cell(view: AliasView, model: PageModel): SafeHtml;
+  /** The shorter label it has on a phone's card, when not `head`. */
+  label?: string;
+  className?: string;
+  cell(row: PageRow, model: PageModel): SafeHtml;
 }
 
 const COLUMNS: readonly Column[] = [
   {
     head: 'Alias',
-    cell: (v) =>
-      html`<span class="address">${v.address}</span>${hasLeaked(v) ? html`<span class="badge leak" title="a sender domain new to this alias wrote to it">leaked</span>` : ''}${
+    cell: ({ view: v }) =>
+      html`<span class="address">${address(v.address)}</span>${hasLeaked(v) ? html`<span class="badge leak" title="a sender domain new to this alias wrote to it">leaked</span>` : ''}${
         v.blocked ? html`<span class="badge blocked">blocked</span>` : ''
       }`,
   },
+  { head: 'Target', cell: ({ decision }) => html`<div>${target(decision)}</div>` },
   {
     head: 'Messages',
-    cell: (v) => html`${v.forwarded} forwarded${v.refused > 0 ? html`<br><span class="muted">${v.refused} refused</span>` : ''}`,
+    cell: ({ view: v }) => html`<div><span class="count">${v.forwarded} forwarded</span>${v.refused > 0 ? html`<br><span class="muted count">${v.refused} refused</span>` : ''}</div>`,
   },
   {
     head: 'Sender domains',
-    cell: (v) =>
+    label: 'Senders',
+    cell: ({ view: v }) =>
       v.senders.length === 0
         ? html`<span class="muted">none yet</span>`
         : html`<ul class="senders">${v.senders.map((s) =>
@@ -88,58 +78,104 @@ const COLUMNS: readonly Column[] = [
   },
   {
     head: 'Failed forwards',
-    cell: (v) =>
+    label: 'Failed',
+    cell: ({ view: v }) =>
       v.failed && v.lastFailure
-        ? html`<span class="failed">${v.failed}</span><br><span class="muted" title="${v.lastFailure.message}">last: ${v.lastFailure.severity} ${v.lastFailure.reason} to ${v.lastFailure.target}</span>`
+        ? html`<div><span class="failed">${v.failed}</span><br><span class="muted" title="${v.lastFailure.message}">last: ${v.lastFailure.severity} ${v.lastFailure.reason} to ${v.lastFailure.target}</span></div>`
         : html`<span class="muted">none</span>`,
   },
-  { head: 'First seen', cell: (v) => when(v.firstSeen) },
-  { head: 'Last seen', cell: (v) => when(v.lastSeen) },
+  { head: 'First seen (UTC)', label: 'First seen', cell: ({ view: v }) => when(v.firstSeen) },
+  { head: 'Last seen (UTC)', label: 'Last seen', cell: ({ view: v }) => when(v.lastSeen) },
   {
     head: '',
-    cell: (v, m) => {
-      const action = v.blocked ? 'unblock' : 'block';
-      return html`<form class="inline" method="post" action="${actionUrl(v.address, action)}"><input type="hidden" name="csrf" value="${m.formToken}"><button type="submit" class="${action}" aria-label="${action === 'block' ? 'Block' : 'Unblock'} ${v.address}">${action === 'block' ? 'Block' : 'Unblock'}</button></form>`;
+    className: 'action',
+    cell: ({ view: v, decision }, m) => {
+      // An alias the rules refuse already gets nothing through: Block would change nothing. A blocked one keeps
+      // Unblock, so a block made before the rules changed can still be lifted.
+      if (!v.blocked && decision.action === 'reject') return html``;
+      const [action, label] = v.blocked ? (['unblock', 'Unblock'] as const) : (['block', 'Block'] as const);
+      return html`<form class="inline" method="post" action="${actionUrl(v.address, action)}"><input type="hidden" name="csrf" value="${m.formToken}"><button type="submit" class="${action}" aria-label="${label} ${v.address}">${label}</button></form>`;
     },
   },
 ];
 
-/** GET /admin: the inventory as one server-rendered page, like Prometheus' or Caddy's own status pages. */
-export function adminPage(model: PageModel): string {
-  const leaked = model.views.filter(hasLeaked).length;
-  const blocked = model.views.filter((v) => v.blocked).length;
-  const rowClass = (v: AliasView) => [hasLeaked(v) ? 'leaked' : '', v.blocked ? 'blocked' : ''].filter(Boolean).join(' ');
-  const page = html`<!doctype html>
+function layout(title: string, body: SafeHtml): string {
+  return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>plus-relay · aliases</title>
+<title>${title}</title>
 <style>${new SafeHtml(STYLE)}</style>
 </head>
 <body>
-<h1>plus-relay · aliases</h1>
-<p class="muted">${model.domains.join(', ')} — ${model.total} alias${model.total === 1 ? '' : 'es'}, ${leaked} with a new sender, ${blocked} blocked.
-A sender domain that first writes to an alias after its learning period is <mark class="new">new</mark>: the service you gave the address to has probably leaked it.</p>
-${model.notice ? html`<p class="notice" role="status">${model.notice}</p>` : ''}
-<nav>${model.leaksOnly ? html`<a href="/admin">All aliases</a> <strong>Only leaked aliases</strong>` : html`<strong>All aliases</strong> <a href="/admin?leaks=1">Only leaked aliases</a>`}</nav>
-<form class="add" method="post" action="/admin/aliases">
-<input type="hidden" name="csrf" value="${model.formToken}">
-<label>Add an alias ahead of time <input type="text" name="address" required placeholder="${`newsletter@${model.domains[0] ?? 'example.com'}`}" autocomplete="off"></label>
-<button type="submit">Add</button>
-<span class="muted">(it then receives mail even with <code>new_aliases: reject</code>)</span>
+${body}
+</body>
+</html>
+`.text;
+}
+
+function tools(m: PageModel): SafeHtml {
+  const { q, leaksOnly } = m.query;
+  const invalid = m.add !== null;
+  return html`<div class="tools">
+<form class="filter" method="get" action="/admin" role="search">
+<label for="q">Filter</label>
+<div class="field"><input type="search" id="q" name="q" value="${q}" placeholder="address, target or sender">${leaksOnly ? html`<input type="hidden" name="leaks" value="1">` : ''}<button type="submit">Filter</button></div>
+${q ? html`<p><a href="${browseUrl({ q: '', leaksOnly, page: 1 })}">Clear the filter</a></p>` : ''}
 </form>
+<form class="add" method="post" action="/admin/aliases">
+<input type="hidden" name="csrf" value="${m.formToken}">
+<label for="add-address">Add an alias ahead of time</label>
+<div class="field"><input type="text" id="add-address" name="address" required value="${m.add?.value ?? ''}" placeholder="${`newsletter@${m.domains[0] ?? 'example.com'}`}" autocomplete="off"${
+    invalid ? html` aria-invalid="true" aria-describedby="add-error"` : ''
+  }><button type="submit">Add</button></div>
+${invalid ? html`<p class="error" id="add-error" role="alert">${m.add?.error}</p>` : ''}
+<p class="muted">It then receives mail even with <code>new_aliases: reject</code>.</p>
+</form>
+</div>`;
+}
+
+function pages(m: PageModel): SafeHtml {
+  const last = m.first + m.rows.length - 1;
+  const at = (page: number) => browseUrl({ ...m.query, page });
+  if (m.query.page === 1 && !m.hasNext) return html``;
+  return html`<nav class="pages" aria-label="pages">${m.query.page > 1 ? html`<a href="${at(m.query.page - 1)}" rel="prev">← Newer</a>` : ''}<span class="muted">${m.first}–${last}</span>${
+    m.hasNext ? html`<a href="${at(m.query.page + 1)}" rel="next">Older →</a>` : ''
+  }</nav>`;
+}
+
+/** GET /admin: the inventory as one server-rendered page, like Prometheus' or Caddy's own status pages. */
+export function adminPage(m: PageModel): string {
+  const leaked = m.rows.filter((r) => hasLeaked(r.view)).length;
+  const blocked = m.rows.filter((r) => r.view.blocked).length;
+  const rowClass = (v: AliasView) => [hasLeaked(v) ? 'leaked' : '', v.blocked ? 'blocked' : ''].filter(Boolean).join(' ');
+  const { q, leaksOnly } = m.query;
+  const shown = m.rows.length === 0 ? '' : `${m.first === 1 && !m.hasNext ? m.rows.length : `${m.first}–${m.first + m.rows.length - 1}`} shown: ${leaked} with a new sender, ${blocked} blocked. `;
+  const none = q ? html`No aliases${leaksOnly ? ' with a new sender' : ''} match “${q}”${m.query.page > 1 ? ' on this page' : ''}.` : html`No aliases${leaksOnly ? ' with a new sender' : ''} yet: the relay records each address when mail to it arrives.`;
+  return layout(
+    'plus-relay · aliases',
+    html`<h1>plus-relay · aliases</h1>
+<p class="muted">${m.domains.join(', ')} — most recently mailed first, times in UTC. ${shown}A sender domain that first writes to an alias after its learning period is <mark class="new">new</mark>: the service you gave the address to has probably leaked it.</p>
+${m.notice ? html`<p class="notice" role="status">${m.notice}</p>` : ''}
+<nav>${leaksOnly ? html`<a href="${browseUrl({ q, leaksOnly: false, page: 1 })}">All aliases</a> <strong>Only leaked aliases</strong>` : html`<strong>All aliases</strong> <a href="${browseUrl({ q, leaksOnly: true, page: 1 })}">Only leaked aliases</a>`}</nav>
+${tools(m)}
 ${
-  model.views.length === 0
-    ? html`<p>No aliases${model.leaksOnly ? ' with a new sender' : ''} yet: the relay records each address when mail to it arrives.</p>`
+  m.rows.length === 0
+    ? html`<p>${none}</p>`
     : html`<table>
 <thead><tr>${COLUMNS.map((c) => html`<th scope="col">${c.head}</th>`)}</tr></thead>
 <tbody>
-${model.views.map((v) => html`<tr class="${rowClass(v)}" id="${`alias-${v.address}`}">${COLUMNS.map((c) => html`<td>${c.cell(v, model)}</td>`)}</tr>\n`)}</tbody>
+${m.rows.map((r) => html`<tr class="${rowClass(r.view)}" id="${`alias-${r.view.address}`}">${COLUMNS.map((c) => html`<td data-label="${c.label ?? c.head}"${c.className ? html` class="${c.className}"` : ''}>${c.cell(r, m)}</td>`)}</tr>\n`)}</tbody>
 </table>`
 }
-</body>
-</html>
-`;
-  return page.text;
+${pages(m)}`,
+  );
+}
+
+/** A refused or failed request from a browser: the page's look, the message, and the way back. */
+export function errorPage(status: number, message: string, back: boolean): string {
+  return layout(`plus-relay · ${status}`, html`<h1>plus-relay · ${status}</h1>
+<p class="problem" role="alert">${message}</p>
+${back ? html`<p><a href="/admin">Back to the aliases</a></p>` : ''}`);
 }

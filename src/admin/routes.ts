@@ -1,16 +1,20 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../clock.js';
-import { INVENTORY_LIMITS, type AliasEntry, type Inventory } from '../store/inventory.js';
+import type { RouteDecision } from '../rules/types.js';
+import { MAX_INVENTORY_ALIASES, type AliasEntry, type Inventory } from '../store/inventory.js';
 import { aliasDescription } from './description.js';
-import { aliasAddress } from './address.js';
+import { aliasAddress, checkAlias } from './address.js';
+import { browse, browseQuery } from './browse.js';
 import { AdminBadInput } from './errors.js';
-import { aliasViews, hasLeaked, type AliasFactsSource } from './listing.js';
-import { adminPage, PAGE_HEADERS } from './page.js';
+import { aliasViews, type AliasFactsSource } from './listing.js';
+import { adminPage, PAGE_HEADERS, type PageModel } from './page.js';
 
 export interface AdminRouteDeps {
   inventory: Inventory;
   /** The relay's domains now (rules.yaml is reloaded while running). */
   domains(): readonly string[];
+  /** The current rules' decision for an address (rules.yaml is reloaded while running): the page's Target. */
+  route(address: string): RouteDecision;
   clock: Clock;
   sources: readonly AliasFactsSource[];
   formToken: string;
@@ -19,8 +23,6 @@ export interface AdminRouteDeps {
 type Action = 'add' | 'block' | 'unblock';
 
 const DEFAULT_LIMIT = 1000;
-const PAGE_LIMIT = 500;
-const MAX_LIMIT = INVENTORY_LIMITS.maxLearnedAliases + INVENTORY_LIMITS.maxOperatorAliases;
 
 const NOTICES: Record<Action, (address: string) => string> = {
   add: (a) => `Added ${a}: it receives mail even with new_aliases: reject.`,
@@ -41,8 +43,8 @@ export function bodyField(body: unknown, name: string): string | null {
 function limitOf(raw: unknown): number {
   if (raw === undefined) return DEFAULT_LIMIT;
   const limit = Number(raw);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw new AdminBadInput(`limit must be a whole number from 1 to ${MAX_LIMIT}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_INVENTORY_ALIASES) {
+    throw new AdminBadInput(`limit must be a whole number from 1 to ${MAX_INVENTORY_ALIASES}`);
   }
   return limit;
 }
@@ -59,9 +61,25 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
     return { aliases: await views(entries), inventory: await inventory.size() };
   });
 
+  /** The page for this request's query; `add` re-renders the add form as it was refused (`status` 400). */
+  const showPage = async (request: FastifyRequest, reply: FastifyReply, notice: string | null, add: PageModel['add'] = null) => {
+    const query = browseQuery(add ? {} : (request.query as Record<string, string | undefined>));
+    const found = await browse(inventory, deps.route, query);
+    const shown = await views(found.entries);
+    const rows = shown.map((view) => ({ view, decision: deps.route(view.address) }));
+    const page = adminPage({ rows, query, first: found.first, hasNext: found.hasNext, formToken: deps.formToken, domains: deps.domains(), notice, add });
+    return reply.code(add ? 400 : 200).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page);
+  };
+
   const act = (action: Action, from: 'path' | 'body') => async (request: FastifyRequest, reply: FastifyReply) => {
     const raw = from === 'path' ? (request.params as { address?: string }).address : bodyField(request.body, 'address');
-    const address = aliasAddress(raw?.trim(), deps.domains());
+    const checked = checkAlias(raw?.trim(), deps.domains());
+    if (!checked.ok) {
+      // The page's add form, refused, comes back filled in as it was typed, with the reason beside it.
+      if (from === 'body' && isFormPost(request)) return showPage(request, reply, null, { value: raw ?? '', error: checked.message });
+      throw new AdminBadInput(checked.message);
+    }
+    const { address } = checked;
     const now = clock.now();
     const entry = action === 'add' ? await inventory.add(address, now, aliasDescription(request.body)) : await inventory.setBlocked(address, action === 'block', now);
     if (isFormPost(request)) return reply.redirect(`/admin?done=${action}&address=${encodeURIComponent(address)}`, 303);
@@ -74,11 +92,8 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
 
   app.get('/', async (request, reply) => {
     const query = request.query as Record<string, string | undefined>;
-    const all = await views(await inventory.list({ limit: PAGE_LIMIT }));
-    const leaksOnly = query.leaks === '1';
     const done = query.done as Action | undefined;
     const notice = done && done in NOTICES && query.address ? NOTICES[done](query.address.slice(0, 320)) : null;
-    const page = adminPage({ views: leaksOnly ? all.filter(hasLeaked) : all, total: all.length, leaksOnly, formToken: deps.formToken, domains: deps.domains(), notice });
-    return reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page);
+    return showPage(request, reply, notice);
   });
 }

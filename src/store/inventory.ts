@@ -32,6 +32,9 @@ export const INVENTORY_LIMITS = {
   learnedTtlMs: 400 * 24 * 3600 * 1000,
 } as const;
 
+/** Every alias the inventory can hold at once, both parts: the most a listing can ever return. */
+export const MAX_INVENTORY_ALIASES = INVENTORY_LIMITS.maxLearnedAliases + INVENTORY_LIMITS.maxOperatorAliases;
+
 /** The longest description the operator may give an alias (characters). */
 export const DESCRIPTION_MAX_CHARS = 200;
 
@@ -100,6 +103,8 @@ export interface AliasQuery {
   address?: string;
   /** Most recent first (by last message, else by when it was added); at most this many. */
   limit: number;
+  /** Skip this many of that order first (a page of the listing); 0 when absent. */
+  offset?: number;
 }
 
 export interface Inventory {

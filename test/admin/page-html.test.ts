@@ -2,14 +2,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { build, testClock } from '../helpers/build.js';
-import { ADMIN_TOKEN, adminPost, basic } from '../helpers/admin.js';
+import { ADMIN_TOKEN, adminPost, aliases, basic, bearer } from '../helpers/admin.js';
 import { mail, post } from '../helpers/mail.js';
 import { formToken } from '../../src/admin/auth.js';
 
 test('addresses are escaped wherever they appear; the page carries its security headers and form tokens', async (t) => {
   const { app } = await build(t, { env: { ADMIN_TOKEN } });
   const hostile = "a&b'c=d`{x}@destroy.systems";
-  assert.equal((await adminPost(app, hostile)).statusCode, 200);
+  // Blocked, so its row has a form (Unblock) even though the rules refuse it (no rule matches its local part).
+  assert.equal((await adminPost(app, hostile, 'block')).statusCode, 200);
   const res = await app.inject({ method: 'GET', url: '/admin', headers: basic() });
   assert.equal(res.statusCode, 200);
   assert.match(String(res.headers['content-type']), /^text\/html; charset=utf-8/);
@@ -17,11 +18,13 @@ test('addresses are escaped wherever they appear; the page carries its security 
   assert.equal(res.headers['cache-control'], 'no-store');
   assert.ok(!res.body.includes("a&b'c"), 'never raw');
   assert.ok(res.body.includes('a&amp;b&#39;c=d`{x}@destroy.systems'), 'escaped in text and attributes');
-  assert.ok(res.body.includes(`/admin/aliases/${encodeURIComponent(hostile).replace(/'/g, '&#39;')}/block`), 'the form posts to the API the CLI uses');
+  assert.ok(res.body.includes(`/admin/aliases/${encodeURIComponent(hostile).replace(/'/g, '&#39;')}/unblock`), 'the form posts to the API the CLI uses');
+  assert.match(res.body, /<strong>refused<\/strong> <span class="muted">\(no-rule\)<\/span>/, 'its target: what the rules decide');
   assert.ok(!/<script/i.test(res.body), 'no script at all');
-  const forms = res.body.match(/<form /g)?.length ?? 0;
+  const forms = res.body.match(/<form [^>]*method="post"/g)?.length ?? 0;
   const tokens = res.body.split(`name="csrf" value="${formToken(ADMIN_TOKEN)}"`).length - 1;
-  assert.equal(tokens, forms, 'every form carries the form token');
+  assert.equal(tokens, forms, 'every form that posts carries the form token');
+  assert.match(res.body, /<form class="filter" method="get" action="\/admin" role="search">(?:(?!csrf)[\s\S])*?<\/form>/, 'the filter form does not (it would put the token in the address bar)');
 
   const notice = await app.inject({ method: 'GET', url: `/admin?done=block&address=${encodeURIComponent('<img src=x onerror=alert(1)>')}`, headers: basic() });
   assert.ok(!notice.body.includes('<img'), 'the notice is escaped too');
@@ -54,4 +57,31 @@ test('?leaks=1 shows only aliases with a new sender; a form post to add redirect
   assert.equal(bad.statusCode, 400);
   assert.match(String(bad.headers['content-type']), /text\/html/);
   assert.match(bad.body, /elsewhere\.example is not one of the relay&#39;s domains/);
+});
+
+test('a refused add from the page comes back as the page, styled, with what was typed (escaped) and the reason', async (t) => {
+  const { app } = await build(t, { env: { ADMIN_TOKEN } });
+  const typed = '"><img src=x onerror=alert(1)>@elsewhere.example';
+  const res = await app.inject({
+    method: 'POST',
+    url: '/admin/aliases',
+    headers: { ...basic(), 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+    payload: new URLSearchParams({ csrf: formToken(ADMIN_TOKEN), address: typed }).toString(),
+  });
+  assert.equal(res.statusCode, 400);
+  assert.match(String(res.headers['content-security-policy']), /style-src 'sha256-/, 'the page headers, so its stylesheet applies');
+  assert.ok(!res.body.includes('<img'), 'what was typed is escaped');
+  assert.match(res.body, /name="address" required value="&quot;&gt;&lt;img src=x onerror=alert\(1\)&gt;@elsewhere\.example"/);
+  assert.match(res.body, /<p class="error" id="add-error" role="alert">&quot;\\&quot;&gt;&lt;img .* is not one plain address/);
+  assert.match(res.body, /aria-invalid="true" aria-describedby="add-error"/);
+  assert.equal((await aliases(app)).length, 0, 'nothing was added');
+
+  const api = await app.inject({ method: 'POST', url: '/admin/aliases', headers: { ...bearer(), 'content-type': 'application/json' }, payload: { address: typed } });
+  assert.equal(api.statusCode, 400, 'the API still answers JSON');
+  assert.equal(api.json().code, 'PLUS_RELAY_ADMIN_BAD_INPUT');
+
+  const page = await app.inject({ method: 'GET', url: '/admin?page=x', headers: { ...basic(), accept: 'text/html' } });
+  assert.equal(page.statusCode, 400);
+  assert.match(page.body, /<style>[\s\S]*<p class="problem" role="alert">page must be a whole number from 1 to 24<\/p>/);
+  assert.match(page.body, /<a href="\/admin">Back to the aliases<\/a>/);
 });

@@ -2,7 +2,7 @@
 // is skipped with a message locally, and fails in CI (CI=true), where it must be there — like helpers/redis.ts.
 import { existsSync } from 'node:fs';
 import type { TestContext } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 
@@ -21,3 +21,12 @@ export async function launchChromium(t: TestContext): Promise<Browser | null> {
   t.after(() => browser.close());
   return browser;
 }
+
+// Page-side code: the tests' TypeScript has no DOM types (a string then), and tsx would wrap a named function
+// declared inside it in a helper (__name) the page does not have (so none is).
+/** How many pixels the page is wider than its window (> 0: it scrolls sideways). */
+export const sidewaysScroll = (page: Page): Promise<number> => page.evaluate('document.documentElement.scrollWidth - window.innerWidth') as Promise<number>;
+
+/** A computed CSS property (e.g. `background-color`) of the first element the locator finds. */
+export const styleOf = (locator: Locator, property: string): Promise<string> =>
+  locator.first().evaluate((e, name) => e.ownerDocument.defaultView?.getComputedStyle(e).getPropertyValue(name) ?? '', property);

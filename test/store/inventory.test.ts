@@ -135,6 +135,18 @@ for (const [name, open] of Object.entries(backends)) {
       assert.deepEqual(await b.list({ address: 'none@d.example', limit: 10 }), []);
     });
 
+    test('pages: offset skips that many of the order; aliases mailed at one time neither repeat nor go missing across pages', async (t) => {
+      const pair = await open(t);
+      if (!pair) return;
+      const [a, b] = pair;
+      const names = ['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6'].map((n) => `${n}@d.example`);
+      for (const [i, address] of names.entries()) await a.record(use(address, T0 + Math.floor(i / 3) * HOUR, 'forwarded', 'a.example'));
+      const pages = [];
+      for (let offset = 0; offset < names.length + 3; offset += 3) pages.push((await b.list({ limit: 3, offset })).map((e) => e.address));
+      assert.deepEqual(pages, [['p6@d.example', 'p5@d.example', 'p4@d.example'], ['p3@d.example', 'p2@d.example', 'p1@d.example'], ['p0@d.example'], []]);
+      assert.deepEqual(await a.list({ limit: 10, offset: 0 }), await a.list({ limit: 10 }), 'no offset is offset 0');
+    });
+
     test('bounded: sender domains per alias; learned aliases give way, least recently mailed first, never an operator entry', async (t) => {
       const pair = await open(t, { ...INVENTORY_LIMITS, maxLearnedAliases: 3, maxOperatorAliases: 2, maxSendersPerAlias: 2 });
       if (!pair) return;

@@ -148,10 +148,10 @@ upgrade(base)
 return {redis.call('ZCARD', base .. ':learned'), redis.call('SCARD', base .. ':operator'), redis.call('SCARD', base .. ':added'), redis.call('SCARD', base .. ':blocked')}
 `;
 
-// ARGV: base, address ('' for all), limit. Drops index entries whose alias expired meanwhile.
+// ARGV: base, address ('' for all), limit, offset. Drops index entries whose alias expired meanwhile.
 const LIST = `
 local base = ARGV[1]
-local xs = ARGV[2] ~= '' and {ARGV[2]} or redis.call('ZREVRANGE', base .. ':index', 0, tonumber(ARGV[3]) - 1)
+local xs = ARGV[2] ~= '' and {ARGV[2]} or redis.call('ZREVRANGE', base .. ':index', tonumber(ARGV[4]), tonumber(ARGV[4]) + tonumber(ARGV[3]) - 1)
 local out = {}
 for _, x in ipairs(xs) do
   local h = redis.call('HGETALL', base .. ':a:' .. x)
@@ -179,8 +179,8 @@ export function redisInventory(redis: RedisConnection, namespace: string, limits
     });
   };
 
-  const listing = async (address: string, limit: number): Promise<AliasEntry[]> => {
-    const reply = await run('list', LIST, [base, address, String(limit)]);
+  const listing = async (address: string, limit: number, offset = 0): Promise<AliasEntry[]> => {
+    const reply = await run('list', LIST, [base, address, String(limit), String(offset)]);
     return (Array.isArray(reply) ? reply : []).flatMap((item: unknown) => (Array.isArray(item) ? [toEntry(item)] : []));
   };
   const operator = async (address: string, at: number, mode: 'add' | 'block' | 'unblock', description = ''): Promise<AliasEntry> => {
@@ -202,7 +202,7 @@ export function redisInventory(redis: RedisConnection, namespace: string, limits
     },
     add: (address, at, description) => operator(address, at, 'add', description),
     setBlocked: (address, blocked, at) => operator(address, at, blocked ? 'block' : 'unblock'),
-    list: (query) => listing(query.address ?? '', query.limit),
+    list: (query) => listing(query.address ?? '', query.limit, query.offset),
     async blockedCount() {
       return call('blocked count', () => client.sCard(`${base}:blocked`));
     },

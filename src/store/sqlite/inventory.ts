@@ -43,7 +43,8 @@ export function sqliteInventory(
        FROM aliases a WHERE address = ?`,
   );
   const one = db.prepare<[string], AliasRow>(`SELECT ${ALIAS_COLUMNS} FROM aliases WHERE address = ?`);
-  const recent = db.prepare<[number], AliasRow>(`SELECT ${ALIAS_COLUMNS} FROM aliases ORDER BY touched_at DESC LIMIT ?`);
+  // Ties broken by address (as Redis orders equal scores), so pages of the listing neither skip nor repeat one.
+  const recent = db.prepare<[number, number], AliasRow>(`SELECT ${ALIAS_COLUMNS} FROM aliases ORDER BY touched_at DESC, address DESC LIMIT ? OFFSET ?`);
   const sendersOf = db.prepare<[string], SenderRow>('SELECT domain, count, first_seen, last_seen, is_new FROM alias_senders WHERE address = ? ORDER BY first_seen, domain');
   const size = db.prepare<[], { aliases: number; operator: number }>('SELECT aliases, operator FROM inventory_size');
   const operatorCounts = db.prepare<[], { added: number; blocked: number }>('SELECT COUNT(added_at) AS added, COALESCE(SUM(blocked), 0) AS blocked FROM aliases WHERE operator = 1');
@@ -149,7 +150,7 @@ export function sqliteInventory(
     add: (address, at, description) => operator(address, at, 'add', description ?? null),
     setBlocked: (address, blocked, at) => operator(address, at, blocked ? 'block' : 'unblock'),
     async list(query) {
-      return guard('list', () => (query.address === undefined ? recent.all(query.limit) : [one.get(query.address)].flatMap((r) => (r ? [r] : []))).map(entry));
+      return guard('list', () => (query.address === undefined ? recent.all(query.limit, query.offset ?? 0) : [one.get(query.address)].flatMap((r) => (r ? [r] : []))).map(entry));
     },
     async blockedCount() {
       return guard('blocked count', () => blockedCount.get()?.n ?? 0);
