@@ -11,6 +11,8 @@ export interface AliasView {
   refused: number;
   blocked: boolean;
   senders: Array<{ domain: string; count: number; firstSeen: string; lastSeen: string; new: boolean }>;
+  /** The operator's note from `add`; absent when none was given. */
+  description?: string;
   /** Forwards Mailgun reported as failed (event webhooks; events/alias-facts.ts), and the last failure. */
   failed?: number;
   lastFailure?: { reason: string; severity: string; code: number | null; message: string; target: string; at: string } | null;
@@ -37,6 +39,7 @@ export async function aliasViews(entries: readonly AliasEntry[], sources: readon
     refused: e.refused,
     blocked: e.blocked,
     senders: e.senders.map((s) => ({ domain: s.domain, count: s.count, firstSeen: iso(s.firstSeen) ?? '', lastSeen: iso(s.lastSeen) ?? '', new: s.new })),
+    ...(e.description === undefined ? {} : { description: e.description }),
   }));
   const addresses = views.map((v) => v.address);
   for (const source of sources) {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../clock.js';
 import { INVENTORY_LIMITS, type AliasEntry, type Inventory } from '../store/inventory.js';
+import { aliasDescription } from './description.js';
 import { aliasAddress } from './address.js';
 import { AdminBadInput } from './errors.js';
 import { aliasViews, hasLeaked, type AliasFactsSource } from './listing.js';
@@ -19,6 +20,7 @@ type Action = 'add' | 'block' | 'unblock';
 
 const DEFAULT_LIMIT = 1000;
 const PAGE_LIMIT = 500;
+const MAX_LIMIT = INVENTORY_LIMITS.maxLearnedAliases + INVENTORY_LIMITS.maxOperatorAliases;
 
 const NOTICES: Record<Action, (address: string) => string> = {
   add: (a) => `Added ${a}: it receives mail even with new_aliases: reject.`,
@@ -39,8 +41,8 @@ export function bodyField(body: unknown, name: string): string | null {
 function limitOf(raw: unknown): number {
   if (raw === undefined) return DEFAULT_LIMIT;
   const limit = Number(raw);
-  if (!Number.isInteger(limit) || limit < 1 || limit > INVENTORY_LIMITS.maxAliases) {
-    throw new AdminBadInput(`limit must be a whole number from 1 to ${INVENTORY_LIMITS.maxAliases}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    throw new AdminBadInput(`limit must be a whole number from 1 to ${MAX_LIMIT}`);
   }
   return limit;
 }
@@ -54,14 +56,14 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
     const query = request.query as Record<string, string | undefined>;
     const address = query.address === undefined ? undefined : aliasAddress(query.address, deps.domains());
     const entries = await inventory.list({ limit: limitOf(query.limit), ...(address ? { address } : {}) });
-    return { aliases: await views(entries) };
+    return { aliases: await views(entries), inventory: await inventory.size() };
   });
 
   const act = (action: Action, from: 'path' | 'body') => async (request: FastifyRequest, reply: FastifyReply) => {
     const raw = from === 'path' ? (request.params as { address?: string }).address : bodyField(request.body, 'address');
     const address = aliasAddress(raw?.trim(), deps.domains());
     const now = clock.now();
-    const entry = action === 'add' ? await inventory.add(address, now) : await inventory.setBlocked(address, action === 'block', now);
+    const entry = action === 'add' ? await inventory.add(address, now, aliasDescription(request.body)) : await inventory.setBlocked(address, action === 'block', now);
     if (isFormPost(request)) return reply.redirect(`/admin?done=${action}&address=${encodeURIComponent(address)}`, 303);
     return { alias: (await views([entry]))[0] };
   };

@@ -11,7 +11,7 @@ export type AdminAnswer = { ok: true; body: unknown } | { ok: false; exit: numbe
  * One request to a running relay's /admin API with `Authorization: Bearer $ADMIN_TOKEN`. Every way it can
  * fail is printed as what to do about it: no token here, no relay there, no admin API on it, the wrong token.
  */
-export async function callAdmin(io: CliIO, url: string | undefined, method: 'GET' | 'POST', path: string): Promise<AdminAnswer> {
+export async function callAdmin(io: CliIO, url: string | undefined, method: 'GET' | 'POST', path: string, payload?: Record<string, string>): Promise<AdminAnswer> {
   const token = io.env.ADMIN_TOKEN?.trim();
   if (!token) {
     io.err("plus-relay: ADMIN_TOKEN is not set: export the relay's ADMIN_TOKEN to use its admin API");
@@ -27,7 +27,8 @@ export async function callAdmin(io: CliIO, url: string | undefined, method: 'GET
   const target = new URL(`admin/${path}`, base);
   let response: Response;
   try {
-    response = await fetch(target, { method, headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal: AbortSignal.timeout(30_000) });
+    const headers = { authorization: `Bearer ${token}`, accept: 'application/json', ...(payload ? { 'content-type': 'application/json' } : {}) };
+    response = await fetch(target, { method, headers, ...(payload ? { body: JSON.stringify(payload) } : {}), signal: AbortSignal.timeout(30_000) });
   } catch (err) {
     const cause = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
     io.err(`plus-relay: cannot reach the relay at ${base.origin}: ${cause} (is it running? pass --url)`);
@@ -46,11 +47,14 @@ export async function callAdmin(io: CliIO, url: string | undefined, method: 'GET
   return { ok: false, exit: 1 };
 }
 
-/** `alias add`, `block`, `unblock`: one address, one POST, one line saying what changed. */
+/**
+ * `alias add`, `block`, `unblock`: one address, one POST, one line saying what changed. `alias add` also
+ * takes `--description` (the relay checks it: one line, at most 200 characters).
+ */
 export async function aliasAction(io: CliIO, args: string[], usage: string, action: 'add' | 'block' | 'unblock'): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { url: { type: 'string' } } });
+    parsed = parseArgs({ args, allowPositionals: true, options: { url: { type: 'string' }, description: { type: 'string' } } });
   } catch (err) {
     io.err(`plus-relay: ${(err as Error).message}\n${usage}`);
     return 2;
@@ -60,8 +64,13 @@ export async function aliasAction(io: CliIO, args: string[], usage: string, acti
     io.err(`plus-relay: expected exactly one address\n${usage}`);
     return 2;
   }
+  const { description } = parsed.values;
+  if (description !== undefined && action !== 'add') {
+    io.err(`plus-relay: --description is for alias add\n${usage}`);
+    return 2;
+  }
   const path = `aliases/${encodeURIComponent(address)}${action === 'add' ? '' : `/${action}`}`;
-  const answer = await callAdmin(io, parsed.values.url, 'POST', path);
+  const answer = await callAdmin(io, parsed.values.url, 'POST', path, description === undefined ? undefined : { description });
   if (!answer.ok) return answer.exit;
   const alias = (answer.body as { alias?: { address?: string } } | null)?.alias?.address ?? address;
   io.out(

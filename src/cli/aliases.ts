@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { AliasView } from '../admin/listing.js';
 import { hasLeaked } from '../admin/listing.js';
+import type { InventorySize } from '../store/inventory.js';
 import type { CliIO, Command } from './io.js';
 import { callAdmin } from './admin-client.js';
 
@@ -8,7 +9,8 @@ const USAGE = 'usage: plus-relay aliases [--json] [--leaks] [--url http://127.0.
 
 /**
  * The inventory of a running relay, most recent first: a table (alias, messages, sender domains, new
- * senders), or with --json the API's own answer. --leaks keeps the aliases a new sender domain wrote to.
+ * senders) and how full the inventory is, or with --json the API's own answer. --leaks keeps the aliases a
+ * new sender domain wrote to.
  */
 export const aliases: Command = async (args, io) => {
   let parsed;
@@ -20,12 +22,23 @@ export const aliases: Command = async (args, io) => {
   }
   const answer = await callAdmin(io, parsed.values.url, 'GET', 'aliases');
   if (!answer.ok) return answer.exit;
-  const all = (answer.body as { aliases?: AliasView[] } | null)?.aliases ?? [];
+  const body = answer.body as { aliases?: AliasView[]; inventory?: InventorySize } | null;
+  const all = body?.aliases ?? [];
   const shown = parsed.values.leaks ? all.filter(hasLeaked) : all;
-  if (parsed.values.json) io.out(JSON.stringify({ aliases: shown }));
-  else printTable(io, shown, parsed.values.leaks);
+  if (parsed.values.json) {
+    io.out(JSON.stringify({ aliases: shown, ...(body?.inventory ? { inventory: body.inventory } : {}) }));
+    return 0;
+  }
+  printTable(io, shown, parsed.values.leaks);
+  if (body?.inventory && body.inventory.learned + body.inventory.operator > 0) io.out(fullness(body.inventory));
   return 0;
 };
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** How full each part of the inventory is (store/inventory.ts): the learned part gives way, the operator's does not. */
+const fullness = (size: InventorySize) =>
+  `inventory: ${count(size.learned)} of ${count(size.learnedMax)} learned, ${count(size.operator)} of ${count(size.operatorMax)} added or blocked`;
 
 const withCounts = (senders: AliasView['senders']) => senders.map((s) => `${s.domain} (${s.count})`);
 

@@ -4,22 +4,36 @@
  * domains, eTLD+1) wrote to it. SQLite and Redis implement it (store/<backend>/inventory.ts), and one
  * contract test suite runs against both.
  *
- * Anyone can mail random@your-domain, so the inventory is bounded by construction (INVENTORY_LIMITS):
- * - at most `maxAliases` aliases. When full, a new alias that was only refused is not recorded, and a
- *   new alias whose mail was forwarded (or one the operator adds) takes the place of the least recently
- *   seen alias that only ever received refused mail: a flood can never push out an alias in real use;
- * - an alias that only ever received refused mail (a dictionary attack on a closed catch-all, a blocked
- *   sender) is forgotten `transientTtlMs` after it was last mailed, unless it was added or blocked;
+ * Anyone can mail random@your-domain, so the inventory is bounded by construction (INVENTORY_LIMITS), in
+ * two parts that never take each other's places:
+ * - operator entries: aliases added or blocked through the (authenticated) admin API, at most
+ *   `maxOperatorAliases`. They never expire and nothing a sender does removes them, so a block or an add
+ *   always succeeds until the operator alone has made that many (then InventoryFull, 409);
+ * - learned entries: every other alias, recorded because mail to it arrived; at most `maxLearnedAliases`.
+ *   When full, a new alias whose mail was forwarded takes the place of the least recently mailed learned
+ *   alias, preferring one that only ever received refused mail; a new alias that was only refused is not
+ *   recorded. A dictionary flood with `new_aliases: accept` therefore recycles its own places (the aliases
+ *   mailed least recently go first) and a new alias still gets recorded, learns, and gets its leak signal;
+ * - a learned alias is forgotten when unmailed: `transientTtlMs` after its last message if it only ever
+ *   received refused mail (a dictionary attack on a closed catch-all), `learnedTtlMs` otherwise (long
+ *   enough for a service that writes once a year);
  * - at most `maxSendersPerAlias` sender domains per alias. Later domains are not stored, only counted in
  *   the alias's totals, and each of their messages is a new sender again (the leak signal keeps firing);
- * - every stored string is bounded: addresses by RFC 5321 (≤ 318), domains by DNS (≤ 253).
- * Worst case: 10,000 × 32 sender rows of under 100 bytes, about 30 MB, whatever a sender does.
+ * - every stored string is bounded: addresses by RFC 5321 (≤ 318), domains by DNS (≤ 253), an operator's
+ *   description by DESCRIPTION_MAX_CHARS (checked by the admin API).
+ * Worst case: (10,000 + 2,000) aliases × 32 sender rows of under 100 bytes, plus 2,000 descriptions of at
+ * most 800 bytes, about 40 MB, whatever a sender does.
  */
 export const INVENTORY_LIMITS = {
-  maxAliases: 10_000,
+  maxLearnedAliases: 10_000,
+  maxOperatorAliases: 2_000,
   maxSendersPerAlias: 32,
   transientTtlMs: 14 * 24 * 3600 * 1000,
+  learnedTtlMs: 400 * 24 * 3600 * 1000,
 } as const;
+
+/** The longest description the operator may give an alias (characters). */
+export const DESCRIPTION_MAX_CHARS = 200;
 
 export type InventoryLimits = { readonly [K in keyof typeof INVENTORY_LIMITS]: number };
 
@@ -64,6 +78,21 @@ export interface AliasEntry {
   refused: number;
   blocked: boolean;
   senders: SenderEntry[];
+  /** The operator's note, given with `add`; absent when none was given. */
+  description?: string;
+}
+
+/** How full the inventory is: each part against its cap (INVENTORY_LIMITS). */
+export interface InventorySize {
+  /** Aliases recorded because mail arrived (not added, not blocked): what expires and gives way. */
+  learned: number;
+  learnedMax: number;
+  /** Aliases added or blocked by the operator: never expire, never give way. */
+  operator: number;
+  operatorMax: number;
+  /** Of the operator's: how many were added, how many are blocked (one alias can be both). */
+  added: number;
+  blocked: number;
 }
 
 export interface AliasQuery {
@@ -76,15 +105,22 @@ export interface AliasQuery {
 export interface Inventory {
   facts(address: string, senderDomain: string | null): Promise<AliasFacts>;
   record(use: AliasUse): Promise<void>;
-  /** Adds the alias ahead of time (known from now on); a no-op for one that exists. Throws InventoryFull. */
-  add(address: string, at: number): Promise<AliasEntry>;
-  /** Blocks or unblocks it, creating it when needed (an address can be blocked before it is ever mailed). */
+  /**
+   * Adds the alias ahead of time (known from now on; an operator entry); adding it again keeps the first
+   * time and replaces the description when one is given. Throws InventoryFull.
+   */
+  add(address: string, at: number, description?: string): Promise<AliasEntry>;
+  /**
+   * Blocks or unblocks it, creating it when needed (an address can be blocked before it is ever mailed).
+   * Unblocking one that was not added makes it learned again (forgotten if it was never mailed).
+   */
   setBlocked(address: string, blocked: boolean, at: number): Promise<AliasEntry>;
   list(query: AliasQuery): Promise<AliasEntry[]>;
   blockedCount(): Promise<number>;
+  size(): Promise<InventorySize>;
 }
 
-/** The operator's add or block found every place taken by aliases in real use. */
+/** The operator's add or block would exceed `maxOperatorAliases`: only the operator's own entries count. */
 export class InventoryFull extends Error {
   override name = 'InventoryFull';
 }

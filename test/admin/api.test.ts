@@ -83,6 +83,23 @@ test('add, block, unblock: the API answers the alias, and the next message obeys
   assert.deepEqual([planned?.forwarded, planned?.refused], [2, 2]);
 });
 
+test('add takes an optional description (JSON or a form), shown in the listing; the listing says how full the inventory is', async (t) => {
+  const { app } = await build(t, { env, rules: LEAKS });
+  const json = await app.inject({ method: 'POST', url: '/admin/aliases', headers: bearer(), payload: { address: 'news@destroy.systems', description: '  Weekly news — Zeitung  ' } });
+  assert.equal(json.statusCode, 200, json.body);
+  assert.equal(json.json().alias.description, 'Weekly news — Zeitung', 'trimmed');
+  const form = await app.inject({ method: 'POST', url: '/admin/aliases/shop@destroy.systems', headers: { ...bearer(), 'content-type': 'application/x-www-form-urlencoded' }, payload: 'description=Shop+orders' });
+  assert.equal(form.statusCode, 303, form.body);
+  assert.equal((await adminPost(app, 'news@destroy.systems')).json().alias.description, 'Weekly news — Zeitung', 'adding again without one keeps it');
+  assert.equal((await post(app, mail('github@destroy.systems'))).statusCode, 200);
+  await adminPost(app, 'github@destroy.systems', 'block');
+  const listing = await app.inject({ method: 'GET', url: '/admin/aliases', headers: bearer() });
+  const byAddress = new Map((listing.json().aliases as Array<{ address: string; description?: string }>).map((a) => [a.address, a]));
+  assert.equal(byAddress.get('shop@destroy.systems')?.description, 'Shop orders');
+  assert.equal('description' in (byAddress.get('github@destroy.systems') ?? {}), false, 'no description: no field');
+  assert.deepEqual(listing.json().inventory, { learned: 0, learnedMax: 10_000, operator: 3, operatorMax: 2_000, added: 2, blocked: 1 });
+});
+
 test('bad input to the admin API is a 4xx and changes nothing', async (t) => {
   const { app } = await build(t, { env });
   const cases: Array<[string, string, Record<string, string>, string | Buffer | undefined, number]> = [
@@ -103,6 +120,10 @@ test('bad input to the admin API is a 4xx and changes nothing', async (t) => {
     ['POST', '/admin/aliases/x@destroy.systems/block', { 'content-type': 'multipart/form-data; boundary=x' }, '--x--', 415],
     ['POST', '/admin/aliases', { 'content-type': 'application/json' }, '{"address": 42}', 400],
     ['POST', '/admin/aliases', {}, undefined, 400],
+    ['POST', '/admin/aliases', { 'content-type': 'application/json' }, '{"address": "x@destroy.systems", "description": 42}', 400],
+    ['POST', '/admin/aliases', { 'content-type': 'application/json' }, JSON.stringify({ address: 'x@destroy.systems', description: 'é'.repeat(201) }), 400],
+    ['POST', '/admin/aliases', { 'content-type': 'application/json' }, JSON.stringify({ address: 'x@destroy.systems', description: 'two\nlines' }), 400],
+    ['POST', '/admin/aliases/x@destroy.systems', { 'content-type': 'application/x-www-form-urlencoded' }, 'description=%1B%5B31mred', 400],
     ['DELETE', '/admin/aliases/x@destroy.systems', {}, undefined, 404],
   ];
   for (const [method, url, headers, payload, status] of cases) {

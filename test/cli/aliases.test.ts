@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { build, testClock } from '../helpers/build.js';
-import { ADMIN_TOKEN, aliases as apiAliases } from '../helpers/admin.js';
+import { ADMIN_TOKEN, aliases as apiAliases, bearer } from '../helpers/admin.js';
 import { recordingIO } from '../helpers/cli-io.js';
 import { mail, post } from '../helpers/mail.js';
 import { aliases } from '../../src/cli/aliases.js';
@@ -35,13 +35,16 @@ test('aliases shows a table, --leaks the leaked ones, --json the API answer; blo
     'github@destroy.systems  4         github.com (1)    cheap-pills.example (3)',
     'shop@destroy.systems    1         shop.example (1)  -',
     '2 aliases, 1 with a new sender domain, 0 blocked',
+    'inventory: 2 of 10,000 learned, 0 of 2,000 added or blocked',
   ]);
   out.length = 0;
   assert.equal(await aliases(['--leaks', '--url', `${url}/`], io), 0);
-  assert.deepEqual(out.slice(1, -1).map((l) => l.split(' ')[0]), ['github@destroy.systems']);
+  assert.deepEqual(out.slice(1, -2).map((l) => l.split(' ')[0]), ['github@destroy.systems'], 'between the header and the two summary lines');
   out.length = 0;
   assert.equal(await aliases(['--json', '--url', url], io), 0);
-  assert.deepEqual(JSON.parse(out[0] ?? ''), { aliases: await apiAliases(app) });
+  const listing = await app.inject({ method: 'GET', url: '/admin/aliases', headers: bearer() });
+  assert.deepEqual(JSON.parse(out[0] ?? ''), listing.json(), 'the API answer: the aliases and how full the inventory is');
+  assert.equal(listing.json().inventory.learned, 2);
   out.length = 0;
 
   assert.equal(await block(['GitHub@destroy.systems', '--url', url], io), 0);
@@ -56,6 +59,8 @@ test('aliases shows a table, --leaks the leaked ones, --json the API answer; blo
   assert.equal(await alias(['add', 'planned@destroy.systems', '--url', url], io), 0);
   assert.deepEqual(out, ['added planned@destroy.systems: it receives mail even with new_aliases: reject']);
   assert.equal((await apiAliases(app, '?address=planned@destroy.systems')).length, 1);
+  assert.equal(await alias(['add', 'news@destroy.systems', '--description', 'Weekly news, signed up at the fair', '--url', url], io), 0);
+  assert.equal((await apiAliases(app, '?address=news@destroy.systems'))[0]?.description, 'Weekly news, signed up at the fair');
   assert.equal(api.sent.length, 6);
   assert.deepEqual(err, []);
 });
@@ -84,5 +89,7 @@ test('each way the CLI can fail says what to do, with exit 2 for usage and 1 for
   run({ ADMIN_TOKEN }, alias, ['remove', 'x@destroy.systems'], 2, /unknown subcommand "remove"/);
   run({ ADMIN_TOKEN }, aliases, ['--url', 'not a url'], 2, /is not a URL/);
   run({ ADMIN_TOKEN }, aliases, ['--verbose'], 2, /usage: plus-relay aliases/);
+  run({ ADMIN_TOKEN }, block, ['x@destroy.systems', '--description', 'x', '--url', url], 2, /--description is for alias add/);
+  run({ ADMIN_TOKEN }, alias, ['add', 'x@destroy.systems', '--description', 'x'.repeat(201), '--url', url], 1, /description is longer than 200 characters/);
   for (const [go, code] of cases) assert.equal(await go(), code);
 });

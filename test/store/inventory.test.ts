@@ -133,10 +133,11 @@ for (const [name, open] of Object.entries(backends)) {
       assert.deepEqual(await b.list({ address: 'none@d.example', limit: 10 }), []);
     });
 
-    test('bounded: sender domains per alias, aliases in all, and refused-only aliases give way first', async (t) => {
-      const pair = await open(t, { maxAliases: 3, maxSendersPerAlias: 2, transientTtlMs: INVENTORY_LIMITS.transientTtlMs });
+    test('bounded: sender domains per alias; learned aliases give way, least recently mailed first, never an operator entry', async (t) => {
+      const pair = await open(t, { ...INVENTORY_LIMITS, maxLearnedAliases: 3, maxOperatorAliases: 2, maxSendersPerAlias: 2 });
       if (!pair) return;
       const [a, b] = pair;
+      const addresses = async () => (await a.list({ limit: 10 })).map((e) => e.address);
       for (const [i, domain] of ['one.example', 'two.example', 'three.example', 'four.example'].entries()) {
         await a.record(use('svc@d.example', T0 + i, 'forwarded', domain, i > 0));
       }
@@ -147,22 +148,49 @@ for (const [name, open] of Object.entries(backends)) {
 
       // A flood of refused mail to random addresses fills the free places, then is not recorded at all.
       for (let i = 0; i < 5; i++) await b.record(use(`random${i}@d.example`, T0 + 10 + i, 'refused', 'flood.example'));
-      assert.deepEqual((await a.list({ limit: 10 })).map((e) => e.address), ['random1@d.example', 'random0@d.example', 'svc@d.example']);
-      // Mail forwarded to a new alias, and the operator's add, take the places of the oldest refused-only aliases.
+      assert.deepEqual(await addresses(), ['random1@d.example', 'random0@d.example', 'svc@d.example']);
+      // Mail forwarded to a new alias takes the place of the oldest refused-only alias; the operator's add takes none.
       await a.record(use('real@d.example', T0 + 20, 'forwarded', 'real.example'));
       await b.add('planned@d.example', T0 + 21);
-      assert.deepEqual((await a.list({ limit: 10 })).map((e) => e.address), ['planned@d.example', 'real@d.example', 'svc@d.example']);
-      // Full of aliases in real use: a new one is not recorded, and the operator is told.
-      await a.record(use('late@d.example', T0 + 30, 'forwarded', 'late.example'));
-      assert.deepEqual(await a.list({ address: 'late@d.example', limit: 1 }), []);
-      await assert.rejects(b.add('another@d.example', T0 + 31), InventoryFull);
-      await assert.rejects(b.setBlocked('another@d.example', true, T0 + 31), InventoryFull);
-      assert.equal((await b.setBlocked('real@d.example', true, T0 + 32)).blocked, true, 'blocking an existing alias needs no room');
+      assert.deepEqual(await addresses(), ['planned@d.example', 'real@d.example', 'random1@d.example', 'svc@d.example']);
+
+      // A flood that is forwarded (new_aliases: accept): each new alias takes the place of the least recently
+      // mailed learned one, refused-only first; the operator's entry stays.
+      for (let i = 0; i < 5; i++) await b.record(use(`flood${i}@d.example`, T0 + 30 + i, 'forwarded', 'flood.example'));
+      assert.deepEqual(await addresses(), ['flood4@d.example', 'flood3@d.example', 'flood2@d.example', 'planned@d.example']);
+      assert.equal((await a.facts('flood4@d.example', null)).firstSeen, T0 + 34, 'the newest alias is recorded: its learning period runs');
+      // Blocks and adds never compete with the flood: they fail only past the operator's own cap.
+      assert.equal((await a.setBlocked('another@d.example', true, T0 + 40)).blocked, true);
+      assert.equal((await b.setBlocked('planned@d.example', true, T0 + 41)).blocked, true, 'an operator entry needs no new place');
+      await assert.rejects(b.add('third@d.example', T0 + 42), InventoryFull);
+      await assert.rejects(b.setBlocked('flood4@d.example', true, T0 + 42), InventoryFull);
+      assert.deepEqual(await b.size(), { learned: 3, learnedMax: 3, operator: 2, operatorMax: 2, added: 1, blocked: 2 });
+      // Unblocking an address never mailed forgets it, which frees its place; an unblocked learned alias is learned again.
+      await b.setBlocked('another@d.example', false, T0 + 43);
+      assert.deepEqual(await a.list({ address: 'another@d.example', limit: 1 }), []);
+      assert.equal((await a.setBlocked('flood4@d.example', true, T0 + 44)).blocked, true);
+      assert.deepEqual(await a.size(), { learned: 2, learnedMax: 3, operator: 2, operatorMax: 2, added: 1, blocked: 2 });
+      await b.setBlocked('flood4@d.example', false, T0 + 45);
+      assert.deepEqual(await a.size(), { learned: 3, learnedMax: 3, operator: 1, operatorMax: 2, added: 1, blocked: 1 });
+      assert.equal((await a.facts('flood4@d.example', null)).known, true, 'it keeps what it learned');
+    });
+
+    test('add stores an optional description: kept when added again without one, replaced by a new one', async (t) => {
+      const pair = await open(t);
+      if (!pair) return;
+      const [a, b] = pair;
+      assert.equal((await a.add('plain@d.example', T0)).description, undefined, 'no description: no field');
+      assert.equal((await a.add('shop@d.example', T0, 'Shop — Bestellungen')).description, 'Shop — Bestellungen');
+      assert.equal((await b.add('shop@d.example', T0 + 1)).description, 'Shop — Bestellungen');
+      await b.record(use('shop@d.example', T0 + 2, 'forwarded', 'shop.example'));
+      assert.equal((await a.add('shop@d.example', T0 + 3, 'Shop (orders)')).description, 'Shop (orders)');
+      const [entry] = await b.list({ address: 'shop@d.example', limit: 1 });
+      assert.deepEqual([entry?.description, entry?.added, entry?.forwarded], ['Shop (orders)', T0, 1]);
     });
 
     test('an alias that only ever received refused mail is forgotten after transientTtlMs; one in use is not', async (t) => {
       const ttl = 400;
-      const pair = await open(t, { maxAliases: 100, maxSendersPerAlias: 8, transientTtlMs: ttl });
+      const pair = await open(t, { maxLearnedAliases: 100, maxOperatorAliases: 100, maxSendersPerAlias: 8, transientTtlMs: ttl, learnedTtlMs: 60_000 });
       if (!pair) return;
       const [a, b] = pair;
       const now = Date.now();
@@ -177,6 +205,23 @@ for (const [name, open] of Object.entries(backends)) {
       const left = (await a.list({ limit: 10 })).map((e) => e.address).sort();
       assert.deepEqual(left, ['blocked@d.example', 'kept@d.example', 'later@d.example']);
       assert.equal((await b.facts('junk@d.example', 'flood.example')).firstSeen, null);
+    });
+
+    test('a learned alias is forgotten after learnedTtlMs unmailed; added and blocked ones never are', async (t) => {
+      const pair = await open(t, { maxLearnedAliases: 100, maxOperatorAliases: 100, maxSendersPerAlias: 8, transientTtlMs: 200, learnedTtlMs: 400 });
+      if (!pair) return;
+      const [a, b] = pair;
+      const now = Date.now();
+      await a.record(use('old@d.example', now, 'forwarded', 'shop.example'));
+      await a.add('planned@d.example', now);
+      await a.record(use('planned@d.example', now, 'forwarded', 'shop.example'));
+      await b.setBlocked('blocked@d.example', true, now);
+      await b.record(use('blocked@d.example', now, 'refused', 'shop.example'));
+      await sleep(1000);
+      await b.record(use('later@d.example', Date.now(), 'forwarded', 'shop.example'));
+      assert.deepEqual((await a.list({ limit: 10 })).map((e) => e.address).sort(), ['blocked@d.example', 'later@d.example', 'planned@d.example']);
+      assert.equal((await b.facts('old@d.example', 'shop.example')).known, false);
+      assert.deepEqual(await a.size(), { learned: 1, learnedMax: 100, operator: 2, operatorMax: 100, added: 1, blocked: 1 });
     });
   });
 }

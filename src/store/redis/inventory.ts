@@ -3,24 +3,31 @@ import { INVENTORY_LIMITS, InventoryFull, type AliasEntry, type Inventory, type 
 import type { RedisConnection } from './connection.js';
 
 // Keys (all under one hash tag, so every script's keys live in one slot of a cluster):
-//   <base>:a:<address>  hash  first, last, added, touched, fwd, ref, blocked, transient
+//   <base>:a:<address>  hash  first, last, added, touched, fwd, ref, blocked, transient, desc
 //   <base>:s:<address>  hash  sender domain → "count|firstSeen|lastSeen|new"
 //   <base>:index        zset  every alias, scored by its last message (else its creation): the listing
-//   <base>:transient    zset  aliases that only ever received refused mail, by last message: what expires
-//                             and what gives way when the index is full
-//   <base>:blocked      set   blocked aliases, for the gauge
+//   <base>:learned      zset  every alias not added nor blocked, by last message: what expires, and what
+//                             gives way (least recently mailed first) when it holds maxLearnedAliases
+//   <base>:transient    zset  learned aliases that only ever received refused mail, by last message: what
+//                             expires soonest and gives way first
+//   <base>:operator     set   aliases added or blocked: counted against maxOperatorAliases, never given way
+//   <base>:added        set   added aliases, for the size
+//   <base>:blocked      set   blocked aliases, for the gauge and the size
+//   <base>:v2           string  set once the sets above were built from an older inventory (upgrade())
 // Each operation is one Lua script: atomic, and one round trip.
 
-const FORGET = `
+const LIB = `
 local function forget(base, x)
   redis.call('DEL', base .. ':a:' .. x, base .. ':s:' .. x)
   redis.call('ZREM', base .. ':index', x)
+  redis.call('ZREM', base .. ':learned', x)
   redis.call('ZREM', base .. ':transient', x)
 end
+-- A place for one more learned alias: free, or (not for a refused-only one) taken from another learned one.
 local function room(base, max, transient)
-  if redis.call('ZCARD', base .. ':index') < max then return true end
+  if redis.call('ZCARD', base .. ':learned') < max then return true end
   if transient then return false end
-  local victim = redis.call('ZRANGE', base .. ':transient', 0, 0)[1]
+  local victim = redis.call('ZRANGE', base .. ':transient', 0, 0)[1] or redis.call('ZRANGE', base .. ':learned', 0, 0)[1]
   if not victim then return false end
   forget(base, victim)
   return true
@@ -31,6 +38,21 @@ local function settle(base, a, s, x)
   redis.call('PERSIST', a)
   redis.call('PERSIST', s)
 end
+-- An inventory written before operator entries were kept apart: sort its aliases into the sets, once.
+local function upgrade(base)
+  if redis.call('EXISTS', base .. ':v2') == 1 then return end
+  local all = redis.call('ZRANGE', base .. ':index', 0, -1, 'WITHSCORES')
+  for i = 1, #all, 2 do
+    local x, score = all[i], all[i + 1]
+    local v = redis.call('HMGET', base .. ':a:' .. x, 'touched', 'added', 'blocked')
+    if not v[1] then forget(base, x)
+    elseif v[2] or v[3] == '1' then
+      redis.call('SADD', base .. ':operator', x)
+      if v[2] then redis.call('SADD', base .. ':added', x) end
+    else redis.call('ZADD', base .. ':learned', score, x) end
+  end
+  redis.call('SET', base .. ':v2', '1')
+end
 `;
 
 const FACTS = `
@@ -40,11 +62,14 @@ if ARGV[1] ~= '' and redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then seen = 1 
 return {v[1] or '', v[2] or '', v[3] or '', v[4] or '', seen}
 `;
 
-// ARGV: base, address, at, forwarded (1/0), domain ('' for none), new (1/0), maxAliases, maxSenders, ttlMs, expiredBefore
-const RECORD = `${FORGET}
+// ARGV: base, address, at, forwarded (1/0), domain ('' for none), new (1/0), maxLearned, maxSenders, transientTtlMs,
+// transientExpiredBefore, learnedExpiredBefore
+const RECORD = `${LIB}
 local base, x, at, fwd, domain, isNew = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1', ARGV[5], ARGV[6]
 local a, s = base .. ':a:' .. x, base .. ':s:' .. x
+upgrade(base)
 for _, old in ipairs(redis.call('ZRANGEBYSCORE', base .. ':transient', '-inf', ARGV[10], 'LIMIT', 0, 16)) do forget(base, old) end
+for _, old in ipairs(redis.call('ZRANGEBYSCORE', base .. ':learned', '-inf', ARGV[11], 'LIMIT', 0, 16)) do forget(base, old) end
 if redis.call('EXISTS', a) == 0 then
   if not room(base, tonumber(ARGV[7]), not fwd) then return 0 end
   redis.call('HSET', a, 'first', at, 'transient', fwd and '0' or '1')
@@ -53,6 +78,7 @@ redis.call('HSETNX', a, 'first', at)
 redis.call('HSET', a, 'last', at, 'touched', at)
 redis.call('HINCRBY', a, fwd and 'fwd' or 'ref', 1)
 redis.call('ZADD', base .. ':index', at, x)
+if redis.call('SISMEMBER', base .. ':operator', x) == 0 then redis.call('ZADD', base .. ':learned', at, x) end
 local transient = redis.call('HGET', a, 'transient') == '1'
 if fwd and transient then settle(base, a, s, x); transient = false end
 if domain ~= '' then
@@ -73,21 +99,53 @@ end
 return 1
 `;
 
-// ARGV: base, address, at, mode (add | block | unblock), maxAliases. Returns 1, 0 (nothing stored) or -1 (full).
-const OPERATOR = `${FORGET}
+// ARGV: base, address, at, mode (add | block | unblock), maxOperator, maxLearned, description ('' for none).
+// Returns 1, or -1 when the operator's part is full.
+const OPERATOR = `${LIB}
 local base, x, at, mode = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local a, s = base .. ':a:' .. x, base .. ':s:' .. x
-if redis.call('EXISTS', a) == 0 then
-  if mode == 'unblock' then return 0 end
-  if not room(base, tonumber(ARGV[5]), false) then return -1 end
-  redis.call('HSET', a, 'touched', at)
-  redis.call('ZADD', base .. ':index', at, x)
+upgrade(base)
+if mode == 'unblock' then
+  if redis.call('HGET', a, 'blocked') ~= '1' then return 1 end
+  redis.call('HSET', a, 'blocked', '0')
+  redis.call('SREM', base .. ':blocked', x)
+  if redis.call('SISMEMBER', base .. ':added', x) == 1 then return 1 end
+  -- Not added: learned again, or forgotten when it was never mailed.
+  redis.call('SREM', base .. ':operator', x)
+  if redis.call('HEXISTS', a, 'first') == 0 then forget(base, x); return 1 end
+  room(base, tonumber(ARGV[6]), false)
+  local touched = redis.call('HGET', a, 'touched') or at
+  redis.call('ZADD', base .. ':learned', touched, x)
+  if tonumber(redis.call('HGET', a, 'fwd') or '0') == 0 then
+    redis.call('HSET', a, 'transient', '1')
+    redis.call('ZADD', base .. ':transient', touched, x)
+  end
+  return 1
 end
-if mode == 'add' then redis.call('HSETNX', a, 'added', at) end
+if redis.call('SISMEMBER', base .. ':operator', x) == 0 then
+  if redis.call('SCARD', base .. ':operator') >= tonumber(ARGV[5]) then return -1 end
+  if redis.call('EXISTS', a) == 0 then
+    redis.call('HSET', a, 'touched', at)
+    redis.call('ZADD', base .. ':index', at, x)
+  end
+  redis.call('SADD', base .. ':operator', x)
+  redis.call('ZREM', base .. ':learned', x)
+  settle(base, a, s, x)
+end
+if mode == 'add' then
+  redis.call('HSETNX', a, 'added', at)
+  redis.call('SADD', base .. ':added', x)
+  if ARGV[7] ~= '' then redis.call('HSET', a, 'desc', ARGV[7]) end
+end
 if mode == 'block' then redis.call('HSET', a, 'blocked', '1'); redis.call('SADD', base .. ':blocked', x) end
-if mode == 'unblock' then redis.call('HSET', a, 'blocked', '0'); redis.call('SREM', base .. ':blocked', x) end
-settle(base, a, s, x)
 return 1
+`;
+
+// ARGV: base. Returns learned, operator, added, blocked.
+const SIZE = `${LIB}
+local base = ARGV[1]
+upgrade(base)
+return {redis.call('ZCARD', base .. ':learned'), redis.call('SCARD', base .. ':operator'), redis.call('SCARD', base .. ':added'), redis.call('SCARD', base .. ':blocked')}
 `;
 
 // ARGV: base, address ('' for all), limit. Drops index entries whose alias expired meanwhile.
@@ -98,7 +156,7 @@ local out = {}
 for _, x in ipairs(xs) do
   local h = redis.call('HGETALL', base .. ':a:' .. x)
   if #h > 0 then table.insert(out, {x, h, redis.call('HGETALL', base .. ':s:' .. x)})
-  else redis.call('ZREM', base .. ':index', x); redis.call('ZREM', base .. ':transient', x) end
+  else redis.call('ZREM', base .. ':index', x); redis.call('ZREM', base .. ':learned', x); redis.call('ZREM', base .. ':transient', x) end
 end
 return out
 `;
@@ -125,9 +183,9 @@ export function redisInventory(redis: RedisConnection, namespace: string, limits
     const reply = await run('list', LIST, [base, address, String(limit)]);
     return (Array.isArray(reply) ? reply : []).flatMap((item: unknown) => (Array.isArray(item) ? [toEntry(item)] : []));
   };
-  const operator = async (address: string, at: number, mode: 'add' | 'block' | 'unblock'): Promise<AliasEntry> => {
-    const done = await run(mode, OPERATOR, [base, address, String(at), mode, String(limits.maxAliases)]);
-    if (done === -1) throw new InventoryFull(`the inventory holds ${limits.maxAliases} aliases in use`);
+  const operator = async (address: string, at: number, mode: 'add' | 'block' | 'unblock', description = ''): Promise<AliasEntry> => {
+    const done = await run(mode, OPERATOR, [base, address, String(at), mode, String(limits.maxOperatorAliases), String(limits.maxLearnedAliases), description]);
+    if (done === -1) throw new InventoryFull(`the operator's part of the inventory holds its ${limits.maxOperatorAliases} added or blocked aliases`);
     return (await listing(address, 1))[0] ?? emptyEntry(address);
   };
 
@@ -139,14 +197,19 @@ export function redisInventory(redis: RedisConnection, namespace: string, limits
     },
     async record(use) {
       const args = [base, use.address, String(use.at), use.outcome === 'forwarded' ? '1' : '0', use.senderDomain ?? '', use.newSender ? '1' : '0'];
-      const bounds = [limits.maxAliases, limits.maxSendersPerAlias, limits.transientTtlMs, use.at - limits.transientTtlMs].map(String);
+      const bounds = [limits.maxLearnedAliases, limits.maxSendersPerAlias, limits.transientTtlMs, use.at - limits.transientTtlMs, use.at - limits.learnedTtlMs].map(String);
       await run('record', RECORD, [...args, ...bounds]);
     },
-    add: (address, at) => operator(address, at, 'add'),
+    add: (address, at, description) => operator(address, at, 'add', description),
     setBlocked: (address, blocked, at) => operator(address, at, blocked ? 'block' : 'unblock'),
     list: (query) => listing(query.address ?? '', query.limit),
     async blockedCount() {
       return call('blocked count', () => client.sCard(`${base}:blocked`));
+    },
+    async size() {
+      const reply = await run('size', SIZE, [base]);
+      const [learned = 0, operator = 0, added = 0, blocked = 0] = Array.isArray(reply) ? reply.map(Number) : [];
+      return { learned, learnedMax: limits.maxLearnedAliases, operator, operatorMax: limits.maxOperatorAliases, added, blocked };
     },
   };
 }
@@ -188,5 +251,6 @@ function toEntry([address, aliasFields, senderFields]: unknown[]): AliasEntry {
     refused: Number(h.get('ref') ?? 0),
     blocked: h.get('blocked') === '1',
     senders,
+    ...(h.has('desc') ? { description: String(h.get('desc')) } : {}),
   };
 }

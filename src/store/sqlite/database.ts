@@ -13,7 +13,7 @@ export const DATABASE_FILE = 'plus-relay.sqlite';
  * The schema, one step per version (PRAGMA user_version counts the steps applied). Steps are only ever
  * appended: a database written by an older relay is brought forward, never rebuilt.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   // 1: the ledger. `owner` is the request holding a claim, NULL once the key is done. WITHOUT ROWID: the
   // key is the row, and lookups are by key only.
   `CREATE TABLE ledger (
@@ -64,6 +64,22 @@ const MIGRATIONS: readonly string[] = [
    INSERT INTO inventory_size VALUES (0);
    CREATE TRIGGER aliases_counted_in AFTER INSERT ON aliases BEGIN UPDATE inventory_size SET aliases = aliases + 1; END;
    CREATE TRIGGER aliases_counted_out AFTER DELETE ON aliases BEGIN UPDATE inventory_size SET aliases = aliases - 1; END;`,
+  // 4: operator entries apart from learned ones (issue 15). `operator` marks an alias added or blocked:
+  // counted against its own cap, never expired, never given way; every other alias is learned, and the
+  // least recently mailed one gives way when full (index aliases_learned). aliases_operator lets the size
+  // count added and blocked entries without reading the learned ones. `description` is the operator's
+  // note from `add`. The operator count is kept by triggers, like the total.
+  `ALTER TABLE aliases ADD COLUMN operator INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE aliases ADD COLUMN description TEXT;
+   UPDATE aliases SET operator = 1, transient = 0 WHERE added_at IS NOT NULL OR blocked = 1;
+   CREATE INDEX aliases_learned ON aliases (touched_at) WHERE operator = 0;
+   CREATE INDEX aliases_operator ON aliases (blocked, added_at) WHERE operator = 1;
+   ALTER TABLE inventory_size ADD COLUMN operator INTEGER NOT NULL DEFAULT 0;
+   UPDATE inventory_size SET operator = (SELECT COUNT(*) FROM aliases WHERE operator = 1);
+   CREATE TRIGGER aliases_operator_in AFTER INSERT ON aliases WHEN NEW.operator = 1 BEGIN UPDATE inventory_size SET operator = operator + 1; END;
+   CREATE TRIGGER aliases_operator_out AFTER DELETE ON aliases WHEN OLD.operator = 1 BEGIN UPDATE inventory_size SET operator = operator - 1; END;
+   CREATE TRIGGER aliases_operator_moved AFTER UPDATE OF operator ON aliases WHEN OLD.operator <> NEW.operator
+     BEGIN UPDATE inventory_size SET operator = operator + NEW.operator - OLD.operator; END;`,
 ];
 
 /**

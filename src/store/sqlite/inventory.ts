@@ -11,6 +11,8 @@ interface AliasRow {
   forwarded: number;
   refused: number;
   blocked: number;
+  operator: number;
+  description: string | null;
 }
 interface SenderRow {
   domain: string;
@@ -19,12 +21,14 @@ interface SenderRow {
   last_seen: number;
   is_new: number;
 }
+type OperatorMode = 'add' | 'block' | 'unblock';
 
-const ALIAS_COLUMNS = 'address, first_seen, last_seen, added_at, forwarded, refused, blocked';
+const ALIAS_COLUMNS = 'address, first_seen, last_seen, added_at, forwarded, refused, blocked, operator, description';
 
 /**
- * The inventory on SQLite (tables `aliases` and `alias_senders`, migration 3). Each write is a transaction in
- * the group commit's IMMEDIATE one, so two processes on one file never both take the last free place.
+ * The inventory on SQLite (tables `aliases` and `alias_senders`, migrations 3 and 4). Each write is a
+ * transaction in the group commit's IMMEDIATE one, so two processes on one file never both take the last
+ * free place.
  */
 export function sqliteInventory(
   db: SqliteDatabase,
@@ -33,7 +37,7 @@ export function sqliteInventory(
   write: GroupWrite,
   limits: InventoryLimits = INVENTORY_LIMITS,
 ): Inventory & { prune(): number } {
-  const facts = db.prepare<[string, string], Omit<AliasRow, 'address' | 'last_seen' | 'refused'> & { seen: number }>(
+  const facts = db.prepare<[string, string], Omit<AliasRow, 'address' | 'last_seen' | 'refused' | 'operator' | 'description'> & { seen: number }>(
     `SELECT first_seen, added_at, forwarded, blocked,
             EXISTS (SELECT 1 FROM alias_senders s WHERE s.address = a.address AND s.domain = ?) AS seen
        FROM aliases a WHERE address = ?`,
@@ -41,32 +45,47 @@ export function sqliteInventory(
   const one = db.prepare<[string], AliasRow>(`SELECT ${ALIAS_COLUMNS} FROM aliases WHERE address = ?`);
   const recent = db.prepare<[number], AliasRow>(`SELECT ${ALIAS_COLUMNS} FROM aliases ORDER BY touched_at DESC LIMIT ?`);
   const sendersOf = db.prepare<[string], SenderRow>('SELECT domain, count, first_seen, last_seen, is_new FROM alias_senders WHERE address = ? ORDER BY first_seen, domain');
-  const size = db.prepare<[], { aliases: number }>('SELECT aliases FROM inventory_size');
-  const evictOne = db.prepare('DELETE FROM aliases WHERE address = (SELECT address FROM aliases WHERE transient = 1 ORDER BY touched_at LIMIT 1)');
-  const insert = db.prepare<[{ address: string; first: number | null; added: number | null; at: number; fwd: number; ref: number; blocked: number; transient: number }]>(
-    `INSERT INTO aliases (address, first_seen, last_seen, added_at, touched_at, forwarded, refused, blocked, transient)
-     VALUES (@address, @first, @first, @added, @at, @fwd, @ref, @blocked, @transient)`,
+  const size = db.prepare<[], { aliases: number; operator: number }>('SELECT aliases, operator FROM inventory_size');
+  const operatorCounts = db.prepare<[], { added: number; blocked: number }>('SELECT COUNT(added_at) AS added, COALESCE(SUM(blocked), 0) AS blocked FROM aliases WHERE operator = 1');
+  // Who gives way when the learned part is full: the oldest refused-only alias, else the least recently mailed.
+  const evictTransient = db.prepare('DELETE FROM aliases WHERE address = (SELECT address FROM aliases WHERE transient = 1 ORDER BY touched_at LIMIT 1)');
+  const evictLearned = db.prepare('DELETE FROM aliases WHERE address = (SELECT address FROM aliases WHERE operator = 0 ORDER BY touched_at LIMIT 1)');
+  const insert = db.prepare<[{ address: string; first: number | null; added: number | null; at: number; fwd: number; ref: number; blocked: number; transient: number; operator: number; description: string | null }]>(
+    `INSERT INTO aliases (address, first_seen, last_seen, added_at, touched_at, forwarded, refused, blocked, transient, operator, description)
+     VALUES (@address, @first, @first, @added, @at, @fwd, @ref, @blocked, @transient, @operator, @description)`,
   );
   const mailed = db.prepare<[{ address: string; at: number; fwd: number; ref: number }]>(
     `UPDATE aliases SET first_seen = COALESCE(first_seen, @at), last_seen = @at, touched_at = @at,
             forwarded = forwarded + @fwd, refused = refused + @ref, transient = transient * (1 - @fwd)
       WHERE address = @address`,
   );
-  const markAdded = db.prepare<[number, string]>('UPDATE aliases SET added_at = COALESCE(added_at, ?), transient = 0 WHERE address = ?');
-  const markBlocked = db.prepare<[number, string]>('UPDATE aliases SET blocked = ?, transient = 0 WHERE address = ?');
+  const markAdded = db.prepare<[number, string | null, string]>(
+    'UPDATE aliases SET added_at = COALESCE(added_at, ?), description = COALESCE(?, description), operator = 1, transient = 0 WHERE address = ?',
+  );
+  const markBlocked = db.prepare<[string]>('UPDATE aliases SET blocked = 1, operator = 1, transient = 0 WHERE address = ?');
+  const markUnblocked = db.prepare<[string]>(
+    'UPDATE aliases SET blocked = 0, operator = (added_at IS NOT NULL), transient = (added_at IS NULL AND forwarded = 0) WHERE address = ?',
+  );
+  const forget = db.prepare<[string]>('DELETE FROM aliases WHERE address = ?');
   const senderMailed = db.prepare<[number, string, string]>('UPDATE alias_senders SET count = count + 1, last_seen = ? WHERE address = ? AND domain = ?');
   const senderCount = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM alias_senders WHERE address = ?');
   const senderInsert = db.prepare<[string, string, number, number, number]>(
     'INSERT INTO alias_senders (address, domain, count, first_seen, last_seen, is_new) VALUES (?, ?, 1, ?, ?, ?)',
   );
   const blockedCount = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM aliases WHERE blocked = 1');
-  const expired = db.prepare<[number]>('DELETE FROM aliases WHERE transient = 1 AND touched_at <= ?');
+  const expiredTransient = db.prepare<[number]>('DELETE FROM aliases WHERE transient = 1 AND touched_at <= ?');
+  const expiredLearned = db.prepare<[number]>('DELETE FROM aliases WHERE operator = 0 AND touched_at <= ?');
 
-  /** A place for one more alias: free, or (not for a transient one) taken from the oldest transient alias. */
-  const room = (transient: boolean): boolean => {
-    if ((size.get()?.aliases ?? 0) < limits.maxAliases) return true;
-    return !transient && evictOne.run().changes > 0;
+  const counts = (): { learned: number; operator: number } => {
+    const row = size.get() ?? { aliases: 0, operator: 0 };
+    return { learned: row.aliases - row.operator, operator: row.operator };
   };
+  /** A place for one more learned alias: free, or (not for a refused-only one) taken from another learned one. */
+  const learnedRoom = (transient: boolean): boolean => {
+    if (counts().learned < limits.maxLearnedAliases) return true;
+    return !transient && (evictTransient.run().changes > 0 || evictLearned.run().changes > 0);
+  };
+  const operatorRoom = (): boolean => counts().operator < limits.maxOperatorAliases;
   const entry = (row: AliasRow): AliasEntry => ({
     address: row.address,
     firstSeen: row.first_seen,
@@ -76,32 +95,45 @@ export function sqliteInventory(
     refused: row.refused,
     blocked: row.blocked === 1,
     senders: sendersOf.all(row.address).map((s) => ({ domain: s.domain, count: s.count, firstSeen: s.first_seen, lastSeen: s.last_seen, new: s.is_new === 1 })),
+    ...(row.description === null ? {} : { description: row.description }),
   });
   const empty = (address: string): AliasEntry => ({ address, firstSeen: null, lastSeen: null, added: null, forwarded: 0, refused: 0, blocked: false, senders: [] });
 
   const record = db.transaction((address: string, at: number, forwarded: boolean, domain: string | null, isNew: boolean) => {
     const counts = { address, at, fwd: forwarded ? 1 : 0, ref: forwarded ? 0 : 1 };
     if (mailed.run(counts).changes === 0) {
-      if (!room(!forwarded)) return;
-      insert.run({ ...counts, first: at, added: null, blocked: 0, transient: forwarded ? 0 : 1 });
+      if (!learnedRoom(!forwarded)) return;
+      insert.run({ ...counts, first: at, added: null, blocked: 0, transient: forwarded ? 0 : 1, operator: 0, description: null });
     }
     if (domain === null || senderMailed.run(at, address, domain).changes > 0) return;
     if ((senderCount.get(address)?.n ?? 0) < limits.maxSendersPerAlias) senderInsert.run(address, domain, at, at, isNew ? 1 : 0);
   });
-  /** Creates the alias if needed (as the operator's), then applies `change`; null when there is no room. */
-  const operatorWrite = db.transaction((address: string, at: number, added: boolean, blocked: boolean | null): AliasEntry | null => {
-    if (!one.get(address)) {
-      if (blocked === false) return empty(address); // unblocking an address never seen: nothing to store
-      if (!room(false)) return null;
-      insert.run({ address, first: null, added: added ? at : null, at, fwd: 0, ref: 0, blocked: blocked ? 1 : 0, transient: 0 });
-    } else if (added) markAdded.run(at, address);
-    if (blocked !== null) markBlocked.run(blocked ? 1 : 0, address);
+  /** add, block, unblock in one transaction; null when the operator's part is full. */
+  const operatorWrite = db.transaction((address: string, at: number, mode: OperatorMode, description: string | null): AliasEntry | null => {
     const row = one.get(address);
-    return row ? entry(row) : null;
+    if (mode === 'unblock') {
+      if (!row || row.blocked === 0) return row ? entry(row) : empty(address); // nothing to store or change
+      if (row.added_at === null && row.first_seen === null) {
+        forget.run(address); // blocked before it was ever mailed: nothing left to remember
+        return empty(address);
+      }
+      // Back to learned (unless added): it needs a learned place, taken like a new alias's.
+      if (row.added_at === null) learnedRoom(false);
+      markUnblocked.run(address);
+    } else {
+      if (row?.operator !== 1 && !operatorRoom()) return null;
+      if (!row) {
+        insert.run({ address, first: null, added: null, at, fwd: 0, ref: 0, blocked: 0, transient: 0, operator: 1, description: null });
+      }
+      if (mode === 'add') markAdded.run(at, description, address);
+      else markBlocked.run(address);
+    }
+    const after = one.get(address);
+    return after ? entry(after) : empty(address);
   });
-  const operator = async (what: string, address: string, at: number, added: boolean, blocked: boolean | null): Promise<AliasEntry> => {
-    const result = await write(what, () => operatorWrite(address, at, added, blocked));
-    if (result === null) throw new InventoryFull(`the inventory holds ${limits.maxAliases} aliases in use`);
+  const operator = async (address: string, at: number, mode: OperatorMode, description: string | null = null): Promise<AliasEntry> => {
+    const result = await write(mode, () => operatorWrite(address, at, mode, description));
+    if (result === null) throw new InventoryFull(`the operator's part of the inventory holds its ${limits.maxOperatorAliases} added or blocked aliases`);
     return result;
   };
 
@@ -114,21 +146,25 @@ export function sqliteInventory(
     async record(use) {
       await write('record', () => record(use.address, use.at, use.outcome === 'forwarded', use.senderDomain, use.newSender));
     },
-    async add(address, at) {
-      return operator('add', address, at, true, null);
-    },
-    async setBlocked(address, blocked, at) {
-      return operator(blocked ? 'block' : 'unblock', address, at, false, blocked);
-    },
+    add: (address, at, description) => operator(address, at, 'add', description ?? null),
+    setBlocked: (address, blocked, at) => operator(address, at, blocked ? 'block' : 'unblock'),
     async list(query) {
       return guard('list', () => (query.address === undefined ? recent.all(query.limit) : [one.get(query.address)].flatMap((r) => (r ? [r] : []))).map(entry));
     },
     async blockedCount() {
       return guard('blocked count', () => blockedCount.get()?.n ?? 0);
     },
-    /** Forgets aliases that only ever received refused mail and were not mailed for `transientTtlMs`. */
+    async size() {
+      return guard('size', () => {
+        const { learned, operator } = counts();
+        const { added, blocked } = operatorCounts.get() ?? { added: 0, blocked: 0 };
+        return { learned, learnedMax: limits.maxLearnedAliases, operator, operatorMax: limits.maxOperatorAliases, added, blocked };
+      });
+    },
+    /** Forgets learned aliases not mailed for `transientTtlMs` (refused-only ones) or `learnedTtlMs`. */
     prune() {
-      return expired.run(clock.now() - limits.transientTtlMs).changes;
+      const now = clock.now();
+      return expiredTransient.run(now - limits.transientTtlMs).changes + expiredLearned.run(now - limits.learnedTtlMs).changes;
     },
   };
 }
