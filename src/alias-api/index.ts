@@ -2,10 +2,11 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import createError from '@fastify/error';
 import type { Clock } from '../clock.js';
 import type { CompiledRules } from '../rules/types.js';
-import { InventoryFull, type Inventory } from '../store/inventory.js';
+import { INVENTORY_LIMITS, InventoryFull, type Inventory } from '../store/inventory.js';
 import { StoreUnavailableError } from '../store/types.js';
 import { adminAuth } from '../admin/auth.js';
-import { createAlias, MAX_DESCRIPTION } from './create.js';
+import { fittedDescription } from '../admin/description.js';
+import { createAlias } from './create.js';
 import { aliasId, apiAlias } from './view.js';
 
 export interface AliasApiOptions {
@@ -50,7 +51,7 @@ export const aliasApiPlugin: FastifyPluginAsync<AliasApiOptions> = async (app, o
   app.post('/aliases', async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>;
     const domain = typeof body.domain === 'string' ? body.domain.trim().toLowerCase() : undefined;
-    const description = typeof body.description === 'string' ? body.description.trim().slice(0, MAX_DESCRIPTION) : '';
+    const description = fittedDescription(body.description);
     // One creation at a time in this process: two requests for the same site get github and github-2, not both github.
     const created = creating.then(() => createAlias({ ...options, domain, description }));
     creating = created.catch(() => undefined);
@@ -59,14 +60,18 @@ export const aliasApiPlugin: FastifyPluginAsync<AliasApiOptions> = async (app, o
     return reply.code(201).send({ data: apiAlias(result.entry) });
   });
 
+  // The aliases the API lists and deletes are the operator's (added ones): never more than maxOperatorAliases,
+  // but the listing sorts all entries, so ask for all of them.
+  const everything = () => options.inventory.list({ limit: INVENTORY_LIMITS.maxLearnedAliases + INVENTORY_LIMITS.maxOperatorAliases });
+
   app.get('/aliases', async () => {
-    const entries = await options.inventory.list({ limit: Number.MAX_SAFE_INTEGER });
+    const entries = await everything();
     return { data: entries.filter((e) => e.added !== null).map(apiAlias) };
   });
 
   app.delete('/aliases/:id', async (request, reply) => {
     const { id } = request.params as { id: string };
-    const entries = await options.inventory.list({ limit: Number.MAX_SAFE_INTEGER });
+    const entries = await everything();
     const entry = entries.find((e) => e.added !== null && (aliasId(e.address) === id || e.address === id.toLowerCase()));
     if (entry === undefined) throw new NotFound();
     // addy.io deletes; the relay blocks, so a deleted alias's mail is refused (406) instead of reaching a catch-all
