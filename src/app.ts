@@ -19,6 +19,7 @@ import type { EventResult } from './events/handle-event.js';
 import type { Suppressions } from './events/suppressions.js';
 import { adminPlugin, type AliasFactsSource } from './admin/index.js';
 import { failureFacts } from './events/alias-facts.js';
+import { aliasApiPlugin } from './alias-api/index.js';
 
 export interface AppDeps {
   rules: CompiledRules;
@@ -157,6 +158,9 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
       clock,
       sources: [failureFacts(deps.store.failures), ...(deps.aliasSources ?? [])],
     });
+  }
+  if (env.ALIAS_API_TOKEN) {
+    await app.register(aliasApiPlugin, { prefix: '/api/v1', token: env.ALIAS_API_TOKEN, inventory: deps.store.inventory, rules: () => rules, clock });
   }
   app.get('/healthz', async (request, reply) => {
     const store = await deps.store.health().catch((err: Error) => ({ ok: false, detail: err.message }));

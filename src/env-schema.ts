@@ -57,5 +57,8 @@ export const EnvSchema = Type.Object({
   // Enables /admin (the alias inventory, block and unblock; the CLI's `aliases`, `alias add`, `block`).
   // Unset, every /admin path is 404. At least 16 characters: whoever holds it can stop any alias's mail.
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  // Enables /api/v1/aliases, the addy.io-compatible API a password manager (Bitwarden) makes aliases with. Unset,
+  // every /api/ path is 404. At least 16 characters: whoever holds it can add aliases and block them.
+  ALIAS_API_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
 });
 export type Env = Static<typeof EnvSchema>;

@@ -19,3 +19,13 @@ export function aliasDescription(body: unknown): string | undefined {
   if (NOT_ONE_LINE.test(text)) throw new AdminBadInput('description must be one line of text, without control characters');
   return text;
 }
+
+/**
+ * A description from a client that cannot be asked to fix it (a password manager writes its own text): made to
+ * fit instead of refused — control characters become spaces, and it is cut at DESCRIPTION_MAX_CHARS characters.
+ */
+export function fittedDescription(input: unknown): string | undefined {
+  if (typeof input !== 'string') return undefined;
+  const text = [...input.replace(new RegExp(NOT_ONE_LINE.source, 'gu'), ' ').trim()].slice(0, DESCRIPTION_MAX_CHARS).join('').trim();
+  return text === '' ? undefined : text;
+}
