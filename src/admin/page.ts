@@ -57,7 +57,7 @@ const COLUMNS: readonly Column[] = [
     cell: ({ view: v }) =>
       html`<span class="address">${address(v.address)}</span>${hasLeaked(v) ? html`<span class="badge leak" title="a sender domain new to this alias wrote to it">leaked</span>` : ''}${
         v.blocked ? html`<span class="badge blocked">blocked</span>` : ''
-      }`,
+      }${v.description ? html`<div class="muted description">${v.description}</div>` : ''}`,
   },
   { head: 'Target', cell: ({ decision }) => html`<div>${target(decision)}</div>` },
   {

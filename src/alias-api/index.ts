@@ -2,7 +2,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import createError from '@fastify/error';
 import type { Clock } from '../clock.js';
 import type { CompiledRules } from '../rules/types.js';
-import { INVENTORY_LIMITS, InventoryFull, type Inventory } from '../store/inventory.js';
+import { InventoryFull, MAX_INVENTORY_ALIASES, type Inventory } from '../store/inventory.js';
 import { StoreUnavailableError } from '../store/types.js';
 import { adminAuth } from '../admin/auth.js';
 import { fittedDescription } from '../admin/description.js';
@@ -62,7 +62,7 @@ export const aliasApiPlugin: FastifyPluginAsync<AliasApiOptions> = async (app, o
 
   // The aliases the API lists and deletes are the operator's (added ones): never more than maxOperatorAliases,
   // but the listing sorts all entries, so ask for all of them.
-  const everything = () => options.inventory.list({ limit: INVENTORY_LIMITS.maxLearnedAliases + INVENTORY_LIMITS.maxOperatorAliases });
+  const everything = () => options.inventory.list({ limit: MAX_INVENTORY_ALIASES });
 
   app.get('/aliases', async () => {
     const entries = await everything();
