@@ -7,6 +7,8 @@ import { FAILURE_LOG_LIMITS, type FailureLogLimits } from '../failures.js';
 import { sqliteInventory } from './inventory.js';
 import { groupCommit, unavailable } from './group-commit.js';
 import type { InventoryLimits } from '../inventory.js';
+import { unwrittenCompletions } from '../unwritten-completions.js';
+import { MIN_FREE_BYTES, sqliteHealth } from './health.js';
 
 export interface SqliteStoreOptions {
   location: SqliteLocation;
@@ -16,6 +18,10 @@ export interface SqliteStoreOptions {
   failureLimits?: FailureLogLimits;
   /** Smaller caps for tests; production uses INVENTORY_LIMITS. */
   inventoryLimits?: InventoryLimits;
+  /** How often completions the disk refused are tried again (also with every ledger write and health check). */
+  retryUnwrittenEveryMs?: number;
+  /** Less free space than this in DATA_DIR and the health check fails (MIN_FREE_BYTES). */
+  minFreeBytes?: number;
 }
 
 /**
@@ -35,7 +41,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   };
   // Writes go through the group commit.
   const { write, flush } = groupCommit(db);
-  const ledger = sqliteLedger(db, options.clock, write);
+  const unwritten = unwrittenCompletions(() => options.clock.now());
+  const ledger = sqliteLedger(db, options.clock, write, unwritten);
   const failures = sqliteFailures(db, options.clock, options.failureLimits ?? FAILURE_LOG_LIMITS, guard, write);
   const inventory = sqliteInventory(db, options.clock, guard, write, options.inventoryLimits);
   const prune = (): void => {
@@ -50,23 +57,27 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   prune();
   const timer = setInterval(prune, options.pruneEveryMs ?? 10 * 60_000);
   timer.unref();
+  // A completion the disk refused reaches it soon after the disk is back, even with no traffic to carry it: a
+  // restart forgets what was only kept in memory.
+  const retry = setInterval(() => {
+    if (unwritten.size > 0) ledger.writeUnwritten().catch(() => undefined);
+  }, options.retryUnwrittenEveryMs ?? 5_000);
+  retry.unref();
+  const health = sqliteHealth({ db, file: db.memory ? null : db.name, write, ledger, minFreeBytes: options.minFreeBytes ?? MIN_FREE_BYTES });
   return {
     kind: 'sqlite',
     ledger,
     failures,
     inventory,
-    async health() {
-      try {
-        db.prepare('SELECT 1').get();
-        return { ok: true, detail: `sqlite: ${db.name}` };
-      } catch (err) {
-        return { ok: false, detail: `sqlite: ${err instanceof Error ? err.message : String(err)}` };
-      }
-    },
+    health,
     async close() {
       clearInterval(timer);
+      clearInterval(retry);
       if (!db.open) return;
+      // A last chance for kept completions; still refused, they are lost as on a crash (at-least-once).
+      const last = ledger.writeUnwritten().catch(() => undefined);
       flush();
+      await last;
       db.close();
     },
   };
