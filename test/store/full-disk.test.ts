@@ -4,7 +4,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { build, SIGNING_KEY, testClock } from '../helpers/build.js';
-import { smallTmpfs, type SmallDisk } from '../helpers/small-disk.js';
+import { smallExt4, smallTmpfs, type SmallDisk } from '../helpers/small-disk.js';
 import { createSqliteStore } from '../../src/store/sqlite/index.js';
 import { exactlyOncePolicy } from '../../src/exactly-once.js';
 import { freshSignatureBlock, parsedUrlencoded, sampleMessage } from '../support/fixtures.js';
@@ -93,4 +93,17 @@ test('/healthz answers 503 while DATA_DIR is full, and 200 again once it has roo
   assert.equal(relay.api.sent.length, 0, 'nothing is sent while nothing can be recorded');
   disk.free();
   assert.equal(await relay.health(), 200);
+});
+
+test('a volume that turns read-only under the running relay: /healthz 503, deliveries 503 and nothing sent', async (t) => {
+  const disk = smallExt4(t);
+  if (typeof disk === 'string') return t.skip(disk);
+  const relay = await relayOn(t, disk.dir, testClock());
+  assert.equal(await relay.health(), 200);
+  disk.failReadOnly();
+  assert.equal(await relay.health(), 503);
+  const refused = await relay.post(signedMessage());
+  assert.equal(refused.status, 503, JSON.stringify(refused.body));
+  assert.equal(refused.body.status, 'store-unavailable');
+  assert.equal(relay.api.sent.length, 0);
 });
