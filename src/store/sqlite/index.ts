@@ -1,5 +1,5 @@
 import type { Clock } from '../../clock.js';
-import type { Store } from '../types.js';
+import { StoreUnavailableError, type Store } from '../types.js';
 import { openDatabase, type SqliteLocation } from './database.js';
 import { sqliteLedger } from './ledger.js';
 import { sqliteFailures } from './failures.js';
@@ -7,8 +7,10 @@ import { FAILURE_LOG_LIMITS, type FailureLogLimits } from '../failures.js';
 import { sqliteInventory } from './inventory.js';
 import { groupCommit, unavailable } from './group-commit.js';
 import type { InventoryLimits } from '../inventory.js';
-import { unwrittenCompletions } from '../unwritten-completions.js';
+import { unwrittenCompletions, type UnwrittenCompletions } from '../unwritten-completions.js';
 import { MIN_FREE_BYTES, sqliteHealth } from './health.js';
+import { delegate } from '../delegate.js';
+import { fileState, identityOf, restoreDeletedFile, type FileIdentity } from './file-identity.js';
 
 export interface SqliteStoreOptions {
   location: SqliteLocation;
@@ -18,19 +20,20 @@ export interface SqliteStoreOptions {
   failureLimits?: FailureLogLimits;
   /** Smaller caps for tests; production uses INVENTORY_LIMITS. */
   inventoryLimits?: InventoryLimits;
-  /** How often completions the disk refused are tried again (also with every ledger write and health check). */
-  retryUnwrittenEveryMs?: number;
+  /**
+   * How often the store checks that its file is still in DATA_DIR and writes the completions the disk refused
+   * (both also happen on every health check; kept completions also go with every ledger write).
+   */
+  checkEveryMs?: number;
   /** Less free space than this in DATA_DIR and the health check fails (MIN_FREE_BYTES). */
   minFreeBytes?: number;
 }
 
-/**
- * The default store: one SQLite file in DATA_DIR, so used tokens, forwarded (message, target) pairs and
- * the alias inventory (blocks included) survive a restart and a deploy. For one instance; several
- * instances share Redis instead.
- */
-export function createSqliteStore(options: SqliteStoreOptions): Store {
+/** One open database and the parts built on it; replaced as a whole when the file is reopened. */
+function openSession(options: SqliteStoreOptions, unwritten: UnwrittenCompletions) {
   const db = openDatabase(options.location);
+  const file = db.memory ? null : db.name;
+  const identity: FileIdentity | null = file ? identityOf(file) : null;
   // Reads run at once, and fail as writes do.
   const guard = <T>(what: string, run: () => T): T => {
     try {
@@ -41,7 +44,6 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   };
   // Writes go through the group commit.
   const { write, flush } = groupCommit(db);
-  const unwritten = unwrittenCompletions(() => options.clock.now());
   const ledger = sqliteLedger(db, options.clock, write, unwritten);
   const failures = sqliteFailures(db, options.clock, options.failureLimits ?? FAILURE_LOG_LIMITS, guard, write);
   const inventory = sqliteInventory(db, options.clock, guard, write, options.inventoryLimits);
@@ -54,31 +56,94 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       // Pruning is housekeeping: the next round tries again, and deliveries report real failures.
     }
   };
-  prune();
-  const timer = setInterval(prune, options.pruneEveryMs ?? 10 * 60_000);
-  timer.unref();
-  // A completion the disk refused reaches it soon after the disk is back, even with no traffic to carry it: a
-  // restart forgets what was only kept in memory.
-  const retry = setInterval(() => {
-    if (unwritten.size > 0) ledger.writeUnwritten().catch(() => undefined);
-  }, options.retryUnwrittenEveryMs ?? 5_000);
-  retry.unref();
-  const health = sqliteHealth({ db, file: db.memory ? null : db.name, write, ledger, minFreeBytes: options.minFreeBytes ?? MIN_FREE_BYTES });
+  const health = sqliteHealth({ db, file, write, ledger, minFreeBytes: options.minFreeBytes ?? MIN_FREE_BYTES });
   return {
-    kind: 'sqlite',
+    db,
+    file,
+    identity,
     ledger,
     failures,
     inventory,
+    prune,
     health,
+    /**
+     * Commits what is queued (with a last try of the kept completions) and closes, before anything else can run:
+     * closing deletes the WAL at the file's name, which a connection opened after it would be using.
+     */
+    close(): void {
+      if (!db.open) return;
+      ledger.writeUnwritten().catch(() => undefined);
+      flush();
+      db.close();
+    },
+  };
+}
+
+type Session = ReturnType<typeof openSession>;
+
+/**
+ * The default store: one SQLite file in DATA_DIR, so used tokens, forwarded (message, target) pairs and
+ * the alias inventory (blocks included) survive a restart and a deploy. For one instance; several
+ * instances share Redis instead.
+ *
+ * The file deleted under the running relay (an operator's `rm`, a cleanup script) is written back from the open
+ * connection and reopened, so nothing is kept only in an unlinked file that the next start would not see; another
+ * file put in its place is reopened, as the next start would. If that fails, the store refuses every operation
+ * (503, Mailgun retries) and /healthz says so, until a check succeeds.
+ */
+export function createSqliteStore(options: SqliteStoreOptions): Store {
+  // Completions the disk refused outlive a reopen: they belong to the store, not to one connection.
+  const unwritten = unwrittenCompletions(() => options.clock.now());
+  let session: Session = openSession(options, unwritten);
+  let lost: StoreUnavailableError | null = null;
+
+  const reopenIfMoved = (): void => {
+    const { db, file, identity } = session;
+    if (!file || !identity || !db.open) return;
+    try {
+      const state = fileState(file, identity);
+      if (state === 'ours') return void (lost = null);
+      if (state === 'missing') restoreDeletedFile(db, file);
+      else db.pragma('wal_checkpoint(TRUNCATE)'); // the WAL at that name is ours: empty it before the other file meets it
+      session.close();
+      session = openSession(options, unwritten);
+      lost = null;
+    } catch (err) {
+      lost = unavailable(`${file} was deleted or replaced under the running relay and could not be reopened`, err);
+    }
+  };
+  const current = (): Session => {
+    if (lost) throw lost;
+    return session;
+  };
+
+  session.prune();
+  const timer = setInterval(() => current().prune(), options.pruneEveryMs ?? 10 * 60_000);
+  timer.unref();
+  // A completion the disk refused reaches it soon after the disk is back, even with no traffic to carry it: a
+  // restart forgets what was only kept in memory. The file check bounds how long writes can go to a deleted file.
+  const check = setInterval(() => {
+    reopenIfMoved();
+    if (!lost && unwritten.size > 0) session.ledger.writeUnwritten().catch(() => undefined);
+  }, options.checkEveryMs ?? 5_000);
+  check.unref();
+
+  return {
+    kind: 'sqlite',
+    ledger: delegate(() => current().ledger),
+    failures: delegate(() => current().failures),
+    inventory: delegate(() => current().inventory),
+    async health() {
+      reopenIfMoved();
+      if (lost) return { ok: false, detail: lost.message };
+      return session.health();
+    },
     async close() {
       clearInterval(timer);
-      clearInterval(retry);
-      if (!db.open) return;
-      // A last chance for kept completions; still refused, they are lost as on a crash (at-least-once).
-      const last = ledger.writeUnwritten().catch(() => undefined);
-      flush();
-      await last;
-      db.close();
+      clearInterval(check);
+      // A deploy right after the file was deleted must not take the last writes with it.
+      reopenIfMoved();
+      session.close();
     },
   };
 }
