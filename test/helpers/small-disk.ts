@@ -15,6 +15,8 @@ export interface SmallDisk {
   fill(): void;
   /** Deletes the filler: the space is free again. */
   free(): void;
+  /** Remounts it read-only or writable: refused (EBUSY) while a file on it is open for writing. */
+  remount(mode: 'ro' | 'rw'): void;
 }
 
 export interface Ext4Disk extends SmallDisk {
@@ -44,9 +46,10 @@ function mount(args: string[], dir: string, mounted: string[]): string | null {
   return null;
 }
 
-function filler(dir: string): Pick<SmallDisk, 'fill' | 'free'> {
+function filler(dir: string): Omit<SmallDisk, 'dir'> {
   const file = join(dir, 'filler');
   return {
+    remount: (mode) => execFileSync('mount', ['-o', `remount,${mode}`, dir], { stdio: 'pipe' }),
     fill() {
       const fd = openSync(file, 'a');
       const block = Buffer.alloc(64 * 1024);

@@ -3,7 +3,8 @@
 // Mailgun's retries would be sent again. The relay writes the file back from its open connection and reopens it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { testClock } from '../helpers/build.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -58,4 +59,27 @@ test('deleted while DATA_DIR is full: it cannot be written back, so /healthz and
   assert.equal(await relay.health(), 200);
   assert.ok(existsSync(join(disk.dir, DATABASE_FILE)));
   assert.equal((await relay.post(before)).body.status, 'duplicate', 'written back with what it held');
+});
+
+test('the database file replaced under the running relay (a backup put back) is reopened, as a restart would, and stays sound', async (t) => {
+  const dir = await tempDir(t, 'replaced');
+  const clock = testClock();
+  const relay = await sqliteRelay(t, dir, clock);
+  const inBackup = signedMessage('in the backup');
+  assert.equal((await relay.post(inBackup)).body.status, 'forwarded');
+  const backup = join(dir, 'backup.sqlite');
+  const other = new Database(join(dir, DATABASE_FILE));
+  other.prepare('VACUUM INTO ?').run(backup);
+  other.close();
+  const notInBackup = signedMessage('after the backup');
+  assert.equal((await relay.post(notInBackup)).body.status, 'forwarded');
+
+  renameSync(backup, join(dir, DATABASE_FILE));
+  assert.equal(await relay.health(), 200);
+  assert.equal((await relay.post(inBackup)).body.status, 'duplicate');
+  const again = await relay.post(notInBackup);
+  assert.equal(again.body.status, 'forwarded', 'the backup does not know it: sent again, as after a restart on the backup');
+  const reopened = new Database(join(dir, DATABASE_FILE));
+  t.after(() => reopened.close());
+  assert.equal(reopened.pragma('integrity_check', { simple: true }), 'ok');
 });

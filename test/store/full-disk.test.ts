@@ -83,3 +83,23 @@ test('a volume that turns read-only under the running relay: /healthz 503, deliv
   assert.equal(refused.body.status, 'store-unavailable');
   assert.equal(relay.api.sent.length, 0);
 });
+
+test('a relay started on a read-only DATA_DIR runs: /healthz and deliveries 503, then it opens the file once the volume is writable', async (t) => {
+  const disk = smallTmpfs(t);
+  if (typeof disk === 'string') return t.skip(disk);
+  disk.remount('ro');
+  const relay = await sqliteRelay(t, disk.dir, testClock());
+  assert.equal(await relay.health(), 503);
+  const body = signedMessage();
+  const refused = await relay.post(body);
+  assert.equal(refused.status, 503, JSON.stringify(refused.body));
+  assert.equal(refused.body.status, 'store-unavailable');
+  assert.equal(relay.api.sent.length, 0);
+
+  disk.remount('rw');
+  assert.equal(await relay.health(), 200);
+  const retry = await relay.post(body);
+  assert.equal(retry.status, 200, JSON.stringify(retry.body));
+  assert.equal(retry.body.status, 'forwarded');
+  assert.equal(relay.api.sent.length, 1);
+});

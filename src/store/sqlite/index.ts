@@ -1,6 +1,6 @@
 import type { Clock } from '../../clock.js';
 import { StoreUnavailableError, type Store } from '../types.js';
-import { openDatabase, type SqliteLocation } from './database.js';
+import { NewerSchemaError, openDatabase, type SqliteLocation } from './database.js';
 import { sqliteLedger } from './ledger.js';
 import { sqliteFailures } from './failures.js';
 import { FAILURE_LOG_LIMITS, type FailureLogLimits } from '../failures.js';
@@ -11,6 +11,7 @@ import { unwrittenCompletions, type UnwrittenCompletions } from '../unwritten-co
 import { MIN_FREE_BYTES, sqliteHealth } from './health.js';
 import { delegate } from '../delegate.js';
 import { fileState, identityOf, restoreDeletedFile, type FileIdentity } from './file-identity.js';
+import type { StoreLogger } from '../redis/connection.js';
 
 export interface SqliteStoreOptions {
   location: SqliteLocation;
@@ -27,6 +28,8 @@ export interface SqliteStoreOptions {
   checkEveryMs?: number;
   /** Less free space than this in DATA_DIR and the health check fails (MIN_FREE_BYTES). */
   minFreeBytes?: number;
+  /** Told when the file is reopened or the store has no usable file; the process log in production. */
+  logger?: StoreLogger;
 }
 
 /** One open database and the parts built on it; replaced as a whole when the file is reopened. */
@@ -86,47 +89,86 @@ type Session = ReturnType<typeof openSession>;
  * the alias inventory (blocks included) survive a restart and a deploy. For one instance; several
  * instances share Redis instead.
  *
+ * A DATA_DIR the file cannot be opened in (a read-only or full volume) does not stop the relay: like a Redis that
+ * is down, the store answers every operation 503 (Mailgun retries) and /healthz 503, and opens the file as soon
+ * as it can. A file written by a newer relay does stop it: no retry fixes that.
+ *
  * The file deleted under the running relay (an operator's `rm`, a cleanup script) is written back from the open
  * connection and reopened, so nothing is kept only in an unlinked file that the next start would not see; another
  * file put in its place is reopened, as the next start would. If that fails, the store refuses every operation
- * (503, Mailgun retries) and /healthz says so, until a check succeeds.
+ * until a check succeeds.
  */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
+  const where = options.location === ':memory:' ? ':memory:' : options.location.dataDir;
+  const log = options.logger;
   // Completions the disk refused outlive a reopen: they belong to the store, not to one connection.
   const unwritten = unwrittenCompletions(() => options.clock.now());
-  let session: Session = openSession(options, unwritten);
+  let session: Session | null = null;
   let lost: StoreUnavailableError | null = null;
 
-  const reopenIfMoved = (): void => {
-    const { db, file, identity } = session;
+  const fail = (what: string, err: unknown): void => {
+    const first = lost === null;
+    lost = unavailable(what, err);
+    if (first) log?.warn({ detail: lost.message }, 'sqlite store unavailable: every delivery is answered 503');
+  };
+  const recovered = (msg: string): void => {
+    if (lost) log?.info({ dataDir: where }, msg);
+    lost = null;
+  };
+  const open = (): Session | null => {
+    try {
+      const opened = openSession(options, unwritten);
+      recovered('sqlite store available again');
+      return opened;
+    } catch (err) {
+      if (err instanceof NewerSchemaError) throw err;
+      fail(`cannot open the database in ${where}`, err);
+      return null;
+    }
+  };
+  const reopenIfMoved = (current: Session): void => {
+    const { db, file, identity } = current;
     if (!file || !identity || !db.open) return;
     try {
       const state = fileState(file, identity);
-      if (state === 'ours') return void (lost = null);
+      if (state === 'ours') return recovered('sqlite store available again');
       if (state === 'missing') restoreDeletedFile(db, file);
       else db.pragma('wal_checkpoint(TRUNCATE)'); // the WAL at that name is ours: empty it before the other file meets it
-      session.close();
-      session = openSession(options, unwritten);
-      lost = null;
+      current.close();
+      session = null;
+      log?.warn({ file }, state === 'missing' ? 'sqlite: the database file was deleted under the relay: written back and reopened' : 'sqlite: the database file was replaced: reopened');
+      session = open();
     } catch (err) {
-      lost = unavailable(`${file} was deleted or replaced under the running relay and could not be reopened`, err);
+      fail(`${file} was deleted or replaced under the running relay and could not be written back`, err);
+    }
+  };
+  /** Makes the store match its file: opens it if it could not be opened yet, follows it if it moved. */
+  const check = (): void => {
+    if (session) reopenIfMoved(session);
+    else {
+      try {
+        session = open();
+      } catch (err) {
+        fail(`cannot open the database in ${where}`, err); // a newer schema after a start on an older one
+      }
     }
   };
   const current = (): Session => {
-    if (lost) throw lost;
+    if (lost || !session) throw lost ?? new StoreUnavailableError('sqlite: no database open');
     return session;
   };
 
-  session.prune();
-  const timer = setInterval(() => current().prune(), options.pruneEveryMs ?? 10 * 60_000);
-  timer.unref();
+  session = open();
+  session?.prune();
+  const pruning = setInterval(() => session?.prune(), options.pruneEveryMs ?? 10 * 60_000);
+  pruning.unref();
   // A completion the disk refused reaches it soon after the disk is back, even with no traffic to carry it: a
   // restart forgets what was only kept in memory. The file check bounds how long writes can go to a deleted file.
-  const check = setInterval(() => {
-    reopenIfMoved();
-    if (!lost && unwritten.size > 0) session.ledger.writeUnwritten().catch(() => undefined);
+  const checking = setInterval(() => {
+    check();
+    if (!lost && session && unwritten.size > 0) session.ledger.writeUnwritten().catch(() => undefined);
   }, options.checkEveryMs ?? 5_000);
-  check.unref();
+  checking.unref();
 
   return {
     kind: 'sqlite',
@@ -134,16 +176,16 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     failures: delegate(() => current().failures),
     inventory: delegate(() => current().inventory),
     async health() {
-      reopenIfMoved();
-      if (lost) return { ok: false, detail: lost.message };
+      check();
+      if (lost || !session) return { ok: false, detail: lost?.message ?? 'sqlite: no database open' };
       return session.health();
     },
     async close() {
-      clearInterval(timer);
-      clearInterval(check);
+      clearInterval(pruning);
+      clearInterval(checking);
       // A deploy right after the file was deleted must not take the last writes with it.
-      reopenIfMoved();
-      session.close();
+      if (session) reopenIfMoved(session);
+      session?.close();
     },
   };
 }
