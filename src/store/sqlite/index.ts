@@ -105,6 +105,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const unwritten = unwrittenCompletions(() => options.clock.now());
   let session: Session | null = null;
   let lost: StoreUnavailableError | null = null;
+  let closed = false;
 
   const fail = (what: string, err: unknown): void => {
     const first = lost === null;
@@ -134,9 +135,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       if (state === 'ours') return recovered('sqlite store available again');
       if (state === 'missing') restoreDeletedFile(db, file);
       else db.pragma('wal_checkpoint(TRUNCATE)'); // the WAL at that name is ours: empty it before the other file meets it
+      session = null; // from here on, whatever happens, the next check opens the file afresh
       current.close();
-      session = null;
-      log?.warn({ file }, state === 'missing' ? 'sqlite: the database file was deleted under the relay: written back and reopened' : 'sqlite: the database file was replaced: reopened');
+      log?.warn({ file }, state === 'missing' ? 'sqlite: the database file was deleted under the relay: written back, reopening it' : 'sqlite: the database file was replaced: reopening it');
       session = open();
     } catch (err) {
       fail(`${file} was deleted or replaced under the running relay and could not be written back`, err);
@@ -144,7 +145,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   };
   /** Makes the store match its file: opens it if it could not be opened yet, follows it if it moved. */
   const check = (): void => {
-    if (session) reopenIfMoved(session);
+    if (closed) return;
+    if (session?.db.open) reopenIfMoved(session);
     else {
       try {
         session = open();
@@ -183,6 +185,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     async close() {
       clearInterval(pruning);
       clearInterval(checking);
+      if (closed) return;
+      closed = true;
       // A deploy right after the file was deleted must not take the last writes with it.
       if (session) reopenIfMoved(session);
       session?.close();
