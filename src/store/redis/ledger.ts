@@ -1,9 +1,9 @@
 import { storedKey } from '../keys.js';
 import type { ClaimResult, Ledger } from '../types.js';
+import { unwrittenCompletions } from '../unwritten-completions.js';
 import type { RedisConnection } from './connection.js';
 
 const DONE = '\u0000done';
-const MAX_PENDING = 10_000;
 
 // Deletes the claim only while it is still ours: a claim that expired and was taken by another
 // instance must survive our late release. GET + DEL in one script so nothing runs in between.
@@ -17,15 +17,13 @@ export function redisLedger(redis: RedisConnection, namespace: string): Ledger &
   const { client, call } = redis;
   const keyOf = (space: Parameters<Ledger['claim']>[0], key: string): string => `${namespace}:${storedKey(space, key)}`;
 
-  // Completions (a send went out) that happened while Redis could not record them. Mailgun retries such
-  // a delivery (it was answered 503) 10 minutes later at the earliest; written once Redis is back, they
-  // keep that retry from sending the message again. Bounded: a long outage costs memory only up to here.
-  const pending = new Map<string, number>();
+  // Completions that happened while Redis could not record them: written once it is back (its 'ready').
+  const unwritten = unwrittenCompletions(() => Date.now());
 
   return {
     async claim(space, key, owner, ttlMs): Promise<ClaimResult> {
       const k = keyOf(space, key);
-      if (pending.has(k)) return 'used';
+      if (unwritten.has(k)) return 'used';
       const set = await call('claim', () => client.set(k, owner, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }));
       if (set === 'OK') return 'claimed';
       const current = await call('claim', () => client.get(k));
@@ -37,7 +35,7 @@ export function redisLedger(redis: RedisConnection, namespace: string): Ledger &
       try {
         await call('complete', () => client.set(k, DONE, { expiration: { type: 'PX', value: ttlMs } }));
       } catch (err) {
-        if (pending.size < MAX_PENDING) pending.set(k, Date.now() + ttlMs);
+        unwritten.keep(k, Date.now() + ttlMs);
         throw err;
       }
     },
@@ -45,15 +43,14 @@ export function redisLedger(redis: RedisConnection, namespace: string): Ledger &
       await call('release', () => client.eval(RELEASE, { keys: [keyOf(space, key)], arguments: [owner] }));
     },
     async flushPending() {
-      for (const [k, expiresAt] of pending) {
-        const ttl = expiresAt - Date.now();
-        try {
-          if (ttl > 0) await client.set(k, DONE, { expiration: { type: 'PX', value: ttl } });
-          pending.delete(k);
-        } catch {
-          return; // down again: the next 'ready' retries
-        }
-      }
+      await unwritten
+        .writeOut(async (entries) => {
+          for (const [k, expiresAt] of entries) {
+            const ttl = expiresAt - Date.now();
+            if (ttl > 0) await client.set(k, DONE, { expiration: { type: 'PX', value: ttl } });
+          }
+        })
+        .catch(() => undefined); // down again: the next 'ready' retries
     },
   };
 }

@@ -9,6 +9,11 @@ export type SqliteLocation = { dataDir: string } | ':memory:';
 
 export const DATABASE_FILE = 'plus-relay.sqlite';
 
+/** The file was written by a newer relay: no retry can fix that, so the relay does not start on it. */
+export class NewerSchemaError extends Error {
+  override name = 'NewerSchemaError';
+}
+
 /**
  * The schema, one step per version (PRAGMA user_version counts the steps applied). Steps are only ever
  * appended: a database written by an older relay is brought forward, never rebuilt.
@@ -108,7 +113,7 @@ export function openDatabase(location: SqliteLocation): SqliteDatabase {
 function migrate(db: SqliteDatabase): void {
   const applied = db.pragma('user_version', { simple: true }) as number;
   if (applied > MIGRATIONS.length) {
-    throw new Error(`the database was written by a newer plus-relay (schema ${applied}, this one knows ${MIGRATIONS.length})`);
+    throw new NewerSchemaError(`the database was written by a newer plus-relay (schema ${applied}, this one knows ${MIGRATIONS.length})`);
   }
   db.transaction(() => {
     MIGRATIONS.slice(applied).forEach((step, i) => {

@@ -1,14 +1,25 @@
 import type { Clock } from '../../clock.js';
 import { storedKey } from '../keys.js';
 import type { ClaimResult, Ledger } from '../types.js';
+import type { UnwrittenCompletions } from '../unwritten-completions.js';
 import type { SqliteDatabase } from './database.js';
 import type { GroupWrite } from './group-commit.js';
+
+export type SqliteLedger = Ledger & {
+  prune(): number;
+  /** Writes the completions kept while the disk failed; rejects (and keeps them) while it still fails. */
+  writeUnwritten(): Promise<void>;
+};
 
 /**
  * The ledger on SQLite. Every operation is a write in the group commit, whose transaction is IMMEDIATE: a
  * second process on the same file cannot read the same free key between our read and our write.
+ *
+ * A completion the disk refused (full, read-only, failing) is kept in `unwritten`: a claim on its key is 'used'
+ * meanwhile, and every later ledger write carries the kept ones along in its group, so they reach the file with
+ * the first group that commits.
  */
-export function sqliteLedger(db: SqliteDatabase, clock: Clock, write: GroupWrite): Ledger & { prune(): number } {
+export function sqliteLedger(db: SqliteDatabase, clock: Clock, write: GroupWrite, unwritten: UnwrittenCompletions): SqliteLedger {
   const read = db.prepare<[string], { owner: string | null; expires_at: number }>('SELECT owner, expires_at FROM ledger WHERE key = ?');
   const upsert = db.prepare<[string, string | null, number]>('INSERT OR REPLACE INTO ledger (key, owner, expires_at) VALUES (?, ?, ?)');
   const releaseOwned = db.prepare<[string, string]>('DELETE FROM ledger WHERE key = ? AND owner = ?');
@@ -22,19 +33,39 @@ export function sqliteLedger(db: SqliteDatabase, clock: Clock, write: GroupWrite
     return 'claimed';
   });
 
+  const writeUnwritten = (): Promise<void> =>
+    unwritten.writeOut((entries) => write('unwritten completions', () => entries.forEach(([key, expiresAt]) => upsert.run(key, null, expiresAt))));
+  // Issued before the caller's own write, so both go in the same group.
+  const alongside = (): void => {
+    if (unwritten.size > 0) writeUnwritten().catch(() => undefined);
+  };
+
   return {
     async claim(space, key, owner, ttlMs) {
-      return write('claim', () => claim(storedKey(space, key), owner, ttlMs));
+      const k = storedKey(space, key);
+      if (unwritten.has(k)) return 'used';
+      alongside();
+      return write('claim', () => claim(k, owner, ttlMs));
     },
     async complete(space, key, ttlMs) {
-      await write('complete', () => upsert.run(storedKey(space, key), null, clock.now() + ttlMs));
+      const k = storedKey(space, key);
+      const expiresAt = clock.now() + ttlMs;
+      alongside();
+      try {
+        await write('complete', () => upsert.run(k, null, expiresAt));
+      } catch (err) {
+        unwritten.keep(k, expiresAt);
+        throw err;
+      }
     },
     async release(space, key, owner) {
+      alongside();
       await write('release', () => releaseOwned.run(storedKey(space, key), owner));
     },
     /** Drops expired keys; their rows would only be read as free anyway. */
     prune() {
       return expired.run(clock.now()).changes;
     },
+    writeUnwritten,
   };
 }

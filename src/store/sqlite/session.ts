@@ -1,0 +1,62 @@
+import { openDatabase } from './database.js';
+import { sqliteLedger } from './ledger.js';
+import { sqliteFailures } from './failures.js';
+import { FAILURE_LOG_LIMITS } from '../failures.js';
+import { sqliteInventory } from './inventory.js';
+import { groupCommit, unavailable } from './group-commit.js';
+import type { UnwrittenCompletions } from '../unwritten-completions.js';
+import { MIN_FREE_BYTES, sqliteHealth } from './health.js';
+import { identityOf, type FileIdentity } from './file-identity.js';
+import type { SqliteStoreOptions } from './index.js';
+
+/** One open database and the parts built on it; replaced as a whole when the file is reopened. */
+export function openSession(options: SqliteStoreOptions, unwritten: UnwrittenCompletions) {
+  const db = openDatabase(options.location);
+  const file = db.memory ? null : db.name;
+  const identity: FileIdentity | null = file ? identityOf(file) : null;
+  // Reads run at once, and fail as writes do.
+  const guard = <T>(what: string, run: () => T): T => {
+    try {
+      return run();
+    } catch (err) {
+      throw unavailable(what, err);
+    }
+  };
+  // Writes go through the group commit.
+  const { write, flush } = groupCommit(db);
+  const ledger = sqliteLedger(db, options.clock, write, unwritten);
+  const failures = sqliteFailures(db, options.clock, options.failureLimits ?? FAILURE_LOG_LIMITS, guard, write);
+  const inventory = sqliteInventory(db, options.clock, guard, write, options.inventoryLimits);
+  const prune = (): void => {
+    try {
+      ledger.prune();
+      failures.prune();
+      inventory.prune();
+    } catch {
+      // Pruning is housekeeping: the next round tries again, and deliveries report real failures.
+    }
+  };
+  const health = sqliteHealth({ db, file, write, ledger, minFreeBytes: options.minFreeBytes ?? MIN_FREE_BYTES });
+  return {
+    db,
+    file,
+    identity,
+    ledger,
+    failures,
+    inventory,
+    prune,
+    health,
+    /**
+     * Commits what is queued (with a last try of the kept completions) and closes, before anything else can run:
+     * closing deletes the WAL at the file's name, which a connection opened after it would be using.
+     */
+    close(): void {
+      if (!db.open) return;
+      ledger.writeUnwritten().catch(() => undefined);
+      flush();
+      db.close();
+    },
+  };
+}
+
+export type Session = ReturnType<typeof openSession>;
