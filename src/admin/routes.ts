@@ -4,6 +4,7 @@ import { INVENTORY_LIMITS, type AliasEntry, type Inventory } from '../store/inve
 import { aliasAddress } from './address.js';
 import { AdminBadInput } from './errors.js';
 import { aliasViews, hasLeaked, type AliasFactsSource } from './listing.js';
+import { confirmedNotice } from './notice.js';
 import { adminPage, PAGE_HEADERS } from './page.js';
 
 export interface AdminRouteDeps {
@@ -19,12 +20,6 @@ type Action = 'add' | 'block' | 'unblock';
 
 const DEFAULT_LIMIT = 1000;
 const PAGE_LIMIT = 500;
-
-const NOTICES: Record<Action, (address: string) => string> = {
-  add: (a) => `Added ${a}: it receives mail even with new_aliases: reject.`,
-  block: (a) => `Blocked ${a}: its mail is refused (406, nothing sent) from the next message on.`,
-  unblock: (a) => `Unblocked ${a}: it receives mail again.`,
-};
 
 /** A browser's form post (an HTML form sends urlencoded) is answered with the page; an API call with JSON. */
 export const isFormPost = (request: FastifyRequest): boolean => request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') === true;
@@ -71,11 +66,10 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
   app.post('/aliases/:address/unblock', act('unblock', 'path'));
 
   app.get('/', async (request, reply) => {
-    const query = request.query as Record<string, string | undefined>;
+    const query = request.query as Record<string, unknown>;
     const all = await views(await inventory.list({ limit: PAGE_LIMIT }));
     const leaksOnly = query.leaks === '1';
-    const done = query.done as Action | undefined;
-    const notice = done && done in NOTICES && query.address ? NOTICES[done](query.address.slice(0, 320)) : null;
+    const notice = await confirmedNotice(query.done, query.address, inventory, deps.domains());
     const page = adminPage({ views: leaksOnly ? all.filter(hasLeaked) : all, total: all.length, leaksOnly, formToken: deps.formToken, domains: deps.domains(), notice });
     return reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page);
   });
