@@ -15,10 +15,10 @@ const ALIAS = 'github@destroy.systems';
 const TARGET = 'personalemail+github@gmail.com';
 const HOUR = 3600_000;
 
-async function relay(t: TestContext) {
+async function relay(t: TestContext, rules?: string) {
   const log = logSink();
   const clock = testClock();
-  const built = await build(t, { clock, app: { logger: log.logger } });
+  const built = await build(t, { clock, app: { logger: log.logger }, ...(rules ? { rules } : {}) });
   // Signed at the relay's time, which the test moves forward by days.
   const fail = (status: DeliveryStatus, more: { reason?: string; recipient?: string; alias?: string } = {}) =>
     built.app.inject({
@@ -122,4 +122,33 @@ test('the suppressions API failing: the event is still 200, the error is logged 
   assert.equal((await suppressed()).statusCode, 200);
   assert.equal(api.suppressions.length, 0);
   assert.deepEqual(await actions(app), { removed: 1, 'kept-missing-mailbox': 0, 'not-listed': 0, 'recently-handled': 0, error: 1 });
+});
+
+test("a policy's redirect target (spam / leaks `then: {to:}`) is the owner's mailbox too: its bounce is removed like a rule target's", async (t) => {
+  const rules = `
+domains: [destroy.systems]
+spam: {then: {to: "personalemail+spam@gmail.com"}}
+leaks: {then: {to: "personalemail+leaked.{service}@gmail.com"}}
+users:
+  owner: "personalemail+{service}@gmail.com"
+rules:
+  - match: "{service}"
+    user: owner
+`;
+  const { api, fail } = await relay(t, rules);
+  for (const target of ['personalemail+spam@gmail.com', 'personalemail+leaked.github@gmail.com']) {
+    api.suppressions.push(bounce('550 5.7.1 Message rejected as spam', '550', target));
+    assert.equal((await fail(SUPPRESSED, { reason: 'suppress-bounce', recipient: target })).statusCode, 200);
+  }
+  assert.deepEqual(bounceCalls(api), [
+    'GET personalemail+spam@gmail.com 200',
+    'DELETE personalemail+spam@gmail.com 200',
+    'GET personalemail+leaked.github@gmail.com 200',
+    'DELETE personalemail+leaked.github@gmail.com 200',
+  ]);
+  assert.equal(api.suppressions.length, 0);
+  // Another alias's leak target is not this alias's: left alone.
+  api.suppressions.push(bounce('550 5.7.1 Message rejected as spam', '550', 'personalemail+leaked.shop@gmail.com'));
+  assert.equal((await fail(SUPPRESSED, { reason: 'suppress-bounce', recipient: 'personalemail+leaked.shop@gmail.com' })).statusCode, 200);
+  assert.equal(api.suppressions.length, 1);
 });
