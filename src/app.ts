@@ -19,6 +19,7 @@ import type { EventResult } from './events/handle-event.js';
 import type { Suppressions } from './events/suppressions.js';
 import { adminPlugin, type AliasFactsSource } from './admin/index.js';
 import { failureFacts } from './events/alias-facts.js';
+import { repeatedBounceLine, REPEATED_BOUNCES_SHOWN } from './events/bounce-warning.js';
 
 export interface AppDeps {
   rules: CompiledRules;
@@ -134,6 +135,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     deps: {
       ledger: deps.store.ledger,
       failures: deps.store.failures,
+      bounces: deps.store.bounces,
       clock,
       signature,
       exactlyOnce: delivery.exactlyOnce,
@@ -155,6 +157,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
       domains: () => rules.domains,
       clock,
       sources: [failureFacts(deps.store.failures), ...(deps.aliasSources ?? [])],
+      warnings: async () => (await deps.store.bounces.repeated(REPEATED_BOUNCES_SHOWN)).map(repeatedBounceLine),
     });
   }
   app.get('/healthz', async (request, reply) => {

@@ -12,6 +12,8 @@ export interface PageModel {
   domains: readonly string[];
   /** A line about the action just done (after a form post), or null. */
   notice: string | null;
+  /** Things the owner must hear about (a target put back on the bounce list again and again), one line each. */
+  warnings?: readonly string[];
 }
 
 const STYLE = `
@@ -122,6 +124,7 @@ export function adminPage(model: PageModel): string {
 <p class="muted">${model.domains.join(', ')} — ${model.total} alias${model.total === 1 ? '' : 'es'}, ${leaked} with a new sender, ${blocked} blocked.
 A sender domain that first writes to an alias after its learning period is <mark class="new">new</mark>: the service you gave the address to has probably leaked it.</p>
 ${model.notice ? html`<p class="notice" role="status">${model.notice}</p>` : ''}
+${(model.warnings ?? []).map((w) => html`<p class="warning" role="alert"><strong>Warning:</strong> ${w}</p>`)}
 <nav>${model.leaksOnly ? html`<a href="/admin">All aliases</a> <strong>Only leaked aliases</strong>` : html`<strong>All aliases</strong> <a href="/admin?leaks=1">Only leaked aliases</a>`}</nav>
 <form class="add" method="post" action="/admin/aliases">
 <input type="hidden" name="csrf" value="${model.formToken}">

@@ -14,6 +14,8 @@ export interface AdminRouteDeps {
   clock: Clock;
   sources: readonly AliasFactsSource[];
   formToken: string;
+  /** Lines the page shows as warnings (AdminOptions.warnings). */
+  warnings(): Promise<readonly string[]>;
 }
 
 type Action = 'add' | 'block' | 'unblock';
@@ -70,7 +72,8 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
     const all = await views(await inventory.list({ limit: PAGE_LIMIT }));
     const leaksOnly = query.leaks === '1';
     const notice = await confirmedNotice(query.done, query.address, inventory, deps.domains());
-    const page = adminPage({ views: leaksOnly ? all.filter(hasLeaked) : all, total: all.length, leaksOnly, formToken: deps.formToken, domains: deps.domains(), notice });
+    const warnings = await deps.warnings();
+    const page = adminPage({ views: leaksOnly ? all.filter(hasLeaked) : all, total: all.length, leaksOnly, formToken: deps.formToken, domains: deps.domains(), notice, warnings });
     return reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page);
   });
 }

@@ -3,14 +3,15 @@ import type { ExactlyOncePolicy } from '../exactly-once.js';
 import { verifySignature, type SignaturePolicy } from '../inbound/signature.js';
 import type { EventOutcome } from '../retry-contract.js';
 import type { CompiledRules, RouteDecision } from '../rules/types.js';
-import { StoreUnavailableError, type FailureLog, type Ledger } from '../store/types.js';
+import { StoreUnavailableError, type BounceWatch, type FailureLog, type Ledger } from '../store/types.js';
 import { readEventPost, readFailedEvent, type FailedEvent } from './event.js';
 import type { Suppressions } from './suppressions.js';
-import { bounceStep, unsuppress, UNSUPPRESS_ONCE_MS, type BounceOutcome } from './unsuppress.js';
+import { bounceStep, unsuppress, UNSUPPRESS_EVERY_MS, type BounceOutcome } from './unsuppress.js';
 
 export interface EventDeps {
   ledger: Ledger;
   failures: FailureLog;
+  bounces: BounceWatch;
   clock: Clock;
   signature: SignaturePolicy;
   exactlyOnce: Pick<ExactlyOncePolicy, 'tokenTtlMs' | 'claimTtlMs'>;
@@ -87,7 +88,8 @@ export async function handleEvent(body: unknown, deps: EventDeps, requestId: str
   let bounce: BounceOutcome | null = null;
   if (step === 'missing-mailbox') bounce = { action: 'kept-missing-mailbox', bounce: null, error: null };
   else if (step === 'unsuppress' && deps.suppressions && relayTargets(deps.rules().route(alias)).includes(target)) {
-    bounce = await unsuppress(target, requestId, { suppressions: deps.suppressions, ledger, onceMs: UNSUPPRESS_ONCE_MS, claimTtlMs: deps.exactlyOnce.claimTtlMs });
+    const { suppressions, bounces: watch, clock } = deps;
+    bounce = await unsuppress({ target, alias }, requestId, { suppressions, ledger, watch, clock, everyMs: UNSUPPRESS_EVERY_MS, claimTtlMs: deps.exactlyOnce.claimTtlMs });
   }
   return eventResult('recorded', `${failure.severity} failure recorded`, { event, failure, bounce });
 }

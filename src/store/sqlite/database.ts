@@ -64,6 +64,16 @@ const MIGRATIONS: readonly string[] = [
    INSERT INTO inventory_size VALUES (0);
    CREATE TRIGGER aliases_counted_in AFTER INSERT ON aliases BEGIN UPDATE inventory_size SET aliases = aliases + 1; END;
    CREATE TRIGGER aliases_counted_out AFTER DELETE ON aliases BEGIN UPDATE inventory_size SET aliases = aliases - 1; END;`,
+  // 4: targets whose bounce was removed, for a day after the latest removal (store/bounce-watch.ts).
+  `CREATE TABLE bounce_watch (
+     target TEXT PRIMARY KEY,
+     alias TEXT NOT NULL,
+     error TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     removals INTEGER NOT NULL,
+     since INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX bounce_watch_at ON bounce_watch (at);`,
 ];
 
 /**
