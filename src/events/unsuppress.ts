@@ -73,15 +73,20 @@ export async function unsuppress({ target, alias }: { target: string; alias: str
       return outcome('not-listed');
     }
     const missing = bounceKind({ code: bounce.code, message: bounce.error }) === 'missing-mailbox';
-    if (!missing) await deps.suppressions.deleteBounce(target);
+    let action: BounceAction = 'kept-missing-mailbox';
+    let watchError: string | null = null;
+    if (!missing) {
+      await deps.suppressions.deleteBounce(target);
+      // Noted while the claim is ours, so no other instance notes the same target in between. Removed whatever
+      // the watch says: a watch that cannot write only loses the warning, and the log says so.
+      const error = bounce.error.replace(/[\r\n\t]+/g, ' ').slice(0, MAX_ERROR);
+      const removals = await deps.watch.removed({ target, alias, error, at: deps.clock.now() }).catch((err: unknown) => message(err));
+      if (typeof removals === 'string') watchError = `bounce watch: ${removals}`;
+      action = typeof removals === 'number' && removals > 1 ? 'removed-again' : 'removed';
+    }
     // Done either way; if the store cannot say so, the claim expires and a later failure finds the list clean.
     await ledger.complete('unsuppress', target, deps.everyMs).catch(() => undefined);
-    if (missing) return outcome('kept-missing-mailbox', bounce);
-    const removal = { target, alias, error: bounce.error.slice(0, MAX_ERROR), at: deps.clock.now() };
-    // Removed whatever the watch says; a watch that cannot write only loses the warning, said in the log.
-    const removals = await deps.watch.removed(removal).catch((err: unknown) => message(err));
-    if (typeof removals === 'string') return outcome('removed', bounce, `bounce watch: ${removals}`);
-    return outcome(removals > 1 ? 'removed-again' : 'removed', bounce);
+    return outcome(action, bounce, watchError);
   } catch (err) {
     await ledger.release('unsuppress', target, owner).catch(() => undefined);
     return outcome('error', bounce, message(err));
