@@ -12,6 +12,7 @@ import { recordingIO } from '../helpers/cli-io.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { doctor } from '../../src/cli/doctor.js';
 import { createSqliteStore } from '../../src/store/sqlite/index.js';
+import { StoreUnavailableError, type Store } from '../../src/store/types.js';
 import { LEVEL, logSink } from '../helpers/log-sink.js';
 import { parseExposition } from '../helpers/prometheus.js';
 import { DMARC_REFUSAL, eventPost, failedEvent, freshSignatureBlock, MISSING_MAILBOX, SUPPRESSED, type DeliveryStatus } from '../support/fixtures.js';
@@ -198,4 +199,18 @@ test('a target put back on the bounce list within the day: freed again after an 
   await doctor([], rec.io);
   const line = rec.out.find((l) => l.includes('was put back on'));
   assert.ok(line?.startsWith(`warn  ${TARGET} (a target of ${ALIAS}) was put back on Mailgun's bounce list and freed 2 times`), rec.all());
+});
+
+test('a bounce watch that cannot write loses only the warning: the bounce is still removed, and the log says why', async (t) => {
+  const clock = testClock();
+  const real = createSqliteStore({ location: ':memory:', clock });
+  t.after(() => real.close());
+  const store: Store = { ...real, bounces: { ...real.bounces, removed: () => Promise.reject(new StoreUnavailableError('sqlite record bounce removal: disk full')) } };
+  const { api, log, fail } = await relay(t, { store, clock });
+  api.suppressions.push(bounce(`550 ${DMARC_REFUSAL.message}`));
+  assert.equal((await fail(DMARC_REFUSAL)).statusCode, 200);
+  assert.equal(api.suppressions.length, 0, 'removed');
+  const line = log.lines().find((l) => l.msg.startsWith('bounce removed'));
+  assert.equal(line?.action, 'removed');
+  assert.match(String(line?.error), /^bounce watch: sqlite record bounce removal: disk full/);
 });
