@@ -20,6 +20,7 @@ import type { Suppressions } from './events/suppressions.js';
 import { adminPlugin, type AliasFactsSource } from './admin/index.js';
 import { failureFacts } from './events/alias-facts.js';
 import { aliasApiPlugin } from './alias-api/index.js';
+import { repeatedBounceLine, REPEATED_BOUNCES_SHOWN } from './events/bounce-warning.js';
 
 export interface AppDeps {
   rules: CompiledRules;
@@ -135,6 +136,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     deps: {
       ledger: deps.store.ledger,
       failures: deps.store.failures,
+      bounces: deps.store.bounces,
       clock,
       signature,
       exactlyOnce: delivery.exactlyOnce,
@@ -157,6 +159,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
       route: (address) => rules.route(address),
       clock,
       sources: [failureFacts(deps.store.failures), ...(deps.aliasSources ?? [])],
+      warnings: async () => (await deps.store.bounces.repeated(REPEATED_BOUNCES_SHOWN)).map(repeatedBounceLine),
     });
   }
   if (env.ALIAS_API_TOKEN) {

@@ -50,14 +50,15 @@ export function combine(outcomes: readonly TargetOutcome[]): TargetOutcome {
 /**
  * The same contract for Mailgun's event webhooks (POST /mailgun/events). The relay only records there, so
  * fewer answers: 200 for every event it has read (used or not), 401 for a bad signature (Mailgun retries,
- * so a key rotation loses nothing), 406 for a body that can never be read, and 503 only when the store
- * cannot record a failure. The README's events table mirrors this one.
+ * so a key rotation loses nothing), 406 for a body that can never be read, 413 for one too large to read at
+ * all (src/events/body.ts), and 503 only when the store cannot record a failure. The README's events table mirrors this one.
  */
 export const EVENT_CONTRACT = {
   recorded: { status: 200, mailgun: 'done', when: 'a failed forward, recorded for its alias and target' },
   ignored: { status: 200, mailgun: 'done', when: 'an event the relay does not use, or a failure of a send the relay did not make' },
   duplicate: { status: 200, mailgun: 'done', when: 'a replay of an event token already recorded: counted once' },
-  'bad-input': { status: RETRY_CONTRACT['bad-input'].status, mailgun: 'gives up', when: 'not a JSON object, over 1 MiB, or signed event-data that is not an object' },
+  'bad-input': { status: RETRY_CONTRACT['bad-input'].status, mailgun: 'gives up', when: 'not a JSON object, nested deeper than 32 levels, or signed event-data that is not an object' },
+  'too-large': { status: 413, mailgun: 'retries', when: 'over 64 KiB (no real event is near that): refused before it is read' },
   'bad-signature': { status: RETRY_CONTRACT['bad-signature'].status, mailgun: 'retries', when: 'signature missing, expired or wrong' },
   busy: { status: RETRY_CONTRACT.busy.status, mailgun: 'retries', when: 'another copy of the same event is being recorded right now' },
   'store-unavailable': { status: RETRY_CONTRACT['store-unavailable'].status, mailgun: 'retries', when: 'the store cannot record the failure' },

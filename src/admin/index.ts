@@ -21,6 +21,8 @@ export interface AdminOptions {
   clock: Clock;
   /** More per-alias fields for the listing and the page (see listing.ts). */
   sources?: readonly AliasFactsSource[];
+  /** Lines the page shows as warnings, asked on every view (e.g. targets bounced again and again). */
+  warnings?: () => Promise<readonly string[]>;
 }
 
 // An admin request is an address and a form token at most: anything larger is not one (413).
@@ -63,7 +65,7 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options
   });
   app.setErrorHandler((error: FastifyError, request, reply) => answerError(toAdminError(error), request, reply));
 
-  adminRoutes(app, { inventory: options.inventory, domains: options.domains, route: options.route, clock: options.clock, sources: options.sources ?? [], formToken: token });
+  adminRoutes(app, { inventory: options.inventory, domains: options.domains, route: options.route, clock: options.clock, sources: options.sources ?? [], formToken: token, warnings: options.warnings ?? (async () => []) });
 };
 
 function toAdminError(error: FastifyError): FastifyError {

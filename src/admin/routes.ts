@@ -7,6 +7,7 @@ import { aliasAddress, checkAlias } from './address.js';
 import { browse, browseQuery } from './browse.js';
 import { AdminBadInput } from './errors.js';
 import { aliasViews, type AliasFactsSource } from './listing.js';
+import { confirmedNotice } from './notice.js';
 import { adminPage, PAGE_HEADERS, type PageModel } from './page.js';
 
 export interface AdminRouteDeps {
@@ -18,17 +19,13 @@ export interface AdminRouteDeps {
   clock: Clock;
   sources: readonly AliasFactsSource[];
   formToken: string;
+  /** Lines the page shows as warnings (AdminOptions.warnings). */
+  warnings(): Promise<readonly string[]>;
 }
 
 type Action = 'add' | 'block' | 'unblock';
 
 const DEFAULT_LIMIT = 1000;
-
-const NOTICES: Record<Action, (address: string) => string> = {
-  add: (a) => `Added ${a}: it receives mail even with new_aliases: reject.`,
-  block: (a) => `Blocked ${a}: its mail is refused (406, nothing sent) from the next message on.`,
-  unblock: (a) => `Unblocked ${a}: it receives mail again.`,
-};
 
 /** A browser's form post (an HTML form sends urlencoded) is answered with the page; an API call with JSON. */
 export const isFormPost = (request: FastifyRequest): boolean => request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') === true;
@@ -67,7 +64,7 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
     const found = await browse(inventory, deps.route, query);
     const shown = await views(found.entries);
     const rows = shown.map((view) => ({ view, decision: deps.route(view.address) }));
-    const page = adminPage({ rows, query, first: found.first, hasNext: found.hasNext, formToken: deps.formToken, domains: deps.domains(), notice, add });
+    const page = adminPage({ rows, query, first: found.first, hasNext: found.hasNext, formToken: deps.formToken, domains: deps.domains(), notice, add, warnings: await deps.warnings() });
     return reply.code(add ? 400 : 200).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page);
   };
 
@@ -91,9 +88,8 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
   app.post('/aliases/:address/unblock', act('unblock', 'path'));
 
   app.get('/', async (request, reply) => {
-    const query = request.query as Record<string, string | undefined>;
-    const done = query.done as Action | undefined;
-    const notice = done && done in NOTICES && query.address ? NOTICES[done](query.address.slice(0, 320)) : null;
+    const query = request.query as Record<string, unknown>;
+    const notice = await confirmedNotice(query.done, query.address, inventory, deps.domains());
     return showPage(request, reply, notice);
   });
 }

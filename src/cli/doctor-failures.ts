@@ -5,10 +5,13 @@ import { createRedisStore } from '../store/redis/index.js';
 import { DATABASE_FILE } from '../store/sqlite/database.js';
 import { createSqliteStore } from '../store/sqlite/index.js';
 import type { FailureEntry, Store } from '../store/types.js';
+import { repeatedBounceLine, REPEATED_BOUNCES_SHOWN } from '../events/bounce-warning.js';
 import type { Report } from './doctor-report.js';
 import type { CliIO } from './io.js';
 
 const SHOWN = 20;
+const REPEATED_BOUNCE_FIX =
+  "find the refused messages in the log (\"bounce removed again\", and the \"event\" lines of the alias), then block the alias (plus-relay block <alias>) or refuse such mail in rules.yaml (spam: {then: reject}, senders.block)";
 const REDIS_WAIT_MS = 3000;
 
 /**
@@ -32,7 +35,10 @@ function describe({ count, last }: FailureEntry): string {
   return `${last.alias} → ${last.target}: ${count} failed forward${count === 1 ? '' : 's'}, the last at ${when} UTC (${last.severity} ${last.reason}${status ? `: ${status}` : ''})`;
 }
 
-/** The failed forwards Mailgun reported to the relay (newest first), as warnings: history, not a broken setup. */
+/**
+ * The failed forwards Mailgun reported to the relay (newest first), and the targets the relay had to free
+ * from the bounce list more than once within a day, as warnings: history, not a broken setup.
+ */
 export async function checkRecordedFailures(io: CliIO, r: Report): Promise<void> {
   let store: Store | null;
   try {
@@ -46,6 +52,7 @@ export async function checkRecordedFailures(io: CliIO, r: Report): Promise<void>
     const recent = await store.failures.recent(SHOWN);
     if (recent.length === 0) r.ok(`no failed forwards recorded in the last 30 days (store ${store.kind})`);
     for (const entry of recent) r.warn(describe(entry));
+    for (const repeated of await store.bounces.repeated(REPEATED_BOUNCES_SHOWN)) r.warn(repeatedBounceLine(repeated), REPEATED_BOUNCE_FIX);
   } catch (err) {
     r.warn(`cannot read recorded failures from the store (${store.kind}): ${err instanceof Error ? err.message : String(err)}`);
   } finally {

@@ -2,15 +2,16 @@ import type { Clock } from '../clock.js';
 import type { ExactlyOncePolicy } from '../exactly-once.js';
 import { verifySignature, type SignaturePolicy } from '../inbound/signature.js';
 import type { EventOutcome } from '../retry-contract.js';
-import type { CompiledRules } from '../rules/types.js';
-import { StoreUnavailableError, type FailureLog, type Ledger } from '../store/types.js';
+import type { CompiledRules, RouteDecision } from '../rules/types.js';
+import { StoreUnavailableError, type BounceWatch, type FailureLog, type Ledger } from '../store/types.js';
 import { readEventPost, readFailedEvent, type FailedEvent } from './event.js';
 import type { Suppressions } from './suppressions.js';
-import { bounceStep, unsuppress, UNSUPPRESS_ONCE_MS, type BounceOutcome } from './unsuppress.js';
+import { bounceStep, unsuppress, UNSUPPRESS_EVERY_MS, type BounceOutcome } from './unsuppress.js';
 
 export interface EventDeps {
   ledger: Ledger;
   failures: FailureLog;
+  bounces: BounceWatch;
   clock: Clock;
   signature: SignaturePolicy;
   exactlyOnce: Pick<ExactlyOncePolicy, 'tokenTtlMs' | 'claimTtlMs'>;
@@ -32,10 +33,15 @@ export interface EventResult {
   error: string | null;
 }
 
-/** A send the relay made, to an address its rules send the alias to: only those bounces are the relay's to touch. */
-function isRuleTarget(rules: CompiledRules, alias: string, target: string): boolean {
-  const decision = rules.route(alias);
-  return decision.action === 'forward' && decision.to.includes(target);
+/**
+ * Every address the rules may send the alias's mail to: the route's targets, and the `{to: …}` of its spam
+ * and leaks policies (a redirect target is the owner's mailbox as much as a rule target). Only bounces of
+ * these are the relay's to touch.
+ */
+export function relayTargets(decision: RouteDecision): string[] {
+  if (decision.action !== 'forward') return [];
+  const redirects = [decision.policy?.spam?.then, decision.policy?.leaks.then].flatMap((then) => (then?.action === 'redirect' && then.to ? then.to : []));
+  return [...decision.to, ...redirects];
 }
 
 export function eventResult(outcome: EventOutcome, reason: string, more: Partial<EventResult> = {}): EventResult {
@@ -81,8 +87,9 @@ export async function handleEvent(body: unknown, deps: EventDeps, requestId: str
   const step = bounceStep(failure);
   let bounce: BounceOutcome | null = null;
   if (step === 'missing-mailbox') bounce = { action: 'kept-missing-mailbox', bounce: null, error: null };
-  else if (step === 'unsuppress' && deps.suppressions && isRuleTarget(deps.rules(), alias, target)) {
-    bounce = await unsuppress(target, requestId, { suppressions: deps.suppressions, ledger, onceMs: UNSUPPRESS_ONCE_MS, claimTtlMs: deps.exactlyOnce.claimTtlMs });
+  else if (step === 'unsuppress' && deps.suppressions && relayTargets(deps.rules().route(alias)).includes(target)) {
+    const { suppressions, bounces: watch, clock } = deps;
+    bounce = await unsuppress({ target, alias }, requestId, { suppressions, ledger, watch, clock, everyMs: UNSUPPRESS_EVERY_MS, claimTtlMs: deps.exactlyOnce.claimTtlMs });
   }
   return eventResult('recorded', `${failure.severity} failure recorded`, { event, failure, bounce });
 }

@@ -13,9 +13,13 @@ function eventLevel(result: EventResult): Level {
 // Said so that the log line alone tells the owner what happened and what to do.
 const BOUNCE_LINES: Record<BounceOutcome['action'], [Level, string]> = {
   removed: ['warn', "bounce removed: the target was on Mailgun's bounce list for a refusal that was not a missing mailbox; Mailgun delivers to it again"],
+  'removed-again': [
+    'error',
+    "bounce removed again within 24 h: another refused message put the target back on Mailgun's bounce list; someone may be sending mail meant to bounce (see the admin page or plus-relay doctor); it is freed at most once an hour",
+  ],
   'kept-missing-mailbox': ['error', "target mailbox does not exist: Mailgun's bounce is left in place and drops every forward to it; fix the target in rules.yaml"],
   'not-listed': ['info', 'target is not on the bounce list'],
-  'recently-handled': ['info', 'bounce of this target already handled within 24 h: left alone'],
+  'recently-handled': ['warn', 'bounce of this target already handled within the hour: left alone until the hour is over'],
   error: ['error', 'bounce check failed: the next failure to this target tries again'],
 };
 

@@ -24,7 +24,7 @@ export function createEventMetrics(registry: Registry): EventMetrics {
   });
   const bounces = new Counter({
     name: 'plus_relay_bounce_actions_total',
-    help: "What the relay did about a rule target's bounce: removed, kept-missing-mailbox, not-listed, recently-handled, error",
+    help: "What the relay did about a rule target's bounce: removed, removed-again, kept-missing-mailbox, not-listed, recently-handled, error",
     labelNames: ['action'],
     registers,
   });

@@ -4,16 +4,17 @@
  * (inventory.ts). SQLite (one instance, the default) and Redis (several instances) implement every part, so
  * the relay behaves the same on either.
  */
+import type { BounceWatch } from './bounce-watch.js';
 import type { Inventory } from './inventory.js';
 
-export type { Inventory };
+export type { BounceWatch, Inventory };
 export type ClaimResult = 'claimed' | 'used' | 'busy';
 
 /**
  * The namespaces of the ledger. `token`: a Mailgun signature token, in flight or used (a replay of a
  * used one is answered without sending). `delivery`: one (message, target) send. `event`: the token of
  * an event webhook post (a replayed event is counted once). `unsuppress`: a rule target whose bounce
- * was looked up and handled (at most once per target per day).
+ * was looked up and handled (at most once per target an hour).
  */
 export type LedgerSpace = 'token' | 'delivery' | 'event' | 'unsuppress';
 
@@ -85,6 +86,8 @@ export interface Store {
   readonly ledger: Ledger;
   readonly failures: FailureLog;
   readonly inventory: Inventory;
+  /** Targets whose bounce the relay had to remove more than once a day (bounce-watch.ts). */
+  readonly bounces: BounceWatch;
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }

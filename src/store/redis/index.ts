@@ -5,6 +5,8 @@ import { connectRedis, type StoreLogger } from './connection.js';
 import { redisFailures } from './failures.js';
 import { redisLedger } from './ledger.js';
 import { redisInventory } from './inventory.js';
+import { redisBounceWatch } from './bounce-watch.js';
+import { BOUNCE_WATCH_LIMITS } from '../bounce-watch.js';
 import type { InventoryLimits } from '../inventory.js';
 
 export type { StoreLogger };
@@ -31,5 +33,6 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   ledger = redisLedger(redis, namespace);
   const failures = redisFailures(redis, namespace, options.clock ?? systemClock, options.failureLimits ?? FAILURE_LOG_LIMITS);
   const inventory = redisInventory(redis, namespace, options.inventoryLimits);
-  return { kind: 'redis', ledger, failures, inventory, health: redis.health, close: redis.close };
+  const bounces = redisBounceWatch(redis, namespace, options.clock ?? systemClock, BOUNCE_WATCH_LIMITS);
+  return { kind: 'redis', ledger, failures, inventory, bounces, health: redis.health, close: redis.close };
 }

@@ -85,6 +85,16 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TRIGGER aliases_operator_out AFTER DELETE ON aliases WHEN OLD.operator = 1 BEGIN UPDATE inventory_size SET operator = operator - 1; END;
    CREATE TRIGGER aliases_operator_moved AFTER UPDATE OF operator ON aliases WHEN OLD.operator <> NEW.operator
      BEGIN UPDATE inventory_size SET operator = operator + NEW.operator - OLD.operator; END;`,
+  // 5: targets whose bounce was removed, for a day after the latest removal (store/bounce-watch.ts).
+  `CREATE TABLE bounce_watch (
+     target TEXT PRIMARY KEY,
+     alias TEXT NOT NULL,
+     error TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     removals INTEGER NOT NULL,
+     since INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX bounce_watch_at ON bounce_watch (at);`,
 ];
 
 /**

@@ -123,6 +123,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ledger: delegate(() => current().ledger),
     failures: delegate(() => current().failures),
     inventory: delegate(() => current().inventory),
+    bounces: delegate(() => current().bounces),
     async health() {
       check();
       if (lost || !session) return { ok: false, detail: lost?.message ?? 'sqlite: no database open' };

@@ -3,6 +3,8 @@ import { sqliteLedger } from './ledger.js';
 import { sqliteFailures } from './failures.js';
 import { FAILURE_LOG_LIMITS } from '../failures.js';
 import { sqliteInventory } from './inventory.js';
+import { sqliteBounceWatch } from './bounce-watch.js';
+import { BOUNCE_WATCH_LIMITS } from '../bounce-watch.js';
 import { groupCommit, unavailable } from './group-commit.js';
 import type { UnwrittenCompletions } from '../unwritten-completions.js';
 import { MIN_FREE_BYTES, sqliteHealth } from './health.js';
@@ -27,11 +29,13 @@ export function openSession(options: SqliteStoreOptions, unwritten: UnwrittenCom
   const ledger = sqliteLedger(db, options.clock, write, unwritten);
   const failures = sqliteFailures(db, options.clock, options.failureLimits ?? FAILURE_LOG_LIMITS, guard, write);
   const inventory = sqliteInventory(db, options.clock, guard, write, options.inventoryLimits);
+  const bounces = sqliteBounceWatch(db, options.clock, BOUNCE_WATCH_LIMITS, guard, write);
   const prune = (): void => {
     try {
       ledger.prune();
       failures.prune();
       inventory.prune();
+      bounces.prune();
     } catch {
       // Pruning is housekeeping: the next round tries again, and deliveries report real failures.
     }
@@ -44,6 +48,7 @@ export function openSession(options: SqliteStoreOptions, unwritten: UnwrittenCom
     ledger,
     failures,
     inventory,
+    bounces,
     prune,
     health,
     /**
