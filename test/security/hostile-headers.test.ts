@@ -53,3 +53,13 @@ test('a header section over 256 KiB is refused 406 (bad-input) and nothing is se
   assert.equal((await post(under)).status, 200);
   assert.match(api.sent.at(-1)?.mime?.toString('latin1') ?? '', RELAY_FROM);
 });
+
+test('an aligned signature whose selector is no DNS name (a..b, a space, a label over 63 bytes) is a failed signature, not a DNS outage: From rewritten', async (t) => {
+  const { post, api, deliveries } = await listening(t, { dns: REJECT });
+  for (const selector of ['a..b', 'a b', 'x'.repeat(64)]) {
+    const signed = await dkimSignedMime(sampleMime({ from: 'Bob <bob@example.net>', messageId: `<${selector.length}.${selector[1]}@example.net>` }), { domain: 'example.net', selector });
+    assert.equal((await post(signed.mime)).status, 200);
+    assert.deepEqual(deliveries.at(-1)?.dmarc, { action: 'rewrite', reason: 'no-aligned-dkim', domain: 'example.net', policy: 'reject' }, selector);
+    assert.match(api.sent.at(-1)?.mime?.toString('latin1') ?? '', RELAY_FROM, selector);
+  }
+});
