@@ -42,7 +42,7 @@ function headerEnd(raw: Buffer): number {
 }
 
 /** Header fields with their exact text: a line and its continuation lines, terminators included. */
-function headerFields(head: string): Array<{ name: string; text: string }> {
+export function headerFields(head: string): Array<{ name: string; text: string }> {
   const fields: Array<{ name: string; text: string }> = [];
   for (const line of head.match(/[^\n]*\n|[^\n]+$/g) ?? []) {
     const last = fields[fields.length - 1];
