@@ -1,5 +1,5 @@
 import { getDomain } from 'tldts';
-import { headerFields } from './rewrite-from.js';
+import { headerFields } from '../mail/header-fields.js';
 
 /**
  * What the DKIM verifier is given: at most this many signatures, hashing the body at most MAX_BODY_HASHES ways.

@@ -1,8 +1,8 @@
 import type { DNSResolver, DKIMVerifyResult } from 'mailauth';
 import type { Clock } from '../clock.js';
 import { cachedResolver, withTimeout } from './dns.js';
-import { headerBlockEnd, parseHeaderBlock, type HeaderList } from '../inbound/headers.js';
-import { authorAddresses, domainOf } from '../mail/authors.js';
+import { headerBlockEnd, parseHeaderBlock, type HeaderList } from '../mail/headers.js';
+import { authorAddresses, domainOf } from '../mail/address.js';
 import { alignedHeader } from './dkim-signatures.js';
 import { budgetedInput, OverBudget } from './dkim-budget.js';
 

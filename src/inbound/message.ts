@@ -1,6 +1,6 @@
 import type { RawForm } from './form.js';
 import { textField } from './form.js';
-import { MAX_HEADER_BYTES, headerBlockEnd, headerValues, parseHeaderBlock, parseMessageHeaders, type HeaderList } from './headers.js';
+import { MAX_HEADER_BYTES, headerBlockEnd, headerValues, parseHeaderBlock, parseMessageHeaders, type HeaderList } from '../mail/headers.js';
 import type { SignatureBlock } from './signature.js';
 import { checkFieldCaps } from './caps.js';
 import { HeaderTooLarge } from './errors.js';

@@ -1,4 +1,15 @@
-import { headerValues, type HeaderList } from '../inbound/headers.js';
+import { headerValues, type HeaderList } from './headers.js';
+
+/** A header value as one line: values we emit must be one, and a sender controls these strings. */
+export const oneLine = (s: string): string => s.replace(/[\r\n\t]+/g, ' ').trim();
+
+/** Splits `Bob <bob@example.net>` into its display name and address, tolerating bare addresses. */
+export function splitFrom(from: string | null): { name: string; address: string } {
+  const value = oneLine(from ?? '');
+  const angle = /^(.*?)<([^<>]*)>\s*$/.exec(value);
+  if (angle) return { name: (angle[1] ?? '').trim().replace(/^"|"$/g, '').trim(), address: (angle[2] ?? '').trim() };
+  return { name: '', address: value };
+}
 
 // Quoted strings and comments may hold `@`, `,` and `<`: they are read past, never as addresses.
 const QUOTED = /"(?:[^"\\]|\\.)*"/g;
