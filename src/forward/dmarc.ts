@@ -1,8 +1,10 @@
+import { domainToASCII } from 'node:url';
 import type { DNSResolver, DKIMVerifyResult } from 'mailauth';
 import type { Clock } from '../clock.js';
 import { cachedResolver, withTimeout } from './dns.js';
 import { headerBlockEnd, parseHeaderBlock, type HeaderList } from '../mail/headers.js';
 import { authorAddresses, domainOf } from '../mail/address.js';
+import { isHostname } from '../rules/address.js';
 import { alignedHeader } from './dkim-signatures.js';
 import { budgetedInput, OverBudget } from './dkim-budget.js';
 
@@ -95,10 +97,12 @@ async function verdict(lib: Mailauth, raw: Buffer, headers: HeaderList, resolver
   // No author, or several: DMARC cannot judge it and a target may refuse it outright (Gmail refuses several From
   // fields, RFC 5322 wants exactly one). Never forwarded as it is: From becomes ours, the original kept beside it,
   // whatever the policies of the domains named. No lookup is needed for that.
+  // A domain no DNS can hold counts as no address: its policy cannot be looked up, yet a target reading it its own
+  // way might find one (`ceo@bank.example ` with a space inside) and refuse the bytes.
   const authors = authorAddresses(headers);
   const from = authors.length === 1 ? authors[0] : undefined;
-  const domain = from && domainOf(from);
-  if (!from || !domain) return { action: 'rewrite', reason: 'no-single-from', domain: null, policy: null };
+  const domain = from && domainToASCII(domainOf(from) ?? '');
+  if (!from || !domain || !isHostname(domain)) return { action: 'rewrite', reason: 'no-single-from', domain: null, policy: null };
 
   // The policy first: one cached lookup. Only an enforcing policy makes the DKIM check worth its cost — it
   // reads and hashes the whole body — since under no policy, or p=none, the bytes are forwarded unchanged whatever

@@ -63,6 +63,7 @@ test('no single From address: nothing to decide DMARC on, so From is rewritten w
   assert.deepEqual(await dmarc.check(sampleMime({ from: 'a@example.net, b@example.net' })), rewrite);
   assert.deepEqual(await dmarc.check(Buffer.from('To: x@destroy.systems\r\n\r\nbody')), rewrite);
   assert.deepEqual(await dmarc.check(sampleMime({ headers: ['From: c@example.org'] })), rewrite, 'two From fields');
+  assert.deepEqual(await dmarc.check(sampleMime({ from: 'Bob <bob@exam ple.net>' })), rewrite, 'a domain that is no DNS name');
   assert.deepEqual(dns.questions, []);
   // One author, whatever its display name holds: quoted `@` and commas are no addresses.
   assert.equal((await dmarc.check(sampleMime({ from: '"bob@example.net, team" <bob@example.net>' }))).reason, 'no-aligned-dkim');
