@@ -1,13 +1,6 @@
 import { Readable } from 'node:stream';
 
-/**
- * The DKIM verifier's input: `head`, then `body` in slices, one per turn of the event loop, each timed. The verifier
- * works on a slice synchronously (its hashing has no I/O) before it asks for the next, so the CPU time from handing
- * a slice over to that request is what the slice cost (CPU, not wall time: on a busy machine the wall clock also
- * counts the time other processes had the core). Once the slices together cost more than `budgetMs`, the input
- * fails with OverBudget: a 25 MB body hashed twice costs about 0.75 s of CPU, time the relay's other requests
- * would wait for. Nothing is copied: the slices are views of `body`.
- */
+/** The verification was stopped: it had cost its whole budget. */
 export class OverBudget extends Error {
   readonly code = 'EOVERBUDGET';
   constructor(readonly spentMs: number) {
@@ -18,6 +11,14 @@ export class OverBudget extends Error {
 // Small enough that one slice never holds the event loop for long (about 1 ms for LF-only text, the slowest kind).
 const SLICE_BYTES = 64 * 1024;
 
+/**
+ * The DKIM verifier's input: `head`, then `body` in slices, one per turn of the event loop, each timed. The verifier
+ * works on a slice synchronously (its hashing has no I/O) before it asks for the next, so the CPU time from handing
+ * a slice over to that request is what the slice cost (CPU, not wall time: on a busy machine the wall clock also
+ * counts the time other processes had the core). Once the slices together cost more than `budgetMs`, the input
+ * fails with OverBudget: hashing a 25 MB body twice costs several hundred ms, time the relay's other requests would
+ * wait for. The body is never copied whole: a slice is a view of it, or a copy of that slice with CRLF line endings.
+ */
 export function budgetedInput(head: Buffer, body: Buffer, budgetMs: number): Readable {
   let offset = -1; // -1: the head is next
   let spent = 0;
@@ -48,8 +49,8 @@ export function budgetedInput(head: Buffer, body: Buffer, budgetMs: number): Rea
   });
 }
 
-/** CPU milliseconds the process used since `since`. */
-function cpuMs(since: NodeJS.CpuUsage): number {
+/** CPU milliseconds the process used since `since`: for synchronous work, what that work cost. */
+export function cpuMs(since: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(since);
   return (used.user + used.system) / 1000;
 }
