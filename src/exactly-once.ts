@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Env } from './config.js';
-import { headerValues } from './inbound/headers.js';
+import { headerValues } from './mail/headers.js';
 import type { InboundMessage } from './inbound/message.js';
 
 /** How long each ledger entry lives; derived from the signature window and the send timeout. */

@@ -1,5 +1,5 @@
 import type { InboundMessage } from './inbound/message.js';
-import { headerValues } from './inbound/headers.js';
+import { headerValues } from './mail/headers.js';
 import { RELAY_HEADER } from './forward/types.js';
 
 /** More hops than any real path has: RFC 5321 suggests 100, real mail rarely passes 15. */

@@ -2,17 +2,8 @@ import type { InboundMessage } from '../inbound/message.js';
 import type { Outbound } from './types.js';
 import type { DmarcVerdict } from './dmarc.js';
 import { rewriteFrom } from './rewrite-from.js';
+import { oneLine, splitFrom } from '../mail/address.js';
 
-// Header values we emit must be one line; a sender controls these strings.
-const oneLine = (s: string): string => s.replace(/[\r\n\t]+/g, ' ').trim();
-
-/** Splits `Bob <bob@example.net>` into its display name and address, tolerating bare addresses. */
-export function splitFrom(from: string | null): { name: string; address: string } {
-  const value = oneLine(from ?? '');
-  const angle = /^(.*?)<([^<>]*)>\s*$/.exec(value);
-  if (angle) return { name: (angle[1] ?? '').trim().replace(/^"|"$/g, '').trim(), address: (angle[2] ?? '').trim() };
-  return { name: '', address: value };
-}
 
 /**
  * The visible sender of a rebuilt (parsed-mode) message. It cannot keep the sender's DKIM, so it

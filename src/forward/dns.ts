@@ -26,8 +26,30 @@ export interface DnsCacheOptions {
   maxEntries: number;
 }
 
-// "No such name" and "no such record" are answers (no DKIM key, no DMARC policy); anything else is a failure.
+// "No such name" and "no such record" are answers (no DKIM key, no DMARC policy).
 const ABSENT = new Set(['ENOTFOUND', 'ENODATA']);
+// Names no DNS can hold (an empty label, a space, a label over 63 bytes): asking again can never help. A sender
+// writes them (a DKIM selector, a From domain); read as an outage, an aligned signature with such a selector kept a
+// message its policy refuses unchanged. Only these, ABSENT and nothing else are permanent: SERVFAIL, a timeout or a
+// refusal may pass.
+const CANNOT_EXIST = new Set(['EBADNAME', 'EBADQUERY', 'EBADSTR']);
+
+/** How a failed lookup counts: a permanent one is an answer (nothing there), a temporary one a DNS failure. */
+function dnsFailure(err: unknown): 'absent' | 'temporary' {
+  const code = String((err as { code?: unknown } | null)?.code);
+  return ABSENT.has(code) || CANNOT_EXIST.has(code) ? 'absent' : 'temporary';
+}
+
+/**
+ * mailauth reads only ENOTFOUND and ENODATA as "nothing there" (a DKIM signature without a key fails, a domain
+ * without a record has no policy) and anything else as a temporary error: a name that cannot exist is reported
+ * as the missing name it is.
+ */
+function asAbsent(err: unknown): unknown {
+  const code = String((err as { code?: unknown } | null)?.code);
+  if (!CANNOT_EXIST.has(code)) return err;
+  return Object.assign(new Error(`${(err as Error).message} (not a DNS name)`), { code: 'ENOTFOUND' });
+}
 
 /**
  * Remembers answers (absent names included) for `ttlMs`, so a burst of mail from one sender costs one lookup;
@@ -41,10 +63,13 @@ export function cachedResolver(resolve: DNSResolver, options: DnsCacheOptions): 
     const hit = entries.get(key);
     if (hit && hit.expires > now) return hit.answer;
     entries.delete(key);
-    const entry = { expires: now + options.ttlMs, answer: withTimeout(resolve(name, rrtype), options.timeoutMs, `DNS lookup of ${name} timed out`) };
+    const lookup = Promise.resolve()
+      .then(() => resolve(name, rrtype))
+      .catch((err: unknown) => Promise.reject(asAbsent(err)));
+    const entry = { expires: now + options.ttlMs, answer: withTimeout(lookup, options.timeoutMs, `DNS lookup of ${name} timed out`) };
     entries.set(key, entry);
     entry.answer.catch((err: unknown) => {
-      if (!ABSENT.has(String((err as { code?: unknown }).code)) && entries.get(key) === entry) entries.delete(key);
+      if (dnsFailure(err) === 'temporary' && entries.get(key) === entry) entries.delete(key);
     });
     // Map order is insertion order: the oldest entry goes first.
     for (const oldest of entries.keys()) {

@@ -1,5 +1,5 @@
-const LF = 0x0a;
-const CR = 0x0d;
+import { headerBlockEnd } from '../mail/headers.js';
+import { headerFields } from '../mail/header-fields.js';
 
 /**
  * The message with From made the relay's own (`from`: one line of ASCII, e.g. relayFromHeader()), and nothing else
@@ -9,7 +9,8 @@ const CR = 0x0d;
  */
 export function rewriteFrom(raw: Buffer, from: string): Buffer {
   if (!/^[\x20-\x7e]+$/.test(from)) throw new TypeError('rewriteFrom: the new From must be one line of printable ASCII');
-  const end = headerEnd(raw);
+  // The inbound side refused a section over MAX_HEADER_BYTES: null cannot come from a relayed message.
+  const end = headerBlockEnd(raw) ?? raw.length;
   // latin1 maps each byte to one character and back: 8-bit bytes in other headers survive untouched.
   const fields = headerFields(raw.subarray(0, end).toString('latin1'));
   const eol = /\r\n$/.test(fields[0]?.text ?? '\r\n') ? '\r\n' : '\n';
@@ -31,27 +32,4 @@ export function rewriteFrom(raw: Buffer, from: string): Buffer {
   }
   if (first) out.unshift(`From: ${from}${eol}`);
   return Buffer.concat([Buffer.from(out.join(''), 'latin1'), raw.subarray(end)]);
-}
-
-/** Where the header section ends: just after the last header line's terminator (CRLF or LF), or the whole message. */
-function headerEnd(raw: Buffer): number {
-  for (let lf = raw.indexOf(LF); lf !== -1; lf = raw.indexOf(LF, lf + 1)) {
-    if (raw[lf + 1] === LF || (raw[lf + 1] === CR && raw[lf + 2] === LF)) return lf + 1;
-  }
-  return raw.length;
-}
-
-/** Header fields with their exact text: a line and its continuation lines, terminators included. */
-function headerFields(head: string): Array<{ name: string; text: string }> {
-  const fields: Array<{ name: string; text: string }> = [];
-  for (const line of head.match(/[^\n]*\n|[^\n]+$/g) ?? []) {
-    const last = fields[fields.length - 1];
-    if (last && /^[ \t]/.test(line)) {
-      last.text += line;
-      continue;
-    }
-    const colon = line.indexOf(':');
-    fields.push({ name: colon > 0 ? line.slice(0, colon).trim().toLowerCase() : '', text: line });
-  }
-  return fields;
 }

@@ -9,6 +9,8 @@ export const PayloadTooLarge = createError<[number]>('PLUS_RELAY_PAYLOAD_TOO_LAR
 export const TooManyParts = createError<[string]>('PLUS_RELAY_TOO_MANY_PARTS', 'too many form %s', statusOf('bad-input'));
 export const MalformedPayload = createError<[string]>('PLUS_RELAY_MALFORMED_PAYLOAD', 'malformed payload: %s', statusOf('bad-input'));
 export const FieldTooLarge = createError<[string, number]>('PLUS_RELAY_FIELD_TOO_LARGE', 'form field %s over its cap of %d bytes', statusOf('bad-input'));
+// Refused, not read as a cut: a From or loop mark past the cut would go unseen (see MAX_HEADER_BYTES).
+export const HeaderTooLarge = createError<[number]>('PLUS_RELAY_HEADER_TOO_LARGE', 'raw message header section over %d bytes', statusOf('bad-input'));
 // Mailgun never posts anything else; a client that does is told so before its body is read.
 export const UnsupportedMediaType = createError<[string]>(
   'PLUS_RELAY_UNSUPPORTED_MEDIA_TYPE',

@@ -1,8 +1,9 @@
 import type { RawForm } from './form.js';
 import { textField } from './form.js';
-import { headerValues, parseHeaderBlock, parseMessageHeaders, type HeaderList } from './headers.js';
+import { MAX_HEADER_BYTES, headerBlockEnd, headerValues, parseHeaderBlock, parseMessageHeaders, type HeaderList } from '../mail/headers.js';
 import type { SignatureBlock } from './signature.js';
 import { checkFieldCaps } from './caps.js';
+import { HeaderTooLarge } from './errors.js';
 
 export interface Attachment {
   filename: string;
@@ -51,6 +52,8 @@ export function readInbound(form: RawForm): InboundMessage {
   checkFieldCaps(form);
   const rawFile = form.files.find((f) => f.field === 'body-mime');
   const raw = form.fields.get('body-mime')?.[0] ?? rawFile?.data ?? null;
+  // Before anything reads the headers: an oversized section costs this bounded scan and nothing more.
+  if (raw && headerBlockEnd(raw) === null) throw new HeaderTooLarge(MAX_HEADER_BYTES);
   const cidByField = parseContentIdMap(textField(form, 'content-id-map'));
   const attachments: Attachment[] = [];
   const inline: Attachment[] = [];

@@ -1,7 +1,7 @@
 import { getDomain } from 'tldts';
-import { headerValues } from '../inbound/headers.js';
+import { headerValues } from '../mail/headers.js';
 import type { InboundMessage } from '../inbound/message.js';
-import { splitFrom } from '../forward/compose.js';
+import { splitFrom } from '../mail/address.js';
 import { isHostname } from '../rules/address.js';
 
 /** A sender address as the policy compares it: lower-cased, with a valid host name after its last `@`. */

@@ -57,10 +57,16 @@ test('the cache holds a bounded number of names, dropping the oldest', async (t)
   assert.equal(dns.asked('_dmarc.three.example'), 1);
 });
 
-test('no single From address: nothing to decide DMARC on, nothing rewritten', async (t) => {
-  const { dmarc } = await checker(t, { '_dmarc.example.net': ['v=DMARC1; p=reject'] });
-  assert.equal((await dmarc.check(sampleMime({ from: 'a@example.net, b@example.net' }))).reason, 'no-single-from');
-  assert.equal((await dmarc.check(Buffer.from('To: x@destroy.systems\r\n\r\nbody'))).reason, 'no-single-from');
+test('no single From address: nothing to decide DMARC on, so From is rewritten without a lookup', async (t) => {
+  const { dmarc, dns } = await checker(t, { '_dmarc.example.net': ['v=DMARC1; p=reject'] });
+  const rewrite = { action: 'rewrite', reason: 'no-single-from', domain: null, policy: null };
+  assert.deepEqual(await dmarc.check(sampleMime({ from: 'a@example.net, b@example.net' })), rewrite);
+  assert.deepEqual(await dmarc.check(Buffer.from('To: x@destroy.systems\r\n\r\nbody')), rewrite);
+  assert.deepEqual(await dmarc.check(sampleMime({ headers: ['From: c@example.org'] })), rewrite, 'two From fields');
+  assert.deepEqual(await dmarc.check(sampleMime({ from: 'Bob <bob@exam ple.net>' })), rewrite, 'a domain that is no DNS name');
+  assert.deepEqual(dns.questions, []);
+  // One author, whatever its display name holds: quoted `@` and commas are no addresses.
+  assert.equal((await dmarc.check(sampleMime({ from: '"bob@example.net, team" <bob@example.net>' }))).reason, 'no-aligned-dkim');
 });
 
 test('under no policy or p=none the DKIM check is skipped: its key is never looked up, the bytes are kept', async (t) => {

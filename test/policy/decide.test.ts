@@ -6,7 +6,7 @@ import { decidePolicy, isNewSender } from '../../src/policy/decide.js';
 import { messageFacts } from '../../src/policy/facts.js';
 import { DEFAULT_POLICY, type ResolvedPolicy } from '../../src/policy/types.js';
 import type { AliasFacts } from '../../src/store/inventory.js';
-import type { HeaderList } from '../../src/inbound/headers.js';
+import type { HeaderList } from '../../src/mail/headers.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 20);

@@ -1,17 +1,41 @@
 /** A message's header fields, in order, duplicates kept (several `Received`, for one). */
 export type HeaderList = Array<[name: string, value: string]>;
 
-// A header section larger than this is not mail we want to read further into.
-const MAX_HEADER_BYTES = 256 * 1024;
+/**
+ * The largest header section a raw message may have (its empty line included). Real ones are tens of KiB; every
+ * header-wide step (loop and spam marks, DKIM, the From rewrite) reads the whole section, so its size bounds what
+ * they cost. A larger one is refused (headerBlockEnd() says so), never read as a cut: a From or a loop mark past
+ * the cut would go unseen.
+ */
+export const MAX_HEADER_BYTES = 256 * 1024;
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Where the header section of a raw message ends: just after its empty line (CRLF or LF), or the message's length
+ * when it has no body. null when the section is over MAX_HEADER_BYTES. Reads at most MAX_HEADER_BYTES + 2 bytes,
+ * whatever the message's size.
+ */
+export function headerBlockEnd(raw: Buffer): number | null {
+  const window = raw.subarray(0, MAX_HEADER_BYTES + 2);
+  for (let lf = window.indexOf(LF); lf !== -1; lf = window.indexOf(LF, lf + 1)) {
+    const next = lf + 1;
+    if (window[next] === LF) return next + 1 <= MAX_HEADER_BYTES ? next + 1 : null;
+    if (window[next] === CR && window[next + 1] === LF) return next + 2 <= MAX_HEADER_BYTES ? next + 2 : null;
+  }
+  return raw.length <= MAX_HEADER_BYTES ? raw.length : null;
+}
 
 /**
  * Reads the header section of a raw RFC 5322 message: up to the first empty line, CRLF or LF
  * (captures differ), folded lines joined. Bytes are read as latin1 so nothing is replaced.
+ * A section over MAX_HEADER_BYTES reads as no headers: the inbound side refuses such a message before this.
  */
 export function parseHeaderBlock(raw: Buffer): HeaderList {
-  const head = raw.subarray(0, MAX_HEADER_BYTES).toString('latin1');
-  const end = head.search(/\r?\n\r?\n/);
-  const block = end === -1 ? head : head.slice(0, end);
+  const end = headerBlockEnd(raw);
+  if (end === null) return [];
+  const block = raw.subarray(0, end).toString('latin1').replace(/\r?\n(\r?\n)?$/, '');
   const headers: HeaderList = [];
   for (const line of block.split(/\r?\n/)) {
     const last = headers[headers.length - 1];
