@@ -50,6 +50,15 @@ async function main(): Promise<void> {
     throw err;
   }
   const { env } = config;
+  if (!env.REDIS_URL) {
+    // Before anything opens the database: a native addon built for another Node is one line and a command, not a stack.
+    const { checkSqliteAddon } = await import('./store/sqlite/addon.js');
+    const addon = checkSqliteAddon({ version: process.version, abi: process.versions.modules, execPath: process.execPath, nodedir: process.env.npm_config_nodedir });
+    if (!addon.ok) {
+      console.error(`plus-relay: cannot start: ${addon.message}`);
+      process.exit(1);
+    }
+  }
   // The store connects in the background and may report before the app's logger exists.
   let app: FastifyInstance | undefined;
   const storeLog = (level: 'info' | 'warn') => (obj: object, msg: string) =>
