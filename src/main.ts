@@ -2,6 +2,8 @@
 import { resolve } from 'node:path';
 import { loadConfig, sendingDomain, ConfigError, type Config } from './config.js';
 import { buildApp } from './app.js';
+import { loggerOptions } from './log-format.js';
+import { listenFailure, localUrl } from './listen.js';
 import { systemClock } from './clock.js';
 import { loadRules, RulesLoadError } from './rules/index.js';
 import { createMailgunTransport } from './forward/mailgun.js';
@@ -75,7 +77,7 @@ async function main(): Promise<void> {
       ...(suppressions ? { suppressions } : {}),
     },
     {
-      logger: { level: env.LOG_LEVEL, redact: ['req.headers.authorization'] },
+      logger: await loggerOptions(env, process.stdout.isTTY === true),
       watchRulesFile: rulesFile,
     },
   );
@@ -115,12 +117,23 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 
-  await app.listen({ port: env.PORT, host: config.host });
+  try {
+    await app.listen({ port: env.PORT, host: config.host });
+  } catch (err) {
+    const failure = listenFailure(err, env.PORT, config.host);
+    if (!failure) throw err;
+    console.error(`plus-relay: ${failure}`);
+    process.exit(1);
+  }
   // With Redis, the store logs its own connection state ('redis connected' / 'redis unreachable').
   app.log.info(
     { rules: rules.ruleCount, users: rules.userCount, domains: rules.domains, transport: config.transport, store: store.kind },
     'plus-relay ready',
   );
+  if (env.ADMIN_TOKEN) {
+    // The URL, never the token: secrets stay out of the logs.
+    app.log.info(`admin page: ${localUrl(app.server.address(), config.host)}/admin (any user name, ADMIN_TOKEN as the password)`);
+  }
 }
 
 await main();

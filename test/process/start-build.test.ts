@@ -61,6 +61,8 @@ test('npm start after the first build runs dist/ as it is: no tsc, listening at 
   const dir = await tempDir(t, 'start');
   for (const name of ['package.json', 'rules.yaml', 'tsconfig.json', 'tsconfig.build.json', 'scripts', 'src', 'dist']) cpSync(join(ROOT, name), join(dir, name), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  // The first build (a no-op when the checkout's dist/ is up to date, as after `npm ci`).
+  assert.equal(buildIfStale(dir).code, 0);
   // As after `npm ci` (whose `prepare` builds): every output newer than its source.
   for (const f of [...files(join(dir, 'src')), join(dir, 'tsconfig.json'), join(dir, 'tsconfig.build.json')]) utimesSync(f, HOUR_AGO, HOUR_AGO);
   const main = join(dir, 'dist/main.js');
