@@ -1,5 +1,5 @@
 // What a person sees at a terminal: the relay process's own output, pretty or JSON, and its one-line start-up failures.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -82,16 +82,29 @@ test('on a terminal (a pty) without LOG_FORMAT: pretty; LOG_FORMAT=json keeps JS
   assert.match(json, /"msg":"plus-relay ready"/, json);
 });
 
+/** Starts the relay on `port` and `host`, expecting it to stop at once; its exit code and stderr. */
+async function failedStart(t: TestContext, port: number, host: string): Promise<{ code: number | null; stderr: string }> {
+  const dataDir = await tempDir(t, 'data');
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: host, DATA_DIR: dataDir, OUTBOX_DIR: join(dataDir, 'outbox') }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const [code] = await once(child, 'exit');
+  return { code: code as number | null, stderr };
+}
+
 test('a port already in use: one line naming it, exit 1, no stack', async (t) => {
   const taken = createServer();
   await new Promise<void>((ok) => taken.listen(0, '127.0.0.1', ok));
   t.after(() => taken.close());
   const port = (taken.address() as { port: number }).port;
-  const dataDir = await tempDir(t, 'data');
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, OUTBOX_DIR: join(dataDir, 'outbox') }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const [code] = await once(child, 'exit');
+  const { code, stderr } = await failedStart(t, port, '127.0.0.1');
   assert.equal(code, 1, stderr);
   assert.equal(stderr, `plus-relay: port ${port} is in use: another plus-relay or another server listens on 127.0.0.1:${port} (stop it, or set PORT)\n`);
+});
+
+test('a HOST that is not an address of this machine: one line naming it, exit 1', async (t) => {
+  // 192.0.2.1 is TEST-NET-1 (RFC 5737): never a local address.
+  const { code, stderr } = await failedStart(t, 0, '192.0.2.1');
+  assert.equal(code, 1, stderr);
+  assert.equal(stderr, 'plus-relay: cannot listen on 192.0.2.1:0: 192.0.2.1 is not an address of this machine (set HOST)\n');
 });
