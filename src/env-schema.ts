@@ -13,6 +13,9 @@ export const EnvSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
   ),
+  // Unset: `pretty` (one short line per delivery, pino-pretty) when stdout is a terminal, else pino's JSON lines
+  // (Fly, log shippers). Set it to force either.
+  LOG_FORMAT: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('pretty')])),
   RULES_FILE: Type.String({ minLength: 1, default: './rules.yaml' }),
   MAILGUN_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
   // Comma-separated to allow rotation: the new key first, the old one until Mailgun stops using it.

@@ -2,6 +2,8 @@
 import { resolve } from 'node:path';
 import { loadConfig, sendingDomain, ConfigError, type Config } from './config.js';
 import { buildApp } from './app.js';
+import { loggerOptions } from './log-format.js';
+import { listenFailure, localUrl } from './listen.js';
 import { systemClock } from './clock.js';
 import { loadRules, RulesLoadError } from './rules/index.js';
 import { createMailgunTransport } from './forward/mailgun.js';
@@ -50,6 +52,15 @@ async function main(): Promise<void> {
     throw err;
   }
   const { env } = config;
+  if (!env.REDIS_URL) {
+    // Before anything opens the database: a native addon built for another Node is one line and a command, not a stack.
+    const { checkSqliteAddon } = await import('./store/sqlite/addon.js');
+    const addon = checkSqliteAddon({ version: process.version, abi: process.versions.modules, execPath: process.execPath, nodedir: process.env.npm_config_nodedir });
+    if (!addon.ok) {
+      console.error(`plus-relay: cannot start: ${addon.message}`);
+      process.exit(1);
+    }
+  }
   // The store connects in the background and may report before the app's logger exists.
   let app: FastifyInstance | undefined;
   const storeLog = (level: 'info' | 'warn') => (obj: object, msg: string) =>
@@ -66,7 +77,7 @@ async function main(): Promise<void> {
       ...(suppressions ? { suppressions } : {}),
     },
     {
-      logger: { level: env.LOG_LEVEL, redact: ['req.headers.authorization'] },
+      logger: await loggerOptions(env, process.stdout.isTTY === true),
       watchRulesFile: rulesFile,
     },
   );
@@ -106,12 +117,23 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 
-  await app.listen({ port: env.PORT, host: config.host });
+  try {
+    await app.listen({ port: env.PORT, host: config.host });
+  } catch (err) {
+    const failure = listenFailure(err, env.PORT, config.host);
+    if (!failure) throw err;
+    console.error(`plus-relay: ${failure}`);
+    process.exit(1);
+  }
   // With Redis, the store logs its own connection state ('redis connected' / 'redis unreachable').
   app.log.info(
     { rules: rules.ruleCount, users: rules.userCount, domains: rules.domains, transport: config.transport, store: store.kind },
     'plus-relay ready',
   );
+  if (env.ADMIN_TOKEN) {
+    // The URL, never the token: secrets stay out of the logs.
+    app.log.info(`admin page: ${localUrl(app.server.address(), config.host)}/admin (any user name, ADMIN_TOKEN as the password)`);
+  }
 }
 
 await main();

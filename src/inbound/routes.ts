@@ -9,6 +9,7 @@ import { readInbound } from './message.js';
 import { UnsupportedMediaType } from './errors.js';
 import { deliver, type DeliveryDeps, type DeliveryResult } from '../deliver.js';
 import { statusOf } from '../retry-contract.js';
+import { deliveryLine, logDelivery } from './delivery-line.js';
 
 export interface InboundRoutesOptions {
   delivery: DeliveryDeps;
@@ -58,26 +59,7 @@ export const inboundRoutes: FastifyPluginAsync<InboundRoutesOptions> = async (ap
     const result = await deliver(message, delivery, request.id);
     const durationMs = performance.now() - started;
     onDelivery?.(result, durationMs);
-    const line = {
-      recipient: result.recipient,
-      // Who mailed this address: with `recipient`, the per-address view ("which service leaked it").
-      sender: message.sender,
-      from: message.from,
-      targets: result.targets,
-      rule: result.rule,
-      outcome: result.outcome,
-      status: result.status,
-      reason: result.reason,
-      mailgunIds: result.ids,
-      // Raw mode: { action: keep | rewrite, reason, domain, policy } — a rewritten From, or a DNS failure, shows here.
-      dmarc: result.dmarc,
-      ms: Math.round(durationMs),
-      // The leak signal: a sender domain this alias had not heard from after its learning period.
-      ...(result.newSender ? { newSender: result.newSender } : {}),
-      ...(result.policy?.reason ? { policy: `${result.policy.outcome}:${result.policy.reason}` } : {}),
-    };
-    if (result.status >= 500) request.log.error(line, 'delivery');
-    else request.log.info(line, 'delivery');
+    logDelivery(request.log, deliveryLine(result, message, durationMs), result.status);
     return reply.code(result.status).send({ status: result.outcome, message: result.reason, id: result.ids[0] });
   };
   app.post('/mailgun/inbound', handler);

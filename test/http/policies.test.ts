@@ -68,6 +68,7 @@ test('leaks: a sender domain first seen after the learning period is new: flagge
     assert.deepEqual([alias?.forwarded, alias?.refused], sent ? [4, 0] : [3, 1]);
     const logged = lines.filter((l) => l.msg === 'delivery');
     assert.deepEqual(logged.map((l) => l.newSender), [undefined, undefined, undefined, 'cheap-pills.example'], 'the log line names the new sender domain');
+    assert.deepEqual(logged.map((l) => l.level), [30, 30, 30, 40], 'the leak signal is a warning, whatever the policy did');
     const metrics = parseExposition((await app.inject({ method: 'GET', url: '/metrics' })).body);
     assert.equal(metrics.value('plus_relay_leak_signals_total'), 1);
     assert.equal(metrics.value('plus_relay_policy_refusals_total', { reason: 'leak' }), then === 'reject' ? 1 : 0);

@@ -1,0 +1,45 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { DeliveryResult } from '../deliver.js';
+import type { InboundMessage } from './message.js';
+
+/** The one log line of each message, `"msg":"delivery"` (README, Logs): what operators read per address. */
+export function deliveryLine(result: DeliveryResult, message: Pick<InboundMessage, 'sender' | 'from'>, durationMs: number) {
+  return {
+    recipient: result.recipient,
+    // Who mailed this address: with `recipient`, the per-address view ("which service leaked it").
+    sender: message.sender,
+    from: message.from,
+    targets: result.targets,
+    rule: result.rule,
+    outcome: result.outcome,
+    status: result.status,
+    reason: result.reason,
+    mailgunIds: result.ids,
+    // Raw mode: { action: keep | rewrite, reason, domain, policy } — a rewritten From, or a DNS failure, shows here.
+    dmarc: result.dmarc,
+    ms: Math.round(durationMs),
+    // The leak signal: a sender domain this alias had not heard from after its learning period.
+    ...(result.newSender ? { newSender: result.newSender } : {}),
+    ...(result.policy?.reason ? { policy: `${result.policy.outcome}:${result.policy.reason}` } : {}),
+  };
+}
+
+export type DeliveryLine = ReturnType<typeof deliveryLine>;
+
+// Every field the line may carry, checked against it: a field added to the line fails the type check until it is
+// listed here, where the pretty format (src/log-format.ts) finds the fields its one-sentence summary stands for.
+const FIELDS = {
+  recipient: true, sender: true, from: true, targets: true, rule: true, outcome: true, status: true, reason: true,
+  mailgunIds: true, dmarc: true, ms: true, newSender: true, policy: true,
+} satisfies Record<keyof DeliveryLine, true>;
+export const DELIVERY_LINE_KEYS = Object.keys(FIELDS) as readonly (keyof DeliveryLine)[];
+
+/**
+ * A 5xx (Mailgun retries) is an error; a leak signal (a new sender domain for the alias) a warning someone should
+ * look at, whatever the policy then did; everything else information.
+ */
+export function logDelivery(log: FastifyBaseLogger, line: DeliveryLine, status: number): void {
+  if (status >= 500) log.error(line, 'delivery');
+  else if ('newSender' in line) log.warn(line, 'delivery');
+  else log.info(line, 'delivery');
+}

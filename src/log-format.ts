@@ -1,0 +1,52 @@
+import type { FastifyServerOptions } from 'fastify';
+import type { Env } from './env-schema.js';
+import { DELIVERY_LINE_KEYS } from './inbound/delivery-line.js';
+
+type LoggerOptions = Exclude<FastifyServerOptions['logger'], boolean | undefined>;
+
+/** LOG_FORMAT, or by default: a person at a terminal reads `pretty`; Fly and log shippers read JSON. */
+export function logFormat(env: Pick<Env, 'LOG_FORMAT'>, stdoutIsTty: boolean): 'json' | 'pretty' {
+  return env.LOG_FORMAT ?? (stdoutIsTty ? 'pretty' : 'json');
+}
+
+/**
+ * pino's options for the relay. JSON: pino's own lines on stdout. Pretty: pino-pretty, loaded only then, as the
+ * logger's stream (in-process and synchronous: a line logged just before process.exit is not lost, and the
+ * delivery summary can be a function, which a worker-thread transport could not be given).
+ */
+export async function loggerOptions(env: Pick<Env, 'LOG_LEVEL' | 'LOG_FORMAT'>, stdoutIsTty: boolean): Promise<LoggerOptions> {
+  const base = { level: env.LOG_LEVEL, redact: ['req.headers.authorization'] };
+  if (logFormat(env, stdoutIsTty) === 'json') return base;
+  const { default: pretty } = await import('pino-pretty');
+  const summarised = (value: string | object, _key: string, log: object): string | undefined =>
+    isDelivery(log) ? undefined : JSON.stringify(value);
+  return {
+    ...base,
+    stream: pretty({
+      sync: true,
+      translateTime: 'SYS:HH:MM:ss',
+      ignore: 'pid,hostname,reqId',
+      messageFormat: (log, messageKey) => (isDelivery(log) ? summary(log) : String(log[messageKey] ?? '')),
+      // A delivery line's fields are in its summary: pino-pretty leaves out a field whose prettifier returns
+      // undefined (its types say string), so every other line keeps its fields.
+      customPrettifiers: Object.fromEntries(DELIVERY_LINE_KEYS.map((key) => [key, summarised])) as Record<string, (value: string | object, key: string, log: object) => string>,
+    }),
+  };
+}
+
+function isDelivery(log: object): log is Record<string, unknown> {
+  return 'msg' in log && log.msg === 'delivery';
+}
+
+/** `forwarded github@example.com → you+github@gmail.com (rule 6, 4 ms)`; a refusal says why instead of where. */
+function summary(log: Record<string, unknown>): string {
+  const targets = Array.isArray(log.targets) ? log.targets.join(', ') : '';
+  const details = [
+    typeof log.rule === 'number' ? `rule ${log.rule}` : '',
+    log.outcome === 'forwarded' ? '' : String(log.reason ?? ''),
+    log.newSender ? `new sender domain ${String(log.newSender)}` : '',
+    log.policy ? `policy ${String(log.policy)}` : '',
+    `${String(log.ms)} ms`,
+  ].filter(Boolean);
+  return `${String(log.outcome)} ${String(log.recipient ?? '(no recipient)')}${targets ? ` → ${targets}` : ''} (${details.join(', ')})`;
+}

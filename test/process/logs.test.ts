@@ -1,0 +1,110 @@
+// What a person sees at a terminal: the relay process's own output, pretty or JSON, and its one-line start-up failures.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { MAIN, ROOT, startRelay } from '../helpers/relay-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { freshSignatureBlock, parsedUrlencoded, sampleMessage } from '../support/fixtures.js';
+import { DEVELOPMENT_SIGNING_KEY } from '../../src/config.js';
+
+const ADMIN_TOKEN = 'admin-token-not-for-the-log';
+
+/** Posts the sample message to `recipient`, signed with the development key, as Mailgun's parsed mode would. */
+async function mail(url: string, recipient: string): Promise<number> {
+  const block = freshSignatureBlock(DEVELOPMENT_SIGNING_KEY);
+  const body = parsedUrlencoded([...sampleMessage({ recipient, bodyPlain: 'BODY-SENTINEL' }).fields, ['timestamp', block.timestamp], ['token', block.token], ['signature', block.signature]]);
+  const res = await fetch(`${url}/mailgun/inbound`, { method: 'POST', body: body.payload, headers: body.headers });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** Waits until the output holds `pattern` (the log is written after the answer). */
+async function logged(output: () => string, pattern: RegExp): Promise<string> {
+  for (let i = 0; i < 100 && !pattern.test(output()); i++) await new Promise((r) => setTimeout(r, 20));
+  return output();
+}
+
+test('LOG_FORMAT=pretty: one short line per delivery, the admin page URL at start-up, no JSON, no token', async (t) => {
+  const outbox = await tempDir(t, 'outbox');
+  const relay = await startRelay({ LOG_FORMAT: 'pretty', ADMIN_TOKEN, OUTBOX_DIR: outbox });
+  t.after(() => relay.child.kill('SIGKILL'));
+  assert.equal(await mail(relay.url, 'github@example.com'), 200);
+  assert.equal(await mail(relay.url, 'someone@not-ours.example'), 406);
+  const out = await logged(relay.output, /rejected someone@not-ours\.example/);
+  const lines = out.split('\n');
+  assert.ok(lines.some((l) => /^\[\d\d:\d\d:\d\d\] INFO: forwarded github@example\.com → you\+github@gmail\.com \(rule 6, \d+ ms\)$/.test(l)), out);
+  assert.ok(lines.some((l) => /^\[\d\d:\d\d:\d\d\] INFO: rejected someone@not-ours\.example \(foreign-domain, \d+ ms\)$/.test(l)), out);
+  const forwarded = lines.findIndex((l) => l.includes('INFO: forwarded'));
+  assert.match(lines[forwarded + 1] ?? '', /^\[/, 'the delivery is one line: its fields are in the sentence');
+  assert.ok(lines.some((l) => l.endsWith(`INFO: admin page: ${relay.url}/admin (any user name, ADMIN_TOKEN as the password)`)), out);
+  assert.doesNotMatch(out, /"level":/);
+  for (const secret of [ADMIN_TOKEN, 'BODY-SENTINEL']) assert.ok(!out.includes(secret), `output leaks ${secret}`);
+});
+
+test('not a terminal and no LOG_FORMAT: pino JSON, one "delivery" object per message; no admin URL without ADMIN_TOKEN', async (t) => {
+  const outbox = await tempDir(t, 'outbox');
+  const relay = await startRelay({ OUTBOX_DIR: outbox });
+  t.after(() => relay.child.kill('SIGKILL'));
+  assert.equal(await mail(relay.url, 'github@example.com'), 200);
+  const out = await logged(relay.output, /"msg":"delivery"/);
+  const delivery = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'delivery');
+  assert.deepEqual([delivery?.outcome, delivery?.recipient, delivery?.targets, delivery?.rule], ['forwarded', 'github@example.com', ['you+github@gmail.com'], 6]);
+  assert.doesNotMatch(out, /admin page/);
+});
+
+test('on a terminal (a pty) without LOG_FORMAT: pretty; LOG_FORMAT=json keeps JSON there', async (t) => {
+  // util-linux `script` gives the relay a pseudo-terminal as stdout.
+  const outbox = await tempDir(t, 'outbox');
+  const run = async (env: Record<string, string>): Promise<string> => {
+    const child = spawn('script', ['-qfec', `'${process.execPath}' --import tsx '${MAIN}'`, '/dev/null'], {
+      cwd: ROOT,
+      detached: true,
+      env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', DATA_DIR: join(outbox, 'data'), OUTBOX_DIR: outbox, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = once(child, 'exit');
+    const text = await logged(() => out, /plus-relay ready/);
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    await exited;
+    // A terminal gets colours.
+    return text.replace(/\u001b\[[0-9;]*m/g, '');
+  };
+  const pretty = await run({});
+  assert.match(pretty, /\] INFO: plus-relay ready/, pretty);
+  assert.doesNotMatch(pretty, /"level":/);
+  const json = await run({ LOG_FORMAT: 'json' });
+  assert.match(json, /"msg":"plus-relay ready"/, json);
+});
+
+/** Starts the relay on `port` and `host`, expecting it to stop at once; its exit code and stderr. */
+async function failedStart(t: TestContext, port: number, host: string): Promise<{ code: number | null; stderr: string }> {
+  const dataDir = await tempDir(t, 'data');
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: host, DATA_DIR: dataDir, OUTBOX_DIR: join(dataDir, 'outbox') }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const [code] = await once(child, 'exit');
+  return { code: code as number | null, stderr };
+}
+
+test('a port already in use: one line naming it, exit 1, no stack', async (t) => {
+  const taken = createServer();
+  await new Promise<void>((ok) => taken.listen(0, '127.0.0.1', ok));
+  t.after(() => taken.close());
+  const port = (taken.address() as { port: number }).port;
+  const { code, stderr } = await failedStart(t, port, '127.0.0.1');
+  assert.equal(code, 1, stderr);
+  assert.equal(stderr, `plus-relay: port ${port} is in use: another plus-relay or another server listens on 127.0.0.1:${port} (stop it, or set PORT)\n`);
+});
+
+test('a HOST that is not an address of this machine: one line naming it, exit 1', async (t) => {
+  // 192.0.2.1 is TEST-NET-1 (RFC 5737): never a local address.
+  const { code, stderr } = await failedStart(t, 0, '192.0.2.1');
+  assert.equal(code, 1, stderr);
+  assert.equal(stderr, 'plus-relay: cannot listen on 192.0.2.1:0: 192.0.2.1 is not an address of this machine (set HOST)\n');
+});
