@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { runCli } from '../../src/cli/commands.js';
 import { recordingIO } from '../helpers/cli-io.js';
 import { ROOT, startRelay, type RelayProcess } from '../helpers/relay-process.js';
-import { readmeSessions, sameOutput, splitCommand, type Session } from '../helpers/readme-sessions.js';
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import { readmeFileBlocks, readmeSessions, sameOutput, splitCommand, type Session } from '../helpers/readme-sessions.js';
 
 /** One reader going through the README: the relay they started, and the environment of their shell. */
 interface Reader {
@@ -87,4 +89,13 @@ test('"Try it locally" shows the leak detector end to end: after its commands th
     leaked.map((a) => ({ address: a.address, new: a.senders.filter((s) => s.new).map((s) => s.domain) })),
     [{ address: 'demo+shop@example.com', new: ['cheap-pills.example'] }],
   );
+});
+
+test('the rules files the README shows are the shipped ones: rules.yaml and examples/policies.yaml, comments aside', async () => {
+  const blocks = readmeFileBlocks();
+  assert.deepEqual(blocks.map((b) => b.file), ['rules.yaml', 'examples/policies.yaml']);
+  for (const block of blocks) {
+    const shipped: unknown = parse(await readFile(join(ROOT, block.file), 'utf8'));
+    assert.deepEqual(parse(block.text), shipped, `README.md:${block.line} is not ${block.file}`);
+  }
 });

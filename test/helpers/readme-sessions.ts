@@ -65,3 +65,18 @@ export function sameOutput(expected: readonly string[], actual: readonly string[
   const pattern = (line: string) => new RegExp(`^${line.split('…').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
   return expected.length === actual.length && expected.every((line, i) => pattern(line).test(actual[i] ?? ''));
 }
+
+/** A ```yaml block right after `<!-- path -->`: the README showing a shipped file, which must say the same. */
+export interface FileBlock {
+  line: number;
+  file: string;
+  text: string;
+}
+
+export function readmeFileBlocks(text = readFileSync(README, 'utf8')): FileBlock[] {
+  return [...text.matchAll(/^<!-- ([\w./-]+\.ya?ml) -->\n```yaml\n([\s\S]*?)^```$/gm)].map((m) => ({
+    line: text.slice(0, m.index).split('\n').length,
+    file: m[1] ?? '',
+    text: m[2] ?? '',
+  }));
+}
