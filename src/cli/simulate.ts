@@ -38,6 +38,9 @@ export const simulate: Command = async (args, io) => {
   const { values, positionals } = parsed;
   const [address, ...extra] = positionals;
   if (address === undefined || extra.length > 0) return usageError(io, SIMULATE, 'expected exactly one address');
+  // Each becomes one header line of the sample: a line break would start a header of its own.
+  const broken = (['from', 'subject'] as const).find((name) => /[\r\n]/.test(values[name] ?? ''));
+  if (broken) return usageError(io, SIMULATE, `--${broken} must be one line`);
   const from = values.from ?? DEFAULT_SAMPLE.from;
   if (senderAddress(from) === null) return usageError(io, SIMULATE, `--from ${JSON.stringify(from)} holds no address like news@shop.example`);
   const score = values.score === undefined ? null : Number(values.score);

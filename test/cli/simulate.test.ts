@@ -56,10 +56,10 @@ test("simulate --spam and --score mark the message as Mailgun's spam filter does
   assert.doesNotMatch(api.sent[3]?.mime?.toString('utf8') ?? '', /X-Mailgun-S/);
 });
 
-test('simulate refuses a --from without an address and a --score that is not a number, exit 2', async () => {
-  for (const args of [['--from', 'Nobody'], ['--score', 'high'], ['--score', '']]) {
+test('simulate refuses a --from without an address, a --score that is not a number and a --subject of several lines, exit 2', async () => {
+  for (const args of [['--from', 'Nobody'], ['--score', 'high'], ['--score', ''], ['--subject', 'Hi\r\nBcc: x@evil.example']]) {
     const rec = recordingIO('/', {});
     assert.equal(await simulate(['a@destroy.systems', ...args], rec.io), 2, args.join(' '));
-    assert.match(rec.err[0] ?? '', /^plus-relay: --(from|score) /);
+    assert.match(rec.err[0] ?? '', /^plus-relay: --(from|score|subject) /);
   }
 });
