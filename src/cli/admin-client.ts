@@ -1,8 +1,29 @@
-import { parseArgs } from 'node:util';
 import type { CliIO } from './io.js';
+import { parseCommand, usageError, type CommandSpec, type Options } from './command-spec.js';
+import { RELAY_URL_OPTION } from './common-options.js';
+import { nearest } from './suggest.js';
 
-/** Where the CLI finds the relay when no --url is given: the relay's default port, on this machine. */
-export const DEFAULT_RELAY_URL = 'http://127.0.0.1:8080';
+/**
+ * The relay a command talks to: --url, else this machine at $PORT, 8080 unless set (the relay's own default, so
+ * `PORT=3000 npm start` and `PORT=3000 plus-relay …` meet). Null after printing why --url is not a URL.
+ */
+export function relayBase(io: CliIO, url: string | undefined): URL | null {
+  const text = url ?? `http://127.0.0.1:${io.env.PORT?.trim() || 8080}`;
+  try {
+    return new URL(text.replace(/\/+$/, '') + '/');
+  } catch {
+    io.err(`plus-relay: --url ${JSON.stringify(url)} is not a URL`);
+    return null;
+  }
+}
+
+/** A relay that does not answer at all: one line to act on, then the cause. Exit code 1. */
+export function unreachable(io: CliIO, base: URL, err: unknown): number {
+  const cause = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
+  io.err(`plus-relay: cannot reach the relay at ${base.origin}: is it running?`);
+  io.err(`  (${cause}; start it with npm start, or pass --url)`);
+  return 1;
+}
 
 /** The result of one admin call: the JSON answer, or the exit code after the problem was printed. */
 export type AdminAnswer = { ok: true; body: unknown } | { ok: false; exit: number };
@@ -17,22 +38,15 @@ export async function callAdmin(io: CliIO, url: string | undefined, method: 'GET
     io.err("plus-relay: ADMIN_TOKEN is not set: export the relay's ADMIN_TOKEN to use its admin API");
     return { ok: false, exit: 2 };
   }
-  let base: URL;
-  try {
-    base = new URL((url ?? DEFAULT_RELAY_URL).replace(/\/+$/, '') + '/');
-  } catch {
-    io.err(`plus-relay: --url ${JSON.stringify(url)} is not a URL`);
-    return { ok: false, exit: 2 };
-  }
+  const base = relayBase(io, url);
+  if (base === null) return { ok: false, exit: 2 };
   const target = new URL(`admin/${path}`, base);
   let response: Response;
   try {
     const headers = { authorization: `Bearer ${token}`, accept: 'application/json', ...(payload ? { 'content-type': 'application/json' } : {}) };
     response = await fetch(target, { method, headers, ...(payload ? { body: JSON.stringify(payload) } : {}), signal: AbortSignal.timeout(30_000) });
   } catch (err) {
-    const cause = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
-    io.err(`plus-relay: cannot reach the relay at ${base.origin}: ${cause} (is it running? pass --url)`);
-    return { ok: false, exit: 1 };
+    return { ok: false, exit: unreachable(io, base, err) };
   }
   const body: unknown = await response.json().catch(() => null);
   if (response.ok) return { ok: true, body };
@@ -47,28 +61,31 @@ export async function callAdmin(io: CliIO, url: string | undefined, method: 'GET
   return { ok: false, exit: 1 };
 }
 
-/**
- * `alias add`, `block`, `unblock`: one address, one POST, one line saying what changed. `alias add` also
- * takes `--description` (the relay checks it: one line, at most 200 characters).
- */
-export async function aliasAction(io: CliIO, args: string[], usage: string, action: 'add' | 'block' | 'unblock'): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { url: { type: 'string' }, description: { type: 'string' } } });
-  } catch (err) {
-    io.err(`plus-relay: ${(err as Error).message}\n${usage}`);
-    return 2;
+/** The option of `block` and `unblock`; `alias add` also takes a description. */
+export const ALIAS_ACTION_OPTIONS = { url: RELAY_URL_OPTION } as const;
+export const ALIAS_ADD_OPTIONS = {
+  ...ALIAS_ACTION_OPTIONS,
+  description: { type: 'string', value: 'TEXT', help: 'a note stored with the alias (one line, at most 200 characters; the relay checks it)' },
+} as const satisfies Options;
+
+/** `alias add`, `block`, `unblock`: one address, one POST, one line saying what changed. */
+export async function aliasAction(
+  io: CliIO,
+  args: string[],
+  spec: CommandSpec<typeof ALIAS_ADD_OPTIONS> | CommandSpec<typeof ALIAS_ACTION_OPTIONS>,
+  action: 'add' | 'block' | 'unblock',
+): Promise<number> {
+  const parsed = parseCommand(spec, args, io);
+  if (!parsed.ok) return parsed.exit;
+  // `alias add <address>`: the subcommand is the first positional.
+  const [sub, ...rest] = parsed.positionals;
+  if (action === 'add' && sub !== 'add') {
+    return usageError(io, spec, sub === undefined ? 'expected a subcommand' : `unknown subcommand ${JSON.stringify(sub)}${nearest(sub, ['add']) ? ': did you mean add?' : ''}`);
   }
-  const [address, ...extra] = parsed.positionals;
-  if (address === undefined || extra.length > 0) {
-    io.err(`plus-relay: expected exactly one address\n${usage}`);
-    return 2;
-  }
-  const { description } = parsed.values;
-  if (description !== undefined && action !== 'add') {
-    io.err(`plus-relay: --description is for alias add\n${usage}`);
-    return 2;
-  }
+  const [address, ...extra] = action === 'add' ? rest : parsed.positionals;
+  if (address === undefined || extra.length > 0) return usageError(io, spec, 'expected exactly one address');
+  // Only `alias add`'s table has --description, so parseArgs has refused it for block and unblock already.
+  const { description } = parsed.values as { description?: string };
   const path = `aliases/${encodeURIComponent(address)}${action === 'add' ? '' : `/${action}`}`;
   const answer = await callAdmin(io, parsed.values.url, 'POST', path, description === undefined ? undefined : { description });
   if (!answer.ok) return answer.exit;

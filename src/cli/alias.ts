@@ -1,13 +1,16 @@
 import type { Command } from './io.js';
-import { aliasAction } from './admin-client.js';
+import { commandSpec } from './command-spec.js';
+import { ADMIN_ENV } from './common-options.js';
+import { ALIAS_ADD_OPTIONS, aliasAction } from './admin-client.js';
 
-const USAGE = 'usage: plus-relay alias add <address> [--description TEXT] [--url http://127.0.0.1:8080]';
+export const ALIAS = commandSpec({
+  name: 'alias',
+  args: 'add <address>',
+  summary: 'add an alias ahead of its first message (it then passes new_aliases: reject)',
+  options: ALIAS_ADD_OPTIONS,
+  env: ADMIN_ENV,
+  examples: ['plus-relay alias add newsletter@example.com', 'plus-relay alias add news@example.com --description "Weekly news, signed up in May"'],
+});
 
 /** `alias add`: makes an address known ahead of its first message (it then passes `new_aliases: reject`). */
-export const alias: Command = async ([sub, ...args], io) => {
-  if (sub !== 'add') {
-    io.err(`plus-relay: ${sub === undefined ? 'expected a subcommand' : `unknown subcommand ${JSON.stringify(sub)}`}\n${USAGE}`);
-    return 2;
-  }
-  return aliasAction(io, args, USAGE, 'add');
-};
+export const alias: Command = (args, io) => aliasAction(io, args, ALIAS, 'add');

@@ -1,11 +1,23 @@
-import { parseArgs } from 'node:util';
 import type { AliasView } from '../admin/listing.js';
 import { hasLeaked } from '../admin/listing.js';
 import type { InventorySize } from '../store/inventory.js';
 import type { CliIO, Command } from './io.js';
 import { callAdmin } from './admin-client.js';
+import { commandSpec, parseCommand, usageError } from './command-spec.js';
+import { ADMIN_ENV, RELAY_URL_OPTION } from './common-options.js';
 
-const USAGE = 'usage: plus-relay aliases [--json] [--leaks] [--url http://127.0.0.1:8080]';
+export const ALIASES = commandSpec({
+  name: 'aliases',
+  args: '',
+  summary: 'the alias inventory of a running relay: messages, sender domains, new senders (leaks)',
+  options: {
+    leaks: { type: 'boolean', default: false, help: 'only the aliases a new sender domain wrote to' },
+    json: { type: 'boolean', default: false, help: "the admin API's answer, for jq" },
+    url: RELAY_URL_OPTION,
+  },
+  env: ADMIN_ENV,
+  examples: ['plus-relay aliases --leaks --url https://<app>.fly.dev'],
+});
 
 /**
  * The inventory of a running relay, most recent first: a table (alias, messages, sender domains, new
@@ -13,13 +25,9 @@ const USAGE = 'usage: plus-relay aliases [--json] [--leaks] [--url http://127.0.
  * new sender domain wrote to.
  */
 export const aliases: Command = async (args, io) => {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: { json: { type: 'boolean', default: false }, leaks: { type: 'boolean', default: false }, url: { type: 'string' } } });
-  } catch (err) {
-    io.err(`plus-relay: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommand(ALIASES, args, io);
+  if (!parsed.ok) return parsed.exit;
+  if (parsed.positionals.length > 0) return usageError(io, ALIASES, `aliases takes no address (${JSON.stringify(parsed.positionals[0])}): --json and jq pick one out`);
   const answer = await callAdmin(io, parsed.values.url, 'GET', 'aliases');
   if (!answer.ok) return answer.exit;
   const body = answer.body as { aliases?: AliasView[]; inventory?: InventorySize } | null;

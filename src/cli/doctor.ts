@@ -1,12 +1,25 @@
-import { parseArgs } from 'node:util';
 import type { CliIO, Command } from './io.js';
-import { loadForCli, usage } from './route.js';
+import { loadForCli } from './route.js';
+import { commandSpec, parseCommand, usageError } from './command-spec.js';
+import { API_ENV, RULES_ENV, RULES_OPTION } from './common-options.js';
 import { checkDeliverability } from './doctor-deliverability.js';
 import { report, type Report } from './doctor-report.js';
 import { checkAccountDomains, checkRoutes } from './doctor-routes.js';
 import { apiAccess, explainApiError, type ApiAccess } from './mailgun-client.js';
 
-const USAGE = 'usage: plus-relay doctor [--url https://<app>.fly.dev] [--domain DOMAIN]... [--rules FILE] [--fix]';
+export const DOCTOR = commandSpec({
+  name: 'doctor',
+  args: '',
+  summary: "check the relay, its Mailgun route, the account's other domains, tracking, webhooks and bounce lists",
+  options: {
+    url: { type: 'string', value: 'URL', help: 'the deployed relay, e.g. https://<app>.fly.dev (its /healthz names its domains)' },
+    domain: { type: 'string', value: 'DOMAIN', multiple: true, help: "a domain to check tracking for (default: the relay's domains and MAILGUN_DOMAIN)" },
+    rules: RULES_OPTION,
+    fix: { type: 'boolean', default: false, help: 'remove rule targets from the bounce lists' },
+  },
+  env: { ...API_ENV, ...RULES_ENV },
+  examples: ['plus-relay doctor --url https://<app>.fly.dev'],
+});
 
 /**
  * Checks what can be checked from outside: the relay answers (with --url), the Mailgun route exists, points at it
@@ -16,19 +29,16 @@ const USAGE = 'usage: plus-relay doctor [--url https://<app>.fly.dev] [--domain 
  * broken, 0 otherwise (warnings included).
  */
 export const doctor: Command = async (args, io) => {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: { url: { type: 'string' }, domain: { type: 'string', multiple: true }, rules: { type: 'string' }, fix: { type: 'boolean', default: false } } });
-  } catch (err) {
-    return usage(io, (err as Error).message, USAGE);
-  }
+  const parsed = parseCommand(DOCTOR, args, io);
+  if (!parsed.ok) return parsed.exit;
+  if (parsed.positionals.length > 0) return usageError(io, DOCTOR, `doctor takes no arguments but options (${JSON.stringify(parsed.positionals[0])})`);
   const { url, domain, rules } = parsed.values;
   let base: URL | null = null;
   if (url !== undefined) {
     try {
       base = new URL(url.replace(/\/+$/, '').replace(/\/mailgun\/inbound(\/mime)?$/, ''));
     } catch {
-      return usage(io, `--url ${JSON.stringify(url)} is not a URL`, USAGE);
+      return usageError(io, DOCTOR, `--url ${JSON.stringify(url)} is not a URL`);
     }
   }
   const r = report(io);

@@ -1,5 +1,4 @@
 import { normalize, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { RulesLoadError } from '../rules/errors.js';
 import { loadRules } from '../rules/load.js';
 import type { RuleSet } from '../rules/compile.js';
@@ -7,26 +6,31 @@ import type { RouteDecision } from '../rules/types.js';
 import { decidePolicy, type PolicyVerdict } from '../policy/decide.js';
 import { messageFacts } from '../policy/facts.js';
 import type { CliIO, Command } from './io.js';
+import { commandSpec, parseCommand, usageError } from './command-spec.js';
+import { RULES_ENV, RULES_OPTION } from './common-options.js';
 
-const USAGE = 'usage: plus-relay route <address> [--rules FILE] [--from SENDER] [--json]';
+export const ROUTE = commandSpec({
+  name: 'route',
+  args: '<address>',
+  summary: 'where an address goes, and which rule decided (offline: reads the rules file only)',
+  options: {
+    rules: RULES_OPTION,
+    from: { type: 'string', value: 'SENDER', help: "also show the policy's decision for mail from this sender" },
+    json: { type: 'boolean', default: false, help: 'one JSON object instead of text' },
+  },
+  env: RULES_ENV,
+  examples: ['plus-relay route github@example.com', 'plus-relay route partner+shop@example.com --json', 'plus-relay route bank-loans@example.com --from alerts@phish.example'],
+});
 
 /**
  * Shows what the relay would do with one recipient. A reject is a decision, not a failure, so both
  * forward and reject exit 0; only bad arguments (2) and a bad rules file (1) do not.
  */
 export const route: Command = async (args, io) => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { rules: { type: 'string' }, from: { type: 'string' }, json: { type: 'boolean', default: false } },
-    });
-  } catch (err) {
-    return usage(io, (err as Error).message, USAGE);
-  }
+  const parsed = parseCommand(ROUTE, args, io);
+  if (!parsed.ok) return parsed.exit;
   const [address, ...extra] = parsed.positionals;
-  if (address === undefined || extra.length > 0) return usage(io, 'expected exactly one address', USAGE);
+  if (address === undefined || extra.length > 0) return usageError(io, ROUTE, 'expected exactly one address');
   const rules = await loadForCli(parsed.values.rules, io);
   if (rules === null) return 1;
   const decision = rules.route(address, parsed.values.from);
@@ -70,12 +74,6 @@ export async function loadForCli(option: string | undefined, io: CliIO): Promise
     for (const line of err.message.split('\n')) io.err(line);
     return null;
   }
-}
-
-export function usage(io: CliIO, problem: string, line: string): number {
-  io.err(`plus-relay: ${problem}`);
-  io.err(line);
-  return 2;
 }
 
 function toJson(d: RouteDecision) {

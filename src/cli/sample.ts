@@ -1,22 +1,38 @@
 import { randomBytes } from 'node:crypto';
 import { signBlock } from '../inbound/signature.js';
+import { splitFrom } from '../mail/address.js';
+
+/** What `plus-relay simulate` varies in its sample message. */
+export interface Sample {
+  recipient: string;
+  /** The From header, e.g. `Shop <news@shop.example>`; its address is also the envelope sender. */
+  from: string;
+  subject: string;
+  /** Mailgun's spam marking (spam filter "mark"), or null: the filter is off, Mailgun's default. */
+  spam: { flag: boolean; score: number } | null;
+}
+
+export const DEFAULT_SAMPLE = { from: 'Sample Sender <sender@example.net>', subject: 'Hello from plus-relay simulate' } as const;
 
 /** A realistic message of the kind Mailgun posts, for `plus-relay simulate`. */
-export function sampleMime(recipient: string, from: string, now: Date): Buffer {
+export function sampleMime(sample: Sample, now: Date): Buffer {
   const id = `${randomBytes(8).toString('hex')}@example.net`;
+  // Mailgun puts its spam headers above everything else, as the relay's policy expects (src/policy/facts.ts).
+  const spam = sample.spam ? [`X-Mailgun-Sflag: ${sample.spam.flag ? 'Yes' : 'No'}`, `X-Mailgun-Sscore: ${sample.spam.score}`] : [];
   return Buffer.from(
     [
+      ...spam,
       `Received: from mail.example.net (mail.example.net [192.0.2.10]) by mxa.mailgun.org with ESMTP; ${now.toUTCString()}`,
-      `From: ${from}`,
-      `To: ${recipient}`,
-      `Subject: Hello from plus-relay simulate`,
+      `From: ${sample.from}`,
+      `To: ${sample.recipient}`,
+      `Subject: ${sample.subject}`,
       `Date: ${now.toUTCString()}`,
       `Message-Id: <${id}>`,
       'MIME-Version: 1.0',
       'Content-Type: text/plain; charset=utf-8',
       'Content-Transfer-Encoding: 8bit',
       '',
-      `This is a sample message for ${recipient}, sent by plus-relay simulate.`,
+      `This is a sample message for ${sample.recipient}, sent by plus-relay simulate.`,
       'Caf\u00e9 cr\u00e8me: non-ASCII text survives the trip.',
       '',
     ].join('\r\n'),
@@ -41,14 +57,13 @@ export function signedFields(key: string, now: Date): Array<[string, string]> {
   return [['timestamp', timestamp], ['token', token], ['signature', signBlock(key, timestamp, token)]];
 }
 
-export function samplePayload(recipient: string, key: string, mime: boolean, now = new Date()): Buffer {
-  const from = 'Sample Sender <sender@example.net>';
-  const raw = sampleMime(recipient, from, now);
+export function samplePayload(sample: Sample, key: string, mime: boolean, now = new Date()): Buffer {
+  const raw = sampleMime(sample, now);
   const common: Array<[string, string]> = [
-    ['recipient', recipient],
-    ['sender', 'sender@example.net'],
-    ['from', from],
-    ['subject', 'Hello from plus-relay simulate'],
+    ['recipient', sample.recipient],
+    ['sender', splitFrom(sample.from).address],
+    ['from', sample.from],
+    ['subject', sample.subject],
   ];
   if (mime) return formEncode([...common, ['body-mime', raw], ...signedFields(key, now)]);
   const text = raw.toString('utf8').split('\r\n\r\n').slice(1).join('\r\n\r\n');

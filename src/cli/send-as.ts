@@ -1,15 +1,27 @@
 import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { getDomain } from 'tldts';
 import { sendingDomain } from '../config.js';
 import type { RouteDecision } from '../rules/types.js';
 import type { CliIO, Command } from './io.js';
-import { loadForCli, usage } from './route.js';
+import { loadForCli } from './route.js';
+import { commandSpec, parseCommand, usageError } from './command-spec.js';
+import { API_ENV, DRY_RUN_OPTION, RULES_ENV, RULES_OPTION } from './common-options.js';
 import { apiAccess, explainApiError, smtpHost, type ApiAccess } from './mailgun-client.js';
 
-const USAGE = 'usage: plus-relay send-as <address> [--password-file FILE] [--dry-run] [--rules FILE]';
+export const SEND_AS = commandSpec({
+  name: 'send-as',
+  args: '<address>',
+  summary: 'an SMTP login to reply as the alias from Gmail ("Send mail as"), and what to type there',
+  options: {
+    'password-file': { type: 'string', value: 'FILE', help: 'use the password in FILE (5–32 characters) instead of a generated one' },
+    'dry-run': DRY_RUN_OPTION,
+    rules: RULES_OPTION,
+  },
+  env: { ...API_ENV, ...RULES_ENV },
+  examples: ['plus-relay send-as github@example.com'],
+});
 
 // Mailgun refuses SMTP passwords outside 5–32 characters.
 const MIN_PASSWORD = 5;
@@ -23,25 +35,21 @@ const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
  * then exactly what to type into Gmail. The password appears once, in that block, and nowhere else.
  */
 export const sendAs: Command = async (args, io) => {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { 'password-file': { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, rules: { type: 'string' } } });
-  } catch (err) {
-    return usage(io, (err as Error).message, USAGE);
-  }
+  const parsed = parseCommand(SEND_AS, args, io);
+  if (!parsed.ok) return parsed.exit;
   const [input, ...extra] = parsed.positionals;
-  if (input === undefined || extra.length > 0) return usage(io, 'expected exactly one address', USAGE);
+  if (input === undefined || extra.length > 0) return usageError(io, SEND_AS, 'expected exactly one address');
   const address = input.trim().toLowerCase();
   const [local, domain, ...rest] = address.split('@');
-  if (!local || !domain || rest.length || /[\s<>,;"]/.test(address)) return usage(io, `${JSON.stringify(input)} is not an email address`, USAGE);
+  if (!local || !domain || rest.length || /[\s<>,;"]/.test(address)) return usageError(io, SEND_AS, `${JSON.stringify(input)} is not an email address`);
   const rules = await loadForCli(parsed.values.rules, io);
   if (rules === null) return 1;
   if (!rules.domains.includes(domain)) {
-    return usage(io, `${address} is not on one of the relay's domains (${rules.domains.join(', ')}): Gmail's confirmation code for it would never reach you`, USAGE);
+    return usageError(io, SEND_AS, `${address} is not on one of the relay's domains (${rules.domains.join(', ')}): Gmail's confirmation code for it would never reach you`);
   }
   const file = parsed.values['password-file'];
   const given = file === undefined ? null : await readPassword(resolve(io.cwd, file), file);
-  if (given && 'problem' in given) return usage(io, given.problem, USAGE);
+  if (given && 'problem' in given) return usageError(io, SEND_AS, given.problem);
 
   const access = apiAccess(io);
   if (!access) return 1;

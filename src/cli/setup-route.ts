@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import type { CliIO, Command } from './io.js';
-import { usage } from './route.js';
+import { commandSpec, parseCommand, usageError } from './command-spec.js';
+import { API_ENV, DRY_RUN_OPTION, RULES_ENV, RULES_OPTION } from './common-options.js';
 import {
   LAST_PRIORITY,
   ROUTE_DESCRIPTION,
@@ -19,7 +19,19 @@ import {
 import { cliSendingDomain } from './sending-domain.js';
 import { applyWebhooks, eventsUrl } from './webhooks.js';
 
-const USAGE = 'usage: plus-relay setup-route --url https://<app>.fly.dev/mailgun/inbound/mime [--priority N] [--rules FILE] [--dry-run]';
+export const SETUP_ROUTE = commandSpec({
+  name: 'setup-route',
+  args: '',
+  summary: 'create or update the Mailgun route that forwards all mail here, and the failure webhooks',
+  options: {
+    url: { type: 'string', value: 'URL', help: 'required: where Mailgun posts, e.g. https://<app>.fly.dev/mailgun/inbound/mime' },
+    priority: { type: 'string', value: 'N', help: "the route's priority, 0 (first) to 32767 (default: after every other route)" },
+    rules: RULES_OPTION,
+    'dry-run': DRY_RUN_OPTION,
+  },
+  env: { ...API_ENV, ...RULES_ENV },
+  examples: ['plus-relay setup-route --url https://<app>.fly.dev/mailgun/inbound/mime --dry-run'],
+});
 
 /**
  * Makes Mailgun post the mail no other route takes to the relay: one `catch_all()` route with `forward(url)` and
@@ -29,20 +41,17 @@ const USAGE = 'usage: plus-relay setup-route --url https://<app>.fly.dev/mailgun
  * same way.
  */
 export const setupRoute: Command = async (args, io) => {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: { url: { type: 'string' }, priority: { type: 'string' }, rules: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } } });
-  } catch (err) {
-    return usage(io, (err as Error).message, USAGE);
-  }
+  const parsed = parseCommand(SETUP_ROUTE, args, io);
+  if (!parsed.ok) return parsed.exit;
+  if (parsed.positionals.length > 0) return usageError(io, SETUP_ROUTE, `setup-route takes no arguments but options (${JSON.stringify(parsed.positionals[0])})`);
   const { url: input, priority: priorityText, 'dry-run': dryRun } = parsed.values;
-  if (input === undefined) return usage(io, '--url is required', USAGE);
+  if (input === undefined) return usageError(io, SETUP_ROUTE, '--url is required');
   const priority = priorityText === undefined ? undefined : Number(priorityText);
   if (priority !== undefined && !(Number.isInteger(priority) && priority >= 0 && priority <= 32767)) {
-    return usage(io, `--priority must be a whole number from 0 (evaluated first) to 32767, not ${JSON.stringify(priorityText)}`, USAGE);
+    return usageError(io, SETUP_ROUTE, `--priority must be a whole number from 0 (evaluated first) to 32767, not ${JSON.stringify(priorityText)}`);
   }
   const target = checkRelayUrl(input);
-  if (!target.ok) return usage(io, target.problem, USAGE);
+  if (!target.ok) return usageError(io, SETUP_ROUTE, target.problem);
   if (target.warning) io.err(`warning: ${target.warning}`);
   const access = apiAccess(io);
   if (!access) return 1;

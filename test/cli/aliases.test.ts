@@ -89,7 +89,7 @@ test('each way the CLI can fail says what to do, with exit 2 for usage and 1 for
   run({ ADMIN_TOKEN }, alias, ['remove', 'x@destroy.systems'], 2, /unknown subcommand "remove"/);
   run({ ADMIN_TOKEN }, aliases, ['--url', 'not a url'], 2, /is not a URL/);
   run({ ADMIN_TOKEN }, aliases, ['--verbose'], 2, /usage: plus-relay aliases/);
-  run({ ADMIN_TOKEN }, block, ['x@destroy.systems', '--description', 'x', '--url', url], 2, /--description is for alias add/);
+  run({ ADMIN_TOKEN }, block, ['x@destroy.systems', '--description', 'x', '--url', url], 2, /unknown option --description[\s\S]*usage: plus-relay block <address> \[--url URL\]/);
   run({ ADMIN_TOKEN }, alias, ['add', 'x@destroy.systems', '--description', 'x'.repeat(201), '--url', url], 1, /description is longer than 200 characters/);
   for (const [go, code] of cases) assert.equal(await go(), code);
 });

@@ -77,7 +77,7 @@ test('usage errors exit 2', async () => {
 test('check summarises a valid file', async (t) => {
   const { io, out, err } = fakeIO(REPO);
   assert.equal(await check([], io), 0);
-  assert.deepEqual(out, ['rules.yaml: ok — 1 domain, 3 users, 7 rules']);
+  assert.deepEqual(out, ['rules.yaml: ok — 1 domain, 4 users, 7 rules']);
   assert.deepEqual(err, []);
   const dir = await tempRules(t, 'two.yaml', SMALL.replace('[d.example]', '[d.example, e.example]'));
   const second = fakeIO(dir);
