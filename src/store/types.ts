@@ -5,8 +5,9 @@
  * the relay behaves the same on either.
  */
 import type { Inventory } from './inventory.js';
+import type { FloodCounters } from './flood.js';
 
-export type { Inventory };
+export type { Inventory, FloodCounters };
 export type ClaimResult = 'claimed' | 'used' | 'busy';
 
 /**
@@ -85,6 +86,8 @@ export interface Store {
   readonly ledger: Ledger;
   readonly failures: FailureLog;
   readonly inventory: Inventory;
+  /** The flood guard's counters (store/flood.ts). */
+  readonly flood: FloodCounters;
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import { connectRedis, type StoreLogger } from './connection.js';
 import { redisFailures } from './failures.js';
 import { redisLedger } from './ledger.js';
 import { redisInventory } from './inventory.js';
+import { redisFlood } from './flood.js';
 import type { InventoryLimits } from '../inventory.js';
 
 export type { StoreLogger };
@@ -31,5 +32,6 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   ledger = redisLedger(redis, namespace);
   const failures = redisFailures(redis, namespace, options.clock ?? systemClock, options.failureLimits ?? FAILURE_LOG_LIMITS);
   const inventory = redisInventory(redis, namespace, options.inventoryLimits);
-  return { kind: 'redis', ledger, failures, inventory, health: redis.health, close: redis.close };
+  const flood = redisFlood(redis, namespace);
+  return { kind: 'redis', ledger, failures, inventory, flood, health: redis.health, close: redis.close };
 }

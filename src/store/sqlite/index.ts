@@ -5,6 +5,7 @@ import { sqliteLedger } from './ledger.js';
 import { sqliteFailures } from './failures.js';
 import { FAILURE_LOG_LIMITS, type FailureLogLimits } from '../failures.js';
 import { sqliteInventory } from './inventory.js';
+import { sqliteFlood } from './flood.js';
 import { groupCommit, unavailable } from './group-commit.js';
 import type { InventoryLimits } from '../inventory.js';
 
@@ -38,11 +39,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const ledger = sqliteLedger(db, options.clock, write);
   const failures = sqliteFailures(db, options.clock, options.failureLimits ?? FAILURE_LOG_LIMITS, guard, write);
   const inventory = sqliteInventory(db, options.clock, guard, write, options.inventoryLimits);
+  const flood = sqliteFlood(db, guard, write);
   const prune = (): void => {
     try {
       ledger.prune();
       failures.prune();
       inventory.prune();
+      flood.prune(options.clock.now());
     } catch {
       // Pruning is housekeeping: the next round tries again, and deliveries report real failures.
     }
@@ -55,6 +58,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ledger,
     failures,
     inventory,
+    flood,
     async health() {
       try {
         db.prepare('SELECT 1').get();
