@@ -19,6 +19,8 @@ import type { EventResult } from './events/handle-event.js';
 import type { Suppressions } from './events/suppressions.js';
 import { adminPlugin, type AliasFactsSource } from './admin/index.js';
 import { failureFacts } from './events/alias-facts.js';
+import { floodGuard } from './flood/budget.js';
+import { floodNotices } from './flood/notices.js';
 
 export interface AppDeps {
   rules: CompiledRules;
@@ -117,7 +119,9 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     sendingDomain: sendingDomain(env, rules.domains),
     relayId: env.RELAY_ID ?? sendingDomain(env, rules.domains),
     exactlyOnce: exactlyOncePolicy(env),
+    flood: floodGuard(deps.store.flood, clock),
   };
+  const floodWarning = floodNotices(clock, (fields, msg) => app.log.warn(fields, msg));
   await app.register(inboundRoutes, {
     delivery,
     signature,
@@ -125,6 +129,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     limits: { maxBytes: env.MAX_BODY_BYTES, maxFields: MAX_FIELDS, maxFiles: MAX_FILES },
     onDelivery(result, ms) {
       metrics.delivery(result, ms);
+      if (result.flood) floodWarning(result.flood);
       deps.onDelivery?.(result, ms);
     },
   });
@@ -155,6 +160,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
       domains: () => rules.domains,
       clock,
       sources: [failureFacts(deps.store.failures), ...(deps.aliasSources ?? [])],
+      flood: deps.store.flood,
     });
   }
   app.get('/healthz', async (request, reply) => {

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import escapeHtml from 'escape-html';
 import type { Clock } from '../clock.js';
 import { InventoryFull, type Inventory } from '../store/inventory.js';
-import { StoreUnavailableError } from '../store/types.js';
+import { StoreUnavailableError, type FloodCounters } from '../store/types.js';
 import { adminAuth, formToken, isCrossSite, isFormToken, type AdminCaller } from './auth.js';
 import { AdminCrossSite, AdminInventoryFull, AdminStoreUnavailable, AdminUnauthorized } from './errors.js';
 import type { AliasFactsSource } from './listing.js';
@@ -18,6 +18,8 @@ export interface AdminOptions {
   clock: Clock;
   /** More per-alias fields for the listing and the page (see listing.ts). */
   sources?: readonly AliasFactsSource[];
+  /** The flood guard's recent holds (store/flood.ts), for the page. */
+  flood?: FloodCounters;
 }
 
 // An admin request is an address and a form token at most: anything larger is not one (413).
@@ -60,7 +62,9 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options
   });
   app.setErrorHandler((error: FastifyError, request, reply) => answerError(toAdminError(error), request, reply));
 
-  adminRoutes(app, { inventory: options.inventory, domains: options.domains, clock: options.clock, sources: options.sources ?? [], formToken: token });
+  const { flood, clock } = options;
+  const floodEvents = async () => (flood ? flood.recent(clock.now()) : []);
+  adminRoutes(app, { inventory: options.inventory, domains: options.domains, clock, sources: options.sources ?? [], formToken: token, floodEvents });
 };
 
 function toAdminError(error: FastifyError): FastifyError {

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { html, SafeHtml } from './html.js';
 import { hasLeaked, type AliasView } from './listing.js';
+import { floodLine } from './flood-line.js';
+import type { FloodEvent } from '../store/flood.js';
 
 /** What the page shows; everything it interpolates passes through `html` (escape-html). */
 export interface PageModel {
@@ -12,6 +14,8 @@ export interface PageModel {
   domains: readonly string[];
   /** A line about the action just done (after a form post), or null. */
   notice: string | null;
+  /** What the flood guard held back or refused lately (flood-line.ts). */
+  flood?: readonly FloodEvent[];
 }
 
 const STYLE = `
@@ -122,6 +126,7 @@ export function adminPage(model: PageModel): string {
 <p class="muted">${model.domains.join(', ')} — ${model.total} alias${model.total === 1 ? '' : 'es'}, ${leaked} with a new sender, ${blocked} blocked.
 A sender domain that first writes to an alias after its learning period is <mark class="new">new</mark>: the service you gave the address to has probably leaked it.</p>
 ${model.notice ? html`<p class="notice" role="status">${model.notice}</p>` : ''}
+${floodLine(model.flood ?? [])}
 <nav>${model.leaksOnly ? html`<a href="/admin">All aliases</a> <strong>Only leaked aliases</strong>` : html`<strong>All aliases</strong> <a href="/admin?leaks=1">Only leaked aliases</a>`}</nav>
 <form class="add" method="post" action="/admin/aliases">
 <input type="hidden" name="csrf" value="${model.formToken}">

@@ -5,6 +5,7 @@ import { aliasAddress } from './address.js';
 import { AdminBadInput } from './errors.js';
 import { aliasViews, hasLeaked, type AliasFactsSource } from './listing.js';
 import { adminPage, PAGE_HEADERS } from './page.js';
+import type { FloodEvent } from '../store/flood.js';
 
 export interface AdminRouteDeps {
   inventory: Inventory;
@@ -13,6 +14,8 @@ export interface AdminRouteDeps {
   clock: Clock;
   sources: readonly AliasFactsSource[];
   formToken: string;
+  /** The flood guard's recent holds, for the page. */
+  floodEvents(): Promise<readonly FloodEvent[]>;
 }
 
 type Action = 'add' | 'block' | 'unblock';
@@ -76,7 +79,8 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
     const leaksOnly = query.leaks === '1';
     const done = query.done as Action | undefined;
     const notice = done && done in NOTICES && query.address ? NOTICES[done](query.address.slice(0, 320)) : null;
-    const page = adminPage({ views: leaksOnly ? all.filter(hasLeaked) : all, total: all.length, leaksOnly, formToken: deps.formToken, domains: deps.domains(), notice });
+    const flood = await deps.floodEvents();
+    const page = adminPage({ views: leaksOnly ? all.filter(hasLeaked) : all, total: all.length, leaksOnly, formToken: deps.formToken, domains: deps.domains(), notice, flood });
     return reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page);
   });
 }

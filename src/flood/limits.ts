@@ -28,7 +28,8 @@ export function resolveLimits(layers: readonly LimitsLayer[]): ResolvedLimits | 
 }
 
 /** The names rules.yaml gives the limits: the metric's labels, the log's and the page's words. */
-export type LimitName = 'per_minute' | 'per_hour' | 'new_aliases_per_hour';
+export const LIMIT_NAMES = ['per_minute', 'per_hour', 'new_aliases_per_hour'] as const;
+export type LimitName = (typeof LIMIT_NAMES)[number];
 
 /** One message held back or refused by the guard, for the answer, the log, the metric and the page. */
 export interface FloodHold {

@@ -76,7 +76,8 @@ export const inboundRoutes: FastifyPluginAsync<InboundRoutesOptions> = async (ap
       ...(result.newSender ? { newSender: result.newSender } : {}),
       ...(result.policy?.reason ? { policy: `${result.policy.outcome}:${result.policy.reason}` } : {}),
     };
-    if (result.status >= 500) request.log.error(line, 'delivery');
+    // A message the flood guard holds back is the guard at work, not a fault: it warns once a minute (app.ts).
+    if (result.status >= 500 && !result.flood) request.log.error(line, 'delivery');
     else request.log.info(line, 'delivery');
     return reply.code(result.status).send({ status: result.outcome, message: result.reason, id: result.ids[0] });
   };
