@@ -5,22 +5,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { build, testClock } from '../helpers/build.js';
+import { build } from '../helpers/build.js';
+import { hourClock } from '../helpers/aligned-clock.js';
 import { mail, post } from '../helpers/mail.js';
 import { parseExposition } from '../helpers/prometheus.js';
 import { ADMIN_TOKEN, basic } from '../helpers/admin.js';
 import { isSend } from '../support/mailgun-api.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { createSqliteStore } from '../../src/store/sqlite/index.js';
 
 const MINUTE = 60_000;
 const HOUR = 3600_000;
-
-/** The relay's clock, one second into the next clock hour: a test's burst never straddles a window's edge. */
-function hourClock() {
-  const clock = testClock();
-  const now = Date.now();
-  clock.offsetMs = Math.ceil(now / HOUR) * HOUR + 1000 - now;
-  return clock;
-}
 
 const rulesWith = (extra: string) => `domains: [destroy.systems]
 ${extra}
@@ -183,4 +178,18 @@ test('the page shows held messages; without holds it shows no flood line', async
   assert.equal((await post(app, mail('a@destroy.systems', { clock }))).statusCode, 200);
   assert.equal((await post(app, mail('b@destroy.systems', { clock }))).statusCode, 503);
   assert.match(await page(), /Flood guard<\/strong>, last 24 h: held back 1 message to me@gmail\.com \(per_minute 1; Mailgun retries them\), last at <time/);
+});
+
+test('two relays on one DATA_DIR (SQLite) share the count', async (t) => {
+  const clock = hourClock();
+  const dataDir = await tempDir(t, 'flood');
+  const relay = async () => {
+    const store = createSqliteStore({ location: { dataDir }, clock });
+    t.after(() => store.close());
+    return build(t, { clock, store, rules: rulesWith('limits: {per_target: {per_minute: 4}}') });
+  };
+  const [a, b] = [await relay(), await relay()];
+  const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => post((i % 2 ? a : b).app, mail(`shop${i}@destroy.systems`, { clock }))));
+  assert.deepEqual(answers.map((r) => r.statusCode).sort(), [200, 200, 200, 200, 503, 503, 503, 503]);
+  assert.equal(a.api.sent.length + b.api.sent.length, 4);
 });

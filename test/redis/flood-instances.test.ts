@@ -1,16 +1,12 @@
 // The flood guard on two relay instances sharing one Redis and one Mailgun stand-in: one budget per target mailbox,
 // whichever instance Mailgun posts to, also when the posts arrive at both at the same moment.
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { build, API_KEY, testClock, type Built } from '../helpers/build.js';
-import { redisStore, sharedRedis, untilHealthy } from '../helpers/redis.js';
+import { sharedRedis } from '../helpers/redis.js';
+import { twoInstances } from '../helpers/instances.js';
+import { hourClock } from '../helpers/aligned-clock.js';
 import { mail, post } from '../helpers/mail.js';
-import { createMailgunTransport } from '../../src/forward/mailgun.js';
-import { startMailgunApi, type MailgunApi } from '../support/mailgun-api.js';
-import type { Clock } from '../../src/clock.js';
 
-const HOUR = 3600_000;
 const rulesWith = (limits: string) => `domains: [destroy.systems]
 limits: ${limits}
 users:
@@ -20,36 +16,11 @@ rules:
     user: owner
 `;
 
-async function twoRelays(t: TestContext, url: string, clock: Clock, rules: string): Promise<{ a: Built; b: Built; api: MailgunApi }> {
-  const api = await startMailgunApi({ key: API_KEY });
-  t.after(() => api.close());
-  const namespace = `plus-relay-test-${randomUUID()}`;
-  const relay = async (): Promise<Built> => {
-    const store = redisStore(t, url, namespace);
-    await untilHealthy(store);
-    return build(t, {
-      store,
-      clock,
-      rules,
-      transport: (_own, config) => createMailgunTransport({ apiKey: API_KEY, url: api.url, domain: 'destroy.systems', timeoutMs: config.env.MAILGUN_TIMEOUT_MS }),
-    });
-  };
-  return { a: await relay(), b: await relay(), api };
-}
-
-/** The relay's clock, one second into the next clock hour: a burst never straddles a window's edge. */
-function hourClock(): Clock & { offsetMs: number } {
-  const clock = testClock();
-  const now = Date.now();
-  clock.offsetMs = Math.ceil(now / HOUR) * HOUR + 1000 - now;
-  return clock;
-}
-
 test('two instances on one Redis share each mailbox budget: 12 posts at once to both, 5 sent, 7 held', async (t) => {
   const url = await sharedRedis(t);
   if (!url) return;
   const clock = hourClock();
-  const { a, b, api } = await twoRelays(t, url, clock, rulesWith('{per_target: {per_minute: 5}}'));
+  const { a, b, api } = await twoInstances(t, url, { clock, rules: rulesWith('{per_target: {per_minute: 5}}') });
   const messages = Array.from({ length: 12 }, (_, i) => mail(`shop${i}@destroy.systems`, { clock }));
   const answers = await Promise.all(messages.map((m, i) => post(i % 2 ? b.app : a.app, m)));
   const statuses = answers.map((r) => r.statusCode);
@@ -67,7 +38,7 @@ test('two instances on one Redis share the hour of new aliases: 9 new aliases at
   const url = await sharedRedis(t);
   if (!url) return;
   const clock = hourClock();
-  const { a, b, api } = await twoRelays(t, url, clock, rulesWith('{new_aliases_per_hour: 6}'));
+  const { a, b, api } = await twoInstances(t, url, { clock, rules: rulesWith('{new_aliases_per_hour: 6}') });
   const answers = await Promise.all(Array.from({ length: 9 }, (_, i) => post(i % 2 ? a.app : b.app, mail(`new${i}@destroy.systems`, { clock }))));
   assert.deepEqual(answers.map((r) => r.statusCode).sort(), [200, 200, 200, 200, 200, 200, 406, 406, 406], answers.map((r) => r.body).join('\n'));
   assert.equal(api.sent.length, 6);
