@@ -149,7 +149,7 @@ async function forward(
   const ids = sent.flatMap((s) => (s.id ? [s.id] : []));
   const reason =
     outcome === 'forwarded' ? policy.detail : outcome === 'duplicate' ? 'already forwarded to every target' : (sent.find((s) => s.outcome === outcome)?.reason ?? outcome);
-  const held = await noted(sent.find((s) => s.outcome === outcome)?.held ?? null, deps);
+  const held = await noted(sent.find((s) => s.held)?.held ?? null, deps);
   return settled(result(outcome, reason, { ...decided, targets, ids, ...(dmarc && { dmarc }), ...held }));
 }
 

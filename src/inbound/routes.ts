@@ -77,7 +77,7 @@ export const inboundRoutes: FastifyPluginAsync<InboundRoutesOptions> = async (ap
       ...(result.policy?.reason ? { policy: `${result.policy.outcome}:${result.policy.reason}` } : {}),
     };
     // A message the flood guard holds back is the guard at work, not a fault: it warns once a minute (app.ts).
-    if (result.status >= 500 && !result.flood) request.log.error(line, 'delivery');
+    if (result.status >= 500 && result.outcome !== 'over-limit') request.log.error(line, 'delivery');
     else request.log.info(line, 'delivery');
     return reply.code(result.status).send({ status: result.outcome, message: result.reason, id: result.ids[0] });
   };
