@@ -21,6 +21,8 @@ import { adminPlugin, type AliasFactsSource } from './admin/index.js';
 import { failureFacts } from './events/alias-facts.js';
 import { aliasApiPlugin } from './alias-api/index.js';
 import { repeatedBounceLine, REPEATED_BOUNCES_SHOWN } from './events/bounce-warning.js';
+import { floodGuard } from './flood/budget.js';
+import { floodNotices } from './flood/notices.js';
 
 export interface AppDeps {
   rules: CompiledRules;
@@ -119,7 +121,9 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     sendingDomain: sendingDomain(env, rules.domains),
     relayId: env.RELAY_ID ?? sendingDomain(env, rules.domains),
     exactlyOnce: exactlyOncePolicy(env),
+    flood: floodGuard(deps.store.flood, clock),
   };
+  const floodWarning = floodNotices(clock, (fields, msg) => app.log.warn(fields, msg));
   await app.register(inboundRoutes, {
     delivery,
     signature,
@@ -127,6 +131,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     limits: { maxBytes: env.MAX_BODY_BYTES, maxFields: MAX_FIELDS, maxFiles: MAX_FILES },
     onDelivery(result, ms) {
       metrics.delivery(result, ms);
+      if (result.flood) floodWarning(result.flood);
       deps.onDelivery?.(result, ms);
     },
   });
@@ -160,6 +165,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
       clock,
       sources: [failureFacts(deps.store.failures), ...(deps.aliasSources ?? [])],
       warnings: async () => (await deps.store.bounces.repeated(REPEATED_BOUNCES_SHOWN)).map(repeatedBounceLine),
+      flood: deps.store.flood,
     });
   }
   if (env.ALIAS_API_TOKEN) {

@@ -14,6 +14,8 @@ import type { Inventory } from './store/inventory.js';
 import type { PolicyVerdict } from './policy/decide.js';
 import { policyStep } from './policy/step.js';
 import { POLICY_OUTCOMES } from './policy/outcomes.js';
+import { DEFAULT_LIMITS, type FloodHold, type ResolvedLimits } from './flood/limits.js';
+import { holdReason, type FloodGuard } from './flood/budget.js';
 
 export type { Outcome };
 
@@ -32,6 +34,8 @@ export interface DeliveryResult {
   policy: PolicyVerdict | null;
   /** The sender domain when it is new to the alias (the leak signal), else null. */
   newSender: string | null;
+  /** The flood guard held a send back (503) or refused a new alias (406). */
+  flood?: FloodHold;
 }
 
 export interface DeliveryDeps {
@@ -46,6 +50,8 @@ export interface DeliveryDeps {
   /** Marks every forward (X-Plus-Relay) and recognises our own forwards coming back. */
   relayId: string;
   exactlyOnce: ExactlyOncePolicy;
+  /** Per target mailbox budgets (flood/budget.ts). */
+  flood: FloodGuard;
 }
 
 /**
@@ -110,6 +116,7 @@ interface TargetResult {
   outcome: TargetOutcome;
   reason: string;
   id?: string;
+  held?: FloodHold;
 }
 
 async function forward(
@@ -126,7 +133,7 @@ async function forward(
   const policy = await step.decide(decision);
   const decided = { rule: decision.rule, policy, newSender: step.newSender };
   const answer = POLICY_OUTCOMES[policy.outcome].delivery;
-  if (answer !== 'forwarded') return settled(result(answer, policy.detail, decided));
+  if (answer !== 'forwarded') return settled(result(answer, policy.detail, { ...decided, ...(await noted(step.held, deps)) }));
 
   // Raw mode: the original bytes pass DMARC at the target only on an aligned DKIM signature; without one, and under
   // an enforcing policy, From becomes ours (once, for every target). The key stays that of the message as it came.
@@ -134,14 +141,23 @@ async function forward(
   const outgoing = applyDmarcVerdict(message, dmarc, deps.sendingDomain);
   const targets = [...policy.to];
   const key = messageKey(message);
-  const sent = await Promise.all(targets.map((to) => sendOnce(outgoing, key, to, deps, requestId)));
+  const limits = decision.limits ?? DEFAULT_LIMITS;
+  const sent = await Promise.all(targets.map((to) => sendOnce(outgoing, key, to, limits, deps, requestId)));
   const storeDown = sent.find((s) => s.outcome === 'store-unavailable');
   if (storeDown) throw new StoreUnavailableError(storeDown.reason);
   const outcome = combine(sent.map((s) => s.outcome));
   const ids = sent.flatMap((s) => (s.id ? [s.id] : []));
   const reason =
     outcome === 'forwarded' ? policy.detail : outcome === 'duplicate' ? 'already forwarded to every target' : (sent.find((s) => s.outcome === outcome)?.reason ?? outcome);
-  return settled(result(outcome, reason, { ...decided, targets, ids, ...(dmarc && { dmarc }) }));
+  const held = await noted(sent.find((s) => s.held)?.held ?? null, deps);
+  return settled(result(outcome, reason, { ...decided, targets, ids, ...(dmarc && { dmarc }), ...held }));
+}
+
+/** A hold goes into the result (log, metric) and the store (the admin page). */
+async function noted(hold: FloodHold | null, deps: DeliveryDeps): Promise<{ flood?: FloodHold }> {
+  if (!hold) return {};
+  await deps.flood.note(hold);
+  return { flood: hold };
 }
 
 /**
@@ -149,17 +165,28 @@ async function forward(
  * before a partial failure): not again. Being forwarded by another copy right now (any instance): wait
  * for it rather than send twice.
  */
-async function sendOnce(outgoing: InboundMessage, key: string, to: string, deps: DeliveryDeps, requestId: string): Promise<TargetResult> {
+async function sendOnce(outgoing: InboundMessage, key: string, to: string, limits: ResolvedLimits, deps: DeliveryDeps, requestId: string): Promise<TargetResult> {
   const pair = deliveryKey(key, to);
+  const release = () => deps.ledger.release('delivery', pair, requestId).catch(() => undefined);
   try {
     const claim = await claimWaiting('delivery', pair, requestId, deps);
     if (claim === 'used') return { outcome: 'duplicate', reason: `already forwarded to ${to}` };
     if (claim === 'busy') return { outcome: 'busy', reason: `the same message is being forwarded to ${to} by another delivery` };
+    // The mailbox's budget is taken once the pair is ours, so a copy already forwarded costs nothing.
+    const slot = await deps.flood.takeForward(to, limits).catch(async (err: unknown) => {
+      await release();
+      throw err;
+    });
+    if ('held' in slot) {
+      await release();
+      return { outcome: 'over-limit', reason: holdReason(slot.held), held: slot.held };
+    }
     let id: string;
     try {
       ({ id } = await deps.transport.send(compose(outgoing, to, deps.sendingDomain, deps.relayId)));
     } catch (err) {
-      await deps.ledger.release('delivery', pair, requestId).catch(() => undefined);
+      await deps.flood.giveBack(slot.taken);
+      await release();
       return sendFailure(err);
     }
     await deps.ledger.complete('delivery', pair, deps.exactlyOnce.deliveredTtlMs);

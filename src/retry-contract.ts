@@ -17,6 +17,7 @@ export const RETRY_CONTRACT = {
   timeout: { status: 408, mailgun: 'retries', when: 'the body did not arrive within REQUEST_TIMEOUT_MS: answered by the server, connection closed' },
   failed: { status: 502, mailgun: 'retries', when: 'the Mailgun API or the network to it failed' },
   busy: { status: 503, mailgun: 'retries', when: 'every send slot taken, or another copy of the message is being sent right now' },
+  'over-limit': { status: 503, mailgun: 'retries', when: "the flood guard: the target mailbox had its limits.per_target forwards this minute or hour; nothing is sent until the window ends" },
   'store-unavailable': { status: 503, mailgun: 'retries', when: 'the store (Redis, the disk) cannot answer: nothing is sent' },
   'over-capacity': { status: 503, mailgun: 'retries', when: 'request bodies in flight would exceed MAX_INFLIGHT_BYTES: refused before its body is read' },
   internal: { status: 500, mailgun: 'retries', when: 'a bug: logged with its stack' },
@@ -36,7 +37,7 @@ export function statusOf<O extends Outcome>(outcome: O): (typeof RETRY_CONTRACT)
  * the most: anything retryable first (the targets already sent are remembered and not sent again), then
  * a refusal, then success.
  */
-const PRECEDENCE = ['store-unavailable', 'busy', 'failed', 'rejected', 'forwarded', 'duplicate'] as const satisfies readonly Outcome[];
+const PRECEDENCE = ['store-unavailable', 'busy', 'over-limit', 'failed', 'rejected', 'forwarded', 'duplicate'] as const satisfies readonly Outcome[];
 
 /** How one send to one target can end. */
 export type TargetOutcome = (typeof PRECEDENCE)[number];

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import type { Clock } from '../clock.js';
 import type { RouteDecision } from '../rules/types.js';
 import { InventoryFull, type Inventory } from '../store/inventory.js';
-import { StoreUnavailableError } from '../store/types.js';
+import { StoreUnavailableError, type FloodCounters } from '../store/types.js';
 import { adminAuth, formToken, isCrossSite, isFormToken, type AdminCaller } from './auth.js';
 import { AdminCrossSite, AdminInventoryFull, AdminStoreUnavailable, AdminUnauthorized } from './errors.js';
 import type { AliasFactsSource } from './listing.js';
@@ -23,6 +23,8 @@ export interface AdminOptions {
   sources?: readonly AliasFactsSource[];
   /** Lines the page shows as warnings, asked on every view (e.g. targets bounced again and again). */
   warnings?: () => Promise<readonly string[]>;
+  /** The flood guard's recent holds (store/flood.ts), for the page. */
+  flood?: FloodCounters;
 }
 
 // An admin request is an address and a form token at most: anything larger is not one (413).
@@ -65,7 +67,9 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options
   });
   app.setErrorHandler((error: FastifyError, request, reply) => answerError(toAdminError(error), request, reply));
 
-  adminRoutes(app, { inventory: options.inventory, domains: options.domains, route: options.route, clock: options.clock, sources: options.sources ?? [], formToken: token, warnings: options.warnings ?? (async () => []) });
+  const { flood, clock } = options;
+  const floodEvents = async () => (flood ? flood.recent(clock.now()) : []);
+  adminRoutes(app, { inventory: options.inventory, domains: options.domains, route: options.route, clock, sources: options.sources ?? [], formToken: token, warnings: options.warnings ?? (async () => []), floodEvents });
 };
 
 function toAdminError(error: FastifyError): FastifyError {

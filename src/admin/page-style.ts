@@ -17,6 +17,7 @@ p { margin: .25rem 0 1rem; }
 .error { color: var(--bad); font-weight: 600; margin: .3rem 0 0; }
 .problem { padding: .5rem .75rem; border-left: 4px solid var(--bad); background: #b91c1c1a; }
 .warning { padding: .5rem .75rem; border-left: 4px solid var(--leak); background: #d977061a; }
+.flood { padding: .5rem .75rem; border-left: 4px solid var(--muted); }
 nav { display: flex; flex-wrap: wrap; gap: .25rem 1rem; margin: .5rem 0; }
 .tools { display: flex; flex-wrap: wrap; gap: .75rem 2rem; align-items: flex-start; margin-top: 1rem; }
 .tools form { margin: 0; }

@@ -2,6 +2,8 @@ import type { RouteDecision } from '../rules/types.js';
 import { browseUrl, type BrowseQuery } from './browse.js';
 import { html, SafeHtml } from './html.js';
 import { hasLeaked, type AliasView } from './listing.js';
+import { floodLine } from './flood-line.js';
+import type { FloodEvent } from '../store/flood.js';
 import { STYLE } from './page-style.js';
 
 export { PAGE_HEADERS } from './page-style.js';
@@ -27,6 +29,8 @@ export interface PageModel {
   add: { value: string; error: string } | null;
   /** Things the owner must hear about (a target put back on the bounce list again and again), one line each. */
   warnings?: readonly string[];
+  /** What the flood guard held back or refused lately (flood-line.ts). */
+  flood?: readonly FloodEvent[];
 }
 
 const when = (iso: string | null): SafeHtml => (iso ? html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')}</time>` : html`<span class="muted">never</span>`);
@@ -161,6 +165,7 @@ export function adminPage(m: PageModel): string {
 <p class="muted">${m.domains.join(', ')} — most recently mailed first, times in UTC. ${shown}A sender domain that first writes to an alias after its learning period is <mark class="new">new</mark>: the service you gave the address to has probably leaked it.</p>
 ${m.notice ? html`<p class="notice" role="status">${m.notice}</p>` : ''}
 ${(m.warnings ?? []).map((w) => html`<p class="warning" role="alert"><strong>Warning:</strong> ${w}</p>`)}
+${floodLine(m.flood ?? [])}
 <nav>${leaksOnly ? html`<a href="${browseUrl({ q, leaksOnly: false, page: 1 })}">All aliases</a> <strong>Only leaked aliases</strong>` : html`<strong>All aliases</strong> <a href="${browseUrl({ q, leaksOnly: true, page: 1 })}">Only leaked aliases</a>`}</nav>
 ${tools(m)}
 ${

@@ -9,6 +9,7 @@ import { AdminBadInput } from './errors.js';
 import { aliasViews, type AliasFactsSource } from './listing.js';
 import { confirmedNotice } from './notice.js';
 import { adminPage, PAGE_HEADERS, type PageModel } from './page.js';
+import type { FloodEvent } from '../store/flood.js';
 
 export interface AdminRouteDeps {
   inventory: Inventory;
@@ -21,6 +22,8 @@ export interface AdminRouteDeps {
   formToken: string;
   /** Lines the page shows as warnings (AdminOptions.warnings). */
   warnings(): Promise<readonly string[]>;
+  /** The flood guard's recent holds, for the page. */
+  floodEvents(): Promise<readonly FloodEvent[]>;
 }
 
 type Action = 'add' | 'block' | 'unblock';
@@ -64,7 +67,7 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
     const found = await browse(inventory, deps.route, query);
     const shown = await views(found.entries);
     const rows = shown.map((view) => ({ view, decision: deps.route(view.address) }));
-    const page = adminPage({ rows, query, first: found.first, hasNext: found.hasNext, formToken: deps.formToken, domains: deps.domains(), notice, add, warnings: await deps.warnings() });
+    const page = adminPage({ rows, query, first: found.first, hasNext: found.hasNext, formToken: deps.formToken, domains: deps.domains(), notice, add, warnings: await deps.warnings(), flood: await deps.floodEvents() });
     return reply.code(add ? 400 : 200).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page);
   };
 

@@ -39,7 +39,8 @@ export const DELIVERY_LINE_KEYS = Object.keys(FIELDS) as readonly (keyof Deliver
  * look at, whatever the policy then did; everything else information.
  */
 export function logDelivery(log: FastifyBaseLogger, line: DeliveryLine, status: number): void {
-  if (status >= 500) log.error(line, 'delivery');
+  // A message the flood guard holds back is the guard at work, not a fault: it warns once a minute (app.ts).
+  if (status >= 500 && line.outcome !== 'over-limit') log.error(line, 'delivery');
   else if ('newSender' in line) log.warn(line, 'delivery');
   else log.info(line, 'delivery');
 }

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { DeliveryResult } from '../deliver.js';
 import { OUTCOMES } from '../retry-contract.js';
 import { POLICY_REASON_NAMES } from '../policy/outcomes.js';
+import { LIMIT_NAMES } from '../flood/limits.js';
 
 /**
  * What the relay counts. Labels are bounded on purpose: outcome (the retry contract's), rule (an index into
@@ -67,6 +68,12 @@ export function createRelayMetrics(options: RelayMetricsOptions = {}): RelayMetr
     registers,
   });
   const redirects = new Counter({ name: 'plus_relay_policy_redirects_total', help: 'Messages a policy sent to its own {to} target instead, by reason (spam, leak)', labelNames: ['reason'], registers });
+  const flood = new Counter({
+    name: 'plus_relay_flood_guard_total',
+    help: 'Messages the flood guard stopped, by limit: per_minute and per_hour held back (503, Mailgun retries), new_aliases_per_hour refused (406)',
+    labelNames: ['limit'],
+    registers,
+  });
   const leaks = new Counter({ name: 'plus_relay_leak_signals_total', help: 'Messages from a sender domain new to their alias after its learning period (the leak signal)', registers });
   const { blockedAliases } = options;
   let blocked = 0;
@@ -87,6 +94,7 @@ export function createRelayMetrics(options: RelayMetricsOptions = {}): RelayMetr
   for (const reason of POLICY_REASON_NAMES) refusals.inc({ reason }, 0);
   for (const reason of ['spam', 'leak']) redirects.inc({ reason }, 0);
   leaks.inc(0);
+  for (const limit of LIMIT_NAMES) flood.inc({ limit }, 0);
   reloads.inc(0);
   reloadFailures.inc(0);
   rulesValid.set(1);
@@ -105,6 +113,7 @@ export function createRelayMetrics(options: RelayMetricsOptions = {}): RelayMetr
       if (policy?.reason && policy.outcome === 'redirect' && result.outcome === 'forwarded') redirects.inc({ reason: policy.reason });
       // Counted when the message is done with, not on each of Mailgun's retries of a failed send.
       if (result.newSender && (result.outcome === 'forwarded' || result.outcome === 'rejected')) leaks.inc();
+      if (result.flood) flood.inc({ limit: result.flood.limit });
     },
     rulesReload(ok) {
       (ok ? reloads : reloadFailures).inc();

@@ -24,6 +24,7 @@ export const POLICY_REASONS = {
   'sender-not-allowed': 'senders.allow is set and names neither the From address nor the envelope sender',
   spam: 'Mailgun marked it spam (X-Mailgun-Sflag: Yes), or its X-Mailgun-Sscore is above spam.score_above',
   leak: 'its sender domain is new: first seen after the alias’s leaks.learn period',
+  'new-alias-limit': "limits.new_aliases_per_hour: the hour's new aliases of its target mailbox are used up; refused as new_aliases: reject would until the hour ends",
 } as const;
 
 export type PolicyReason = keyof typeof POLICY_REASONS;

@@ -7,10 +7,14 @@ import type { Inventory } from '../store/inventory.js';
 import { decidePolicy, type PolicyVerdict } from './decide.js';
 import { messageFacts } from './facts.js';
 import { DEFAULT_POLICY } from './types.js';
+import { holdReason, type FloodGuard } from '../flood/budget.js';
+import { DEFAULT_LIMITS, type FloodHold } from '../flood/limits.js';
+import type { Taken } from '../store/flood.js';
 
 export interface PolicyStepDeps {
   inventory: Inventory;
   clock: Clock;
+  flood: FloodGuard;
 }
 
 /** The policy's part of one signed delivery, between routing and sending: the store I/O around decidePolicy. */
@@ -19,6 +23,8 @@ export interface PolicyStep {
   decide(decision: RouteDecision & { action: 'forward' }): Promise<PolicyVerdict>;
   /** The sender domain when decide() found it new to the alias (the leak signal), else null. */
   readonly newSender: string | null;
+  /** The new-alias budget decide() found spent, else null. */
+  readonly held: FloodHold | null;
   /** Records the delivery in the inventory once its outcome is final (forwarded or refused). */
   settle(outcome: Outcome): Promise<void>;
 }
@@ -31,18 +37,34 @@ export function policyStep(message: InboundMessage, recipient: string, deps: Pol
   const address = parsed ? `${parsed.local}@${parsed.domain}` : null;
   const facts = messageFacts(message);
   let newSender: string | null = null;
+  let held: FloodHold | null = null;
+  let newAlias: Taken | null = null;
   return {
     async decide(decision) {
       const now = deps.clock.now();
       const alias = await deps.inventory.facts(address ?? recipient, facts.senderDomain);
       const verdict = decidePolicy(decision.policy ?? DEFAULT_POLICY, decision.to, facts, alias, now);
       newSender = verdict.newSender ? facts.senderDomain : null;
-      return verdict;
+      if (verdict.outcome === 'reject' || alias.known) return verdict;
+      // An alias new to the relay, whose mail would go out: it costs one of the hour's new aliases of every mailbox
+      // it goes to. Once they are spent, it is refused as `new_aliases: reject` would (a dictionary attack on a
+      // catch-all stops costing forwards). Taken now, given back in settle() unless the message was forwarded.
+      const slot = await deps.flood.takeNewAlias(verdict.to, decision.limits ?? DEFAULT_LIMITS);
+      if ('taken' in slot) {
+        newAlias = slot.taken;
+        return verdict;
+      }
+      held = slot.held;
+      return { ...verdict, outcome: 'reject', reason: 'new-alias-limit', to: [], detail: `policy new-alias-limit: ${holdReason(held)}` };
     },
     get newSender() {
       return newSender;
     },
+    get held() {
+      return held;
+    },
     async settle(outcome) {
+      if (newAlias && outcome !== 'forwarded') await deps.flood.giveBack(newAlias);
       if (address === null || (outcome !== 'forwarded' && outcome !== 'rejected')) return;
       const use = { address, at: deps.clock.now(), outcome: outcome === 'forwarded' ? 'forwarded' : 'refused', senderDomain: facts.senderDomain, newSender: newSender !== null } as const;
       // Bookkeeping after the fact: the message was sent (or refused) either way, and failing now would only

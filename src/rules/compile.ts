@@ -6,6 +6,7 @@ import { compileRuleList } from './rule-list.js';
 import { makeRouter } from './router.js';
 import { targetMatcher } from './target-match.js';
 import { compilePolicyLayer } from './policy.js';
+import { compileLimits } from './limits.js';
 import { BUILTIN_PLACEHOLDERS } from './template.js';
 import { structuralProblems } from './schema-errors.js';
 import type { CompiledRules, RulesProblem } from './types.js';
@@ -48,9 +49,10 @@ export function compileRules(text: string, file: string): RuleSet {
   const users = compileUsers(root.users, domains, problems);
   const rules = compileRuleList(root.rules, users, domains, problems);
   const topPolicy = compilePolicyLayer(root, [], new Set(BUILTIN_PLACEHOLDERS), domains, problems);
+  const topLimits = compileLimits(root.limits, ['limits'], problems);
   if (problems.length > 0) throw new RulesLoadError(problems.map(locate));
 
-  const route = makeRouter(domains, users, rules, topPolicy);
+  const route = makeRouter(domains, users, rules, topPolicy, topLimits);
   const isTarget = targetMatcher([...[...users.values()].map((u) => u.targets), ...rules.map((r) => (r.action.kind === 'to' ? r.action.targets : []))].flat());
   return Object.freeze({
     file,

@@ -59,7 +59,8 @@ export function compilePolicyLayer(
   return layer;
 }
 
-function mapping(value: unknown): Record<string, unknown> | null {
+/** A YAML mapping as a record, or null for anything else (shapes are the schema's to report). */
+export function mapping(value: unknown): Record<string, unknown> | null {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
 }
 

@@ -1,6 +1,7 @@
 import { parseAddress } from './address.js';
 import { matchPattern } from './pattern.js';
 import { resolvePolicy, type PolicyLayer } from './policy.js';
+import { resolveLimits, type LimitsLayer } from '../flood/limits.js';
 import { renderTargets } from './render.js';
 import type { CompiledRule } from './rule-list.js';
 import type { RouteDecision } from './types.js';
@@ -10,9 +11,10 @@ import type { UserTable } from './users.js';
  * The pure routing function over compiled rules: strict parse, domain check, first matching rule.
  * Every rendered target is re-parsed and its domain compared with the template's literal domain,
  * so no recipient, however crafted, can add an address or change where mail goes. A forward carries the
- * policy resolved for its recipient (rule over user over `topPolicy`), when any level sets one.
+ * policy resolved for its recipient (rule over user over `topPolicy`), when any level sets one, and so do the flood
+ * guard's limits (user over `topLimits`).
  */
-export function makeRouter(domains: ReadonlySet<string>, users: UserTable, rules: readonly CompiledRule[], topPolicy: PolicyLayer = {}) {
+export function makeRouter(domains: ReadonlySet<string>, users: UserTable, rules: readonly CompiledRule[], topPolicy: PolicyLayer = {}, topLimits: LimitsLayer = {}) {
   const isUser = (name: string): boolean => users.has(name);
 
   return function route(recipient: string): RouteDecision {
@@ -31,7 +33,8 @@ export function makeRouter(domains: ReadonlySet<string>, users: UserTable, rules
       const to = renderTargets(templates, values);
       if (to === null) return { action: 'reject', reason: 'invalid-target', rule: rule.index };
       const policy = resolvePolicy([topPolicy, owner?.policy ?? {}, rule.policy], values);
-      return policy ? { action: 'forward', to, rule: rule.index, user, policy } : { action: 'forward', to, rule: rule.index, user };
+      const limits = resolveLimits([topLimits, owner?.limits ?? {}]);
+      return { action: 'forward', to, rule: rule.index, user, ...(policy && { policy }), ...(limits && { limits }) };
     }
     return { action: 'reject', reason: 'no-rule', rule: null };
   };

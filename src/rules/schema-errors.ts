@@ -58,6 +58,10 @@ function toProblem(e: ErrorObject): PathProblem {
       return { path, message: `${where} must not be empty` };
     case 'minLength':
       return { path, message: `${where} must not be an empty string` };
+    case 'minimum':
+      return { path, message: `${where} must be at least ${String(params.limit)}` };
+    case 'maximum':
+      return { path, message: `${where} must be at most ${String(params.limit)}` };
     case 'const':
       return { path, message: `${where} must be true (to not reject, remove the key)` };
     case 'anyOf':
@@ -73,7 +77,7 @@ export function describePath(path: readonly (string | number)[]): string {
 }
 
 function typeName(type: string): string {
-  const names: Record<string, string> = { string: 'a string', array: 'a list', object: 'a mapping', boolean: 'true or false', number: 'a number' };
+  const names: Record<string, string> = { string: 'a string', array: 'a list', object: 'a mapping', boolean: 'true or false', number: 'a number', integer: 'a whole number' };
   return names[type] ?? type;
 }
 

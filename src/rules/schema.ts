@@ -41,8 +41,24 @@ const PolicyKeys = {
   new_aliases: Type.Optional(Type.Union([Type.Literal('accept'), Type.Literal('reject')], { description: 'accept or reject' })),
 };
 
-/** The mapping form of a user: its targets, and its own policies. */
-const UserObject = Type.Object({ to: TargetSchema, any_mailbox: AnyMailbox, ...PolicyKeys }, { additionalProperties: false });
+/**
+ * The flood guard (flood/limits.ts), at the top level and in a user's mapping form. Whole numbers of at least 1,
+ * never defaulted from a bad value: a 0 would hold every message to the mailbox until Mailgun gives up on it
+ * (lost mail), and a typo must not silently lift the guard that keeps the mailbox from being locked.
+ */
+const Count = Type.Integer({ minimum: 1, maximum: 1_000_000 });
+const LimitsSchema = Type.Optional(
+  Type.Object(
+    {
+      per_target: Type.Optional(Type.Object({ per_minute: Type.Optional(Count), per_hour: Type.Optional(Count) }, { additionalProperties: false })),
+      new_aliases_per_hour: Type.Optional(Count),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** The mapping form of a user: its targets, its own policies and limits. */
+const UserObject = Type.Object({ to: TargetSchema, any_mailbox: AnyMailbox, ...PolicyKeys, limits: LimitsSchema }, { additionalProperties: false });
 
 const UserSchema = Type.Union([Type.String(), TemplateList, UserObject], {
   description: 'a target template, a list of them, or a mapping with "to"',
@@ -66,6 +82,7 @@ export const RulesFileSchema = Type.Object(
     users: Type.Optional(Type.Record(Type.String(), UserSchema)),
     rules: Type.Array(RuleSchema),
     ...PolicyKeys,
+    limits: LimitsSchema,
   },
   { additionalProperties: false },
 );

@@ -1,4 +1,5 @@
 import type { ResolvedPolicy } from '../policy/types.js';
+import type { ResolvedLimits } from '../flood/limits.js';
 
 /**
  * What the rules engine decides for one recipient. A decision is data, not an exception:
@@ -12,8 +13,11 @@ export type RejectReason =
   | 'invalid-target'; // a template rendered to something that is not one valid address
 
 export type RouteDecision =
-  /** `policy`: present when rules.yaml sets a policy key that applies to this recipient (policy/types.ts). */
-  | { action: 'forward'; to: string[]; rule: number; user: string | null; policy?: ResolvedPolicy }
+  /**
+   * `policy`: present when rules.yaml sets a policy key that applies to this recipient (policy/types.ts); `limits`:
+   * when the top level or the recipient's user sets a flood-guard limit (flood/limits.ts).
+   */
+  | { action: 'forward'; to: string[]; rule: number; user: string | null; policy?: ResolvedPolicy; limits?: ResolvedLimits }
   | { action: 'reject'; reason: RejectReason; rule: number | null };
 
 /** A compiled, immutable rule set. `route` is pure and never throws. */

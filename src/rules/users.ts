@@ -1,12 +1,15 @@
 import type { PathProblem } from './positions.js';
 import { compilePolicyLayer, type PolicyLayer } from './policy.js';
+import { compileLimits } from './limits.js';
+import type { LimitsLayer } from '../flood/limits.js';
 import { BUILTIN_PLACEHOLDERS, type Template } from './template.js';
 import { compileTargets } from './targets.js';
 
-/** A user: where their mail goes, and the policy keys of their mapping form (empty in the other forms). */
+/** A user: where their mail goes, and the policy keys and limits of their mapping form (empty in the other forms). */
 export interface CompiledUser {
   targets: readonly Template[];
   policy: PolicyLayer;
+  limits: LimitsLayer;
 }
 
 /** User name → user. A Map, so a lookup costs the same with 5 users or 10,000. */
@@ -32,6 +35,7 @@ export function compileUsers(raw: unknown, ownDomains: ReadonlySet<string>, prob
     users.set(name, {
       targets: compileTargets(to, path, USER_PLACEHOLDERS, ownDomains, problems, { anyMailbox: mapping?.any_mailbox === true }),
       policy: mapping ? compilePolicyLayer(mapping, ['users', name], USER_PLACEHOLDERS, ownDomains, problems) : NO_POLICY,
+      limits: compileLimits(mapping?.limits, ['users', name, 'limits'], problems),
     });
   }
   return users;

@@ -6,8 +6,9 @@
  */
 import type { BounceWatch } from './bounce-watch.js';
 import type { Inventory } from './inventory.js';
+import type { FloodCounters } from './flood.js';
 
-export type { BounceWatch, Inventory };
+export type { BounceWatch, Inventory, FloodCounters };
 export type ClaimResult = 'claimed' | 'used' | 'busy';
 
 /**
@@ -88,6 +89,8 @@ export interface Store {
   readonly inventory: Inventory;
   /** Targets whose bounce the relay had to remove more than once a day (bounce-watch.ts). */
   readonly bounces: BounceWatch;
+  /** The flood guard's counters (store/flood.ts). */
+  readonly flood: FloodCounters;
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@
 // FUZZ_SEED and FUZZ_CASES reproduce or widen a run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { build, SIGNING_KEY } from '../helpers/build.js';
+import { build, RULES_UNGUARDED, SIGNING_KEY } from '../helpers/build.js';
 import {
   freshSignatureBlock,
   parsedMultipart,
@@ -179,7 +179,7 @@ function baseCase(n: number): { url: string; payload: Payload; fieldsMutated: bo
 }
 
 test(`fuzz: ${CASES} mutated Mailgun payloads (seed ${SEED}) never get a 5xx and never send outside the rule targets`, async (t) => {
-  const { app, api } = await build(t);
+  const { app, api } = await build(t, { rules: RULES_UNGUARDED });
   const started = Date.now();
   const statuses = new Map<number, number>();
   for (let n = 0; n < CASES; n++) {

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
-import { API_KEY, RULES, SIGNING_KEY } from '../helpers/build.js';
+import { API_KEY, RULES_UNGUARDED, SIGNING_KEY } from '../helpers/build.js';
 import { sharedRedis } from '../helpers/redis.js';
 import { startRelayProcess, type RelayMemory, type RelayProcess } from '../helpers/relay-memory-process.js';
 import { startMailgunApi, type MailgunApi } from '../support/mailgun-api.js';
@@ -49,7 +49,7 @@ async function healthy(url: string, ms = 10_000): Promise<void> {
 async function relays(t: TestContext, api: MailgunApi, count: number, env: Record<string, string> = {}): Promise<{ relay: RelayProcess; pool: Pool }[]> {
   const dir = await mkdtemp(join(tmpdir(), 'plus-relay-soak-'));
   const rulesFile = join(dir, 'rules.yaml');
-  await writeFile(rulesFile, RULES);
+  await writeFile(rulesFile, RULES_UNGUARDED);
   return Promise.all(
     Array.from({ length: count }, async () => {
       const relay = await startRelayProcess(t, {

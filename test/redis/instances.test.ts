@@ -1,30 +1,14 @@
 // Two relay instances sharing one Redis and one Mailgun API stand-in: they must behave as one.
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { build, API_KEY, SIGNING_KEY, type Built } from '../helpers/build.js';
-import { ownRedis, redisStore, sharedRedis, untilHealthy } from '../helpers/redis.js';
-import { createMailgunTransport } from '../../src/forward/mailgun.js';
-import { isSend, startMailgunApi, type MailgunApi } from '../support/mailgun-api.js';
+import { SIGNING_KEY, type Built } from '../helpers/build.js';
+import { twoInstances } from '../helpers/instances.js';
+import { ownRedis, sharedRedis, untilHealthy } from '../helpers/redis.js';
+import { isSend } from '../support/mailgun-api.js';
 import { freshSignatureBlock, parsedUrlencoded, sampleMessage } from '../support/fixtures.js';
 
 type Fields = Array<readonly [string, string]>;
-
-async function twoInstances(t: TestContext, url: string): Promise<{ a: Built; b: Built; api: MailgunApi }> {
-  const api = await startMailgunApi({ key: API_KEY });
-  t.after(() => api.close());
-  const namespace = `plus-relay-test-${randomUUID()}`;
-  const instance = async (): Promise<Built> => {
-    const store = redisStore(t, url, namespace);
-    await untilHealthy(store);
-    return build(t, {
-      store,
-      env: { MAILGUN_TIMEOUT_MS: '1000' },
-      transport: (_own, config) => createMailgunTransport({ apiKey: API_KEY, url: api.url, domain: 'destroy.systems', timeoutMs: config.env.MAILGUN_TIMEOUT_MS }),
-    });
-  };
-  return { a: await instance(), b: await instance(), api };
-}
 
 function signed(recipient: string, messageId = `<${randomUUID()}@mail.example.net>`): Fields {
   const fields = sampleMessage({ recipient }).fields.map(([n, v]): readonly [string, string] =>

@@ -7,6 +7,7 @@ import { redisLedger } from './ledger.js';
 import { redisInventory } from './inventory.js';
 import { redisBounceWatch } from './bounce-watch.js';
 import { BOUNCE_WATCH_LIMITS } from '../bounce-watch.js';
+import { redisFlood } from './flood.js';
 import type { InventoryLimits } from '../inventory.js';
 
 export type { StoreLogger };
@@ -34,5 +35,6 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   const failures = redisFailures(redis, namespace, options.clock ?? systemClock, options.failureLimits ?? FAILURE_LOG_LIMITS);
   const inventory = redisInventory(redis, namespace, options.inventoryLimits);
   const bounces = redisBounceWatch(redis, namespace, options.clock ?? systemClock, BOUNCE_WATCH_LIMITS);
-  return { kind: 'redis', ledger, failures, inventory, bounces, health: redis.health, close: redis.close };
+  const flood = redisFlood(redis, namespace);
+  return { kind: 'redis', ledger, failures, inventory, bounces, flood, health: redis.health, close: redis.close };
 }

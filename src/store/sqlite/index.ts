@@ -124,6 +124,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     failures: delegate(() => current().failures),
     inventory: delegate(() => current().inventory),
     bounces: delegate(() => current().bounces),
+    flood: delegate(() => current().flood),
     async health() {
       check();
       if (lost || !session) return { ok: false, detail: lost?.message ?? 'sqlite: no database open' };

@@ -4,6 +4,7 @@ import { sqliteFailures } from './failures.js';
 import { FAILURE_LOG_LIMITS } from '../failures.js';
 import { sqliteInventory } from './inventory.js';
 import { sqliteBounceWatch } from './bounce-watch.js';
+import { sqliteFlood } from './flood.js';
 import { BOUNCE_WATCH_LIMITS } from '../bounce-watch.js';
 import { groupCommit, unavailable } from './group-commit.js';
 import type { UnwrittenCompletions } from '../unwritten-completions.js';
@@ -30,12 +31,14 @@ export function openSession(options: SqliteStoreOptions, unwritten: UnwrittenCom
   const failures = sqliteFailures(db, options.clock, options.failureLimits ?? FAILURE_LOG_LIMITS, guard, write);
   const inventory = sqliteInventory(db, options.clock, guard, write, options.inventoryLimits);
   const bounces = sqliteBounceWatch(db, options.clock, BOUNCE_WATCH_LIMITS, guard, write);
+  const flood = sqliteFlood(db, guard, write);
   const prune = (): void => {
     try {
       ledger.prune();
       failures.prune();
       inventory.prune();
       bounces.prune();
+      flood.prune(options.clock.now());
     } catch {
       // Pruning is housekeeping: the next round tries again, and deliveries report real failures.
     }
@@ -49,6 +52,7 @@ export function openSession(options: SqliteStoreOptions, unwritten: UnwrittenCom
     failures,
     inventory,
     bounces,
+    flood,
     prune,
     health,
     /**

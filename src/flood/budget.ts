@@ -1,0 +1,65 @@
+import type { Clock } from '../clock.js';
+import type { Budget, FloodCounters, Taken } from '../store/flood.js';
+import type { FloodHold, LimitName, ResolvedLimits } from './limits.js';
+import { targetMailbox } from './mailbox.js';
+
+const MINUTE = 60_000;
+const HOUR = 3600_000;
+
+export type Slot = { taken: Taken } | { held: FloodHold };
+
+/**
+ * The flood guard's budgets over the store's counters. Claim, then count: a unit is taken from the mailbox's
+ * budget BEFORE the send (atomically, in the store, so instances sharing it can never pass the limit together),
+ * kept when the send went out, and given back when it did not. So only what was really forwarded is counted, a
+ * duplicate that sends nothing takes nothing, and the only error is a unit lost when an instance dies between
+ * taking it and giving it back: the guard then holds back one message too early, never one too late.
+ */
+export interface FloodGuard {
+  /** One forward to `target`, from its mailbox's per-minute and per-hour budgets. */
+  takeForward(target: string, limits: ResolvedLimits): Promise<Slot>;
+  /** One new alias, from the new-alias budget of every mailbox its mail goes to. */
+  takeNewAlias(targets: readonly string[], limits: ResolvedLimits): Promise<Slot>;
+  /** Returns a unit whose send did not happen. Never fails: a unit lost to a store outage only holds back one message early. */
+  giveBack(taken: Taken): Promise<void>;
+  /** Records a hold for the admin page. Never fails: the message is held either way. */
+  note(hold: FloodHold): Promise<void>;
+}
+
+export function floodGuard(counters: FloodCounters, clock: Clock): FloodGuard {
+  const take = async (budgets: readonly Budget[], name: (b: Budget) => LimitName, mailboxes: readonly string[]): Promise<Slot> => {
+    const result = await counters.take(budgets, clock.now());
+    if ('taken' in result) return result;
+    const { full } = result;
+    return { held: { limit: name(full), mailbox: mailboxes[budgets.indexOf(full)] ?? '', max: full.limit } };
+  };
+  return {
+    takeForward(target, limits) {
+      const mailbox = targetMailbox(target);
+      const key = `forward:${mailbox}`;
+      const budgets = [
+        { key, windowMs: MINUTE, limit: limits.perMinute },
+        { key, windowMs: HOUR, limit: limits.perHour },
+      ];
+      return take(budgets, (b) => (b.windowMs === MINUTE ? 'per_minute' : 'per_hour'), [mailbox, mailbox]);
+    },
+    takeNewAlias(targets, limits) {
+      const mailboxes = [...new Set(targets.map(targetMailbox))];
+      const budgets = mailboxes.map((m) => ({ key: `new-alias:${m}`, windowMs: HOUR, limit: limits.newAliasesPerHour }));
+      return take(budgets, () => 'new_aliases_per_hour', mailboxes);
+    },
+    async giveBack(taken) {
+      await counters.giveBack(taken).catch(() => undefined);
+    },
+    async note(hold) {
+      await counters.note(hold, clock.now()).catch(() => undefined);
+    },
+  };
+}
+
+/** The reason in the answer to Mailgun and the log line. */
+export function holdReason(hold: FloodHold): string {
+  const window = { per_minute: 'this minute', per_hour: 'this hour', new_aliases_per_hour: 'this hour' }[hold.limit];
+  const what = hold.limit === 'new_aliases_per_hour' ? 'new aliases' : 'forwards';
+  return `flood guard: ${hold.mailbox} has had its ${hold.max} ${what} ${window} (limits ${hold.limit})`;
+}
