@@ -10,6 +10,7 @@ import { BUILTIN_PLACEHOLDERS } from './template.js';
 import { structuralProblems } from './schema-errors.js';
 import type { CompiledRules, RulesProblem } from './types.js';
 import { compileUsers } from './users.js';
+import { compileDigest, digestTargets } from './digest.js';
 
 /** CompiledRules plus what a person needs to explain a decision (the CLI prints a rule's pattern). */
 export interface RuleSet extends CompiledRules {
@@ -48,6 +49,7 @@ export function compileRules(text: string, file: string): RuleSet {
   const users = compileUsers(root.users, domains, problems);
   const rules = compileRuleList(root.rules, users, domains, problems);
   const topPolicy = compilePolicyLayer(root, [], new Set(BUILTIN_PLACEHOLDERS), domains, problems);
+  const digest = compileDigest(root.digest, problems);
   if (problems.length > 0) throw new RulesLoadError(problems.map(locate));
 
   const route = makeRouter(domains, users, rules, topPolicy);
@@ -62,5 +64,7 @@ export function compileRules(text: string, file: string): RuleSet {
     // (policy/decide.ts), taken with the message's facts, beside the route.
     route: (recipient: string, _sender?: string) => route(recipient),
     isTarget,
+    ...(digest ? { digest } : {}),
+    digestTargets: digestTargets(users, [...domains][0] ?? ''),
   });
 }

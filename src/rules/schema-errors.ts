@@ -60,6 +60,8 @@ function toProblem(e: ErrorObject): PathProblem {
       return { path, message: `${where} must not be an empty string` };
     case 'const':
       return { path, message: `${where} must be true (to not reject, remove the key)` };
+    case 'pattern':
+      return { path, message: `${where} must be ${String(e.parentSchema?.description ?? `like ${String(params.pattern)}`)}` };
     case 'anyOf':
       return { path, message: `${where} must be ${String(e.parentSchema?.description ?? 'something else')}` };
     default:
