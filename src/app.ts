@@ -20,6 +20,8 @@ import type { Suppressions } from './events/suppressions.js';
 import { adminPlugin, type AliasFactsSource } from './admin/index.js';
 import { failureFacts } from './events/alias-facts.js';
 import { aliasApiPlugin } from './alias-api/index.js';
+import { createDigest } from './digest/index.js';
+import type { FloodEvents } from './digest/collect.js';
 
 export interface AppDeps {
   rules: CompiledRules;
@@ -36,6 +38,8 @@ export interface AppDeps {
   onEvent?: (result: EventResult, durationMs: number) => void;
   /** More per-alias fields for /admin's listing and page. */
   aliasSources?: readonly AliasFactsSource[];
+  /** The flood guard's events for the daily digest, when a flood guard records them. */
+  floodEvents?: FloodEvents;
 }
 
 export interface AppOptions {
@@ -147,6 +151,21 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     },
   });
 
+  // The daily digest goes through the relay's own transport (not the forwards' queue or their metrics).
+  const digest = createDigest({
+    store: deps.store,
+    rules: delivery.rules,
+    transport: deps.transport,
+    clock,
+    sendingDomain: delivery.sendingDomain,
+    relayId: delivery.relayId,
+    claimTtlMs: delivery.exactlyOnce.claimTtlMs,
+    log: app.log,
+    ...(deps.floodEvents ? { flood: deps.floodEvents } : {}),
+  });
+  const digestTimer = digest.schedule();
+  app.addHook('onClose', async () => digestTimer.close());
+
   await app.register(metricsRoutes, { metrics, token: env.METRICS_TOKEN });
   if (env.ADMIN_TOKEN) {
     await app.register(adminPlugin, {
@@ -157,6 +176,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
       route: (address) => rules.route(address),
       clock,
       sources: [failureFacts(deps.store.failures), ...(deps.aliasSources ?? [])],
+      digest: { service: digest, on: () => rules.digest !== undefined },
     });
   }
   if (env.ALIAS_API_TOKEN) {

@@ -8,6 +8,7 @@ import { AdminCrossSite, AdminInventoryFull, AdminStoreUnavailable, AdminUnautho
 import type { AliasFactsSource } from './listing.js';
 import { errorPage, PAGE_HEADERS } from './page.js';
 import { adminRoutes, bodyField } from './routes.js';
+import { digestRoutes, type Digest } from '../digest/index.js';
 
 export type { AliasFactsSource, AliasView } from './listing.js';
 
@@ -21,6 +22,8 @@ export interface AdminOptions {
   clock: Clock;
   /** More per-alias fields for the listing and the page (see listing.ts). */
   sources?: readonly AliasFactsSource[];
+  /** The daily digest: GET/POST /admin/digest, and its notes on the page. `on`: rules.yaml sets `digest:` now. */
+  digest?: { service: Digest; on(): boolean };
 }
 
 // An admin request is an address and a form token at most: anything larger is not one (413).
@@ -63,7 +66,17 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options
   });
   app.setErrorHandler((error: FastifyError, request, reply) => answerError(toAdminError(error), request, reply));
 
-  adminRoutes(app, { inventory: options.inventory, domains: options.domains, route: options.route, clock: options.clock, sources: options.sources ?? [], formToken: token });
+  const digest = options.digest;
+  adminRoutes(app, {
+    inventory: options.inventory,
+    domains: options.domains,
+    route: options.route,
+    clock: options.clock,
+    sources: options.sources ?? [],
+    formToken: token,
+    notes: () => digest?.service.notes() ?? [],
+  });
+  if (digest) digestRoutes(app, digest.service, digest.on);
 };
 
 function toAdminError(error: FastifyError): FastifyError {

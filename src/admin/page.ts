@@ -25,6 +25,8 @@ export interface PageModel {
   notice: string | null;
   /** The add form as it was refused: what was typed, and why it was refused. */
   add: { value: string; error: string } | null;
+  /** Short warnings from other parts of the relay (a daily digest not sent, and why). */
+  notes?: readonly string[];
 }
 
 const when = (iso: string | null): SafeHtml => (iso ? html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')}</time>` : html`<span class="muted">never</span>`);
@@ -158,7 +160,7 @@ export function adminPage(m: PageModel): string {
     html`<h1>plus-relay · aliases</h1>
 <p class="muted">${m.domains.join(', ')} — most recently mailed first, times in UTC. ${shown}A sender domain that first writes to an alias after its learning period is <mark class="new">new</mark>: the service you gave the address to has probably leaked it.</p>
 ${m.notice ? html`<p class="notice" role="status">${m.notice}</p>` : ''}
-<nav>${leaksOnly ? html`<a href="${browseUrl({ q, leaksOnly: false, page: 1 })}">All aliases</a> <strong>Only leaked aliases</strong>` : html`<strong>All aliases</strong> <a href="${browseUrl({ q, leaksOnly: true, page: 1 })}">Only leaked aliases</a>`}</nav>
+${(m.notes ?? []).map((note) => html`<p class="problem">${note}</p>\n`)}<nav>${leaksOnly ? html`<a href="${browseUrl({ q, leaksOnly: false, page: 1 })}">All aliases</a> <strong>Only leaked aliases</strong>` : html`<strong>All aliases</strong> <a href="${browseUrl({ q, leaksOnly: true, page: 1 })}">Only leaked aliases</a>`}</nav>
 ${tools(m)}
 ${
   m.rows.length === 0
