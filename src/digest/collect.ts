@@ -1,3 +1,4 @@
+import { bounceKind } from '../events/bounce-code.js';
 import type { CompiledRules } from '../rules/types.js';
 import { FAILURE_LOG_LIMITS } from '../store/failures.js';
 import { MAX_INVENTORY_ALIASES, type Inventory } from '../store/inventory.js';
@@ -100,9 +101,16 @@ const mailbox = (address: string): string => {
 /** How recent a permanent failure must be for its mailbox to count as failing right now. */
 export const FAILING_WINDOW_MS = 24 * 3600_000;
 
-/** The latest permanent failure (a bounce, or Mailgun's suppression) of this target's mailbox within the window, or null. */
+/**
+ * The latest permanent failure of this target's mailbox within the window (a missing or disabled mailbox,
+ * Mailgun's suppression of it), or null. A policy refusal (5.7.x: DMARC, spam) is about one message, not the
+ * mailbox: the digest, our own mail, still gets through.
+ */
 export function failingNow(target: string, failures: readonly FailureEntry[], now: number): Failure | null {
   const box = mailbox(target);
-  const hit = failures.find(({ last }) => last.severity === 'permanent' && last.at > now - FAILING_WINDOW_MS && mailbox(last.target) === box);
+  const hit = failures.find(
+    ({ last }) =>
+      last.severity === 'permanent' && last.at > now - FAILING_WINDOW_MS && mailbox(last.target) === box && bounceKind({ code: last.code, message: last.message }) !== 'policy',
+  );
   return hit?.last ?? null;
 }
