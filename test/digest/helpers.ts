@@ -30,9 +30,10 @@ export const MORNING = Date.parse('2026-12-03T06:00:00Z');
 /** A clock that shows `at` now and moves on in real time (and when the test moves it). */
 export const clockAt = (at: number) => testClock(at - Date.now());
 
-export async function digestRelay(t: TestContext, at: number, options: BuildOptions = {}) {
+/** The relay at `at` on a clock of its own, or on the clock given (a restart on the same clock and store). */
+export async function digestRelay(t: TestContext, at: number | ReturnType<typeof testClock>, options: Omit<BuildOptions, 'clock'> = {}) {
   const log = logSink();
-  const clock = clockAt(at);
+  const clock = typeof at === 'number' ? clockAt(at) : at;
   const built = await build(t, { rules: DIGEST_RULES, clock, ...options, env: { ADMIN_TOKEN, ...options.env }, app: { logger: log.logger } });
   return { ...built, clock, log };
 }
