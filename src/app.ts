@@ -21,7 +21,7 @@ import { adminPlugin, type AliasFactsSource } from './admin/index.js';
 import { failureFacts } from './events/alias-facts.js';
 import { aliasApiPlugin } from './alias-api/index.js';
 import { createDigest } from './digest/index.js';
-import type { FloodEvents } from './digest/collect.js';
+import type { FloodHolds } from './digest/collect.js';
 
 export interface AppDeps {
   rules: CompiledRules;
@@ -38,8 +38,8 @@ export interface AppDeps {
   onEvent?: (result: EventResult, durationMs: number) => void;
   /** More per-alias fields for /admin's listing and page. */
   aliasSources?: readonly AliasFactsSource[];
-  /** The flood guard's events for the daily digest, when a flood guard records them. */
-  floodEvents?: FloodEvents;
+  /** The flood guard's holds for the daily digest: `store.flood` once the flood guard is merged (digest/collect.ts). */
+  floodHolds?: FloodHolds;
 }
 
 export interface AppOptions {
@@ -161,7 +161,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     relayId: delivery.relayId,
     claimTtlMs: delivery.exactlyOnce.claimTtlMs,
     log: app.log,
-    ...(deps.floodEvents ? { flood: deps.floodEvents } : {}),
+    ...(deps.floodHolds ? { flood: deps.floodHolds } : {}),
   });
   const digestTimer = digest.schedule();
   app.addHook('onClose', async () => digestTimer.close());

@@ -18,15 +18,23 @@ export interface DigestFailure {
   last: Failure;
 }
 
-/**
- * A flood-guard event (the guard held a target's mail back, or new aliases were refused for an hour). The flood
- * guard is built on another branch: once its store records events, `FloodEvents` is where they come in.
- */
+/** A flood-guard hold during the window: the guard held a mailbox's mail back, or refused new aliases for an hour. */
 export interface DigestFloodEvent {
-  at: number;
-  detail: string;
+  mailbox: string;
+  limit: string;
+  count: number;
+  first: number;
+  last: number;
 }
-export type FloodEvents = (user: string, since: number, until: number) => Promise<readonly DigestFloodEvent[]>;
+
+/**
+ * Where the flood guard's holds come from: its store's `recent(now)` (FloodCounters, store/flood.ts on the
+ * flood-guard branch) has this shape, so the app passes `store.flood` here once both are merged. A hold is named
+ * by the target mailbox (`+tag` removed), so a user's holds are those on their digest targets' mailboxes.
+ */
+export interface FloodHolds {
+  recent(now: number): Promise<readonly DigestFloodEvent[]>;
+}
 
 /** What happened to one user's aliases during the window. */
 export interface DigestContent {
@@ -43,7 +51,7 @@ export interface CollectDeps {
   inventory: Inventory;
   failures: FailureLog;
   rules: CompiledRules;
-  flood?: FloodEvents | undefined;
+  flood?: FloodHolds | undefined;
 }
 
 export const isEmpty = (c: DigestContent): boolean =>
@@ -88,11 +96,18 @@ export async function collectDigests(deps: CollectDeps, since: number, until: nu
     if (user === null || !contents.has(user) || !within(last.at, since, until)) continue;
     of(user).failures.push({ alias: last.alias, target: last.target, count, last });
   }
-  if (deps.flood) for (const [user, c] of contents) c.flood = await deps.flood(user, since, until);
+  const holds = deps.flood ? await deps.flood.recent(until) : [];
+  for (const [user, c] of contents) {
+    const boxes = new Set((deps.rules.digestTargets?.get(user) ?? []).map(mailbox));
+    c.flood = holds.filter((h) => boxes.has(h.mailbox.toLowerCase()) && within(h.last, since, until + 1));
+  }
   return { contents, failures };
 }
 
-/** Gmail and most providers deliver `me+tag@` to `me@`: a failing `me+github@` means `me+plus-relay@` fails too. */
+/**
+ * Gmail and most providers deliver `me+tag@` to `me@`: a failing `me+github@` means `me+plus-relay@` fails too, and
+ * the flood guard counts per mailbox the same way (flood/mailbox.ts on its branch).
+ */
 const mailbox = (address: string): string => {
   const at = address.lastIndexOf('@');
   return `${address.slice(0, at).split('+')[0]}${address.slice(at)}`.toLowerCase();

@@ -31,7 +31,14 @@ function sections(c: DigestContent): Array<{ head: string; lines: string[] }> {
   if (c.refused.aliases > 0) refused.push(`${plural(c.refused.aliases, 'new alias', 'new aliases')} refused (${plural(c.refused.messages, 'message')}; your rules' policies said no)`);
   if (c.blocked.aliases > 0) refused.push(`${plural(c.blocked.aliases, 'blocked alias', 'blocked aliases')} still mailed (refused)`);
   if (refused.length > 0) out.push({ head: 'Refused', lines: refused });
-  if (c.flood.length > 0) out.push({ head: 'Flood guard', lines: c.flood.map((f) => `${utc(f.at)}: ${f.detail}`) });
+  if (c.flood.length > 0) {
+    out.push({
+      head: 'Flood guard',
+      lines: c.flood.map((f) =>
+        `${f.limit === 'new_aliases_per_hour' ? 'new aliases refused' : 'mail held back (Mailgun retries it)'} for ${f.mailbox}: ${plural(f.count, 'time')}, ${utc(f.first)} to ${utc(f.last)}`,
+      ),
+    });
+  }
   return out;
 }
 

@@ -5,7 +5,7 @@ import type { Transport } from '../forward/types.js';
 import { DIGEST_SERVICE } from '../rules/digest.js';
 import type { CompiledRules } from '../rules/types.js';
 import type { Store } from '../store/types.js';
-import { collectDigests, failingNow, isEmpty, type FloodEvents } from './collect.js';
+import { collectDigests, failingNow, isEmpty, type FloodHolds } from './collect.js';
 import { renderDigest } from './render.js';
 import { localDate } from './schedule.js';
 
@@ -21,7 +21,8 @@ export interface DigestDeps {
   /** How long a claim lives if its holder dies mid-send (exactlyOncePolicy's claimTtlMs). */
   claimTtlMs: number;
   log: FastifyBaseLogger;
-  flood?: FloodEvents;
+  /** The flood guard's holds (digest/collect.ts): absent until the flood guard is merged. */
+  flood?: FloodHolds;
 }
 
 /** What became of one user's digest to one of their targets. */
