@@ -1,28 +1,14 @@
 // A relay with the daily digest on, at a chosen moment on its clock, and the admin calls that start a digest.
 import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { build, testClock, type BuildOptions } from '../helpers/build.js';
+import { build, RULES, testClock, type BuildOptions } from '../helpers/build.js';
 import { ADMIN_TOKEN, bearer } from '../helpers/admin.js';
 import { logSink } from '../helpers/log-sink.js';
 
 export const DAY = 86_400_000;
 
-export const DIGEST_RULES = `
-domains: [destroy.systems]
-leaks: {learn: 7d}
-digest: {at: "08:00", timezone: "Europe/Berlin"}
-users:
-  owner: "personalemail+{service}@gmail.com"
-  partner:
-    to: "partner+{service}@fastmail.com"
-  family:
-    - "parent+{service}@fastmail.com"
-    - "kid+{service}@fastmail.com"
-rules:
-  - match: "{user}.{service}"
-  - match: "{service}"
-    user: owner
-`;
+/** The test rules (owner, partner, family), learning senders for 7 days, and the digest at 08:00 in Berlin. */
+export const DIGEST_RULES = `${RULES}leaks: {learn: 7d}\ndigest: {at: "08:00", timezone: "Europe/Berlin"}\n`;
 
 /** 07:00 in Berlin on a winter day (UTC+1): the day's digest is an hour away. */
 export const MORNING = Date.parse('2026-12-03T06:00:00Z');
