@@ -1,7 +1,8 @@
 import { bounceKind } from '../events/bounce-code.js';
 import type { CompiledRules } from '../rules/types.js';
 import { FAILURE_LOG_LIMITS } from '../store/failures.js';
-import { MAX_INVENTORY_ALIASES, type Inventory } from '../store/inventory.js';
+import { PAGE_SIZE } from '../admin/browse.js';
+import { MAX_INVENTORY_ALIASES, type AliasEntry, type Inventory } from '../store/inventory.js';
 import type { Failure, FailureEntry, FailureLog } from '../store/types.js';
 
 /** An alias a sender domain new to it wrote to during the window: the service it was given to leaked it. */
@@ -78,7 +79,7 @@ export async function collectDigests(deps: CollectDeps, since: number, until: nu
   };
   for (const name of deps.rules.digestTargets?.keys() ?? []) of(name);
 
-  for (const entry of await deps.inventory.list({ limit: MAX_INVENTORY_ALIASES })) {
+  for (const entry of await wholeInventory(deps.inventory)) {
     const user = userOf(entry.address);
     if (user === null || !contents.has(user)) continue;
     const c = of(user);
@@ -102,6 +103,21 @@ export async function collectDigests(deps: CollectDeps, since: number, until: nu
     c.flood = holds.filter((h) => boxes.has(h.mailbox.toLowerCase()) && within(h.last, since, until + 1));
   }
   return { contents, failures };
+}
+
+/**
+ * Every alias, read a page at a time as the admin page's filter reads it (admin/browse.ts): one Redis script never
+ * holds the server for more than a page. An alias that moves up between two pages (it was just mailed) is read twice
+ * and kept once.
+ */
+async function wholeInventory(inventory: Inventory): Promise<AliasEntry[]> {
+  const found = new Map<string, AliasEntry>();
+  for (let offset = 0; offset < MAX_INVENTORY_ALIASES; offset += PAGE_SIZE) {
+    const page = await inventory.list({ limit: PAGE_SIZE, offset });
+    for (const entry of page) if (!found.has(entry.address)) found.set(entry.address, entry);
+    if (page.length < PAGE_SIZE) break;
+  }
+  return [...found.values()];
 }
 
 /**

@@ -140,3 +140,14 @@ test('POST /admin/digest needs the admin token, and the digest on', async (t) =>
   assert.equal(res.statusCode, 409);
   assert.match(res.json().message, /the daily digest is off: set digest: \{at: "08:00", timezone: "Europe\/Berlin"\} in rules\.yaml/);
 });
+
+test('a leak behind 500 more recently mailed aliases is still in the digest (the inventory is read a page at a time)', async (t) => {
+  const { app, api, store, clock } = await digestRelay(t, MORNING);
+  const now = clock.now();
+  await store.inventory.record({ address: 'github@destroy.systems', at: now - 2 * 3600_000, outcome: 'forwarded', senderDomain: 'cheap-pills.example', newSender: true });
+  for (let i = 0; i < 520; i++) {
+    await store.inventory.record({ address: `shop${i}@destroy.systems`, at: now - 3600_000 + i, outcome: 'forwarded', senderDomain: 'shop.example', newSender: false });
+  }
+  assert.deepEqual(statuses(await sendDigest(app)), { 'owner personalemail+plus-relay@gmail.com': 'sent', partner: 'nothing', family: 'nothing' });
+  assert.match(api.sent[0]?.fields.text?.[0] ?? '', /github@destroy\.systems: cheap-pills\.example/);
+});
