@@ -23,6 +23,8 @@ import { aliasApiPlugin } from './alias-api/index.js';
 import { repeatedBounceLine, REPEATED_BOUNCES_SHOWN } from './events/bounce-warning.js';
 import { floodGuard } from './flood/budget.js';
 import { floodNotices } from './flood/notices.js';
+import { createDigest } from './digest/index.js';
+import type { FloodHolds } from './digest/collect.js';
 
 export interface AppDeps {
   rules: CompiledRules;
@@ -39,6 +41,8 @@ export interface AppDeps {
   onEvent?: (result: EventResult, durationMs: number) => void;
   /** More per-alias fields for /admin's listing and page. */
   aliasSources?: readonly AliasFactsSource[];
+  /** The flood guard's holds for the daily digest: `store.flood` once the flood guard is merged (digest/collect.ts). */
+  floodHolds?: FloodHolds;
 }
 
 export interface AppOptions {
@@ -154,6 +158,22 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     },
   });
 
+  // The daily digest goes through the relay's own transport (not the forwards' queue or their metrics).
+  const digest = createDigest({
+    store: deps.store,
+    rules: delivery.rules,
+    transport: deps.transport,
+    clock,
+    sendingDomain: delivery.sendingDomain,
+    relayId: delivery.relayId,
+    claimTtlMs: delivery.exactlyOnce.claimTtlMs,
+    log: app.log,
+    // The flood guard's holds, as the admin page shows them (a test may pass its own).
+    flood: deps.floodHolds ?? deps.store.flood,
+  });
+  const digestTimer = digest.schedule();
+  app.addHook('onClose', async () => digestTimer.close());
+
   await app.register(metricsRoutes, { metrics, token: env.METRICS_TOKEN });
   if (env.ADMIN_TOKEN) {
     await app.register(adminPlugin, {
@@ -166,6 +186,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
       sources: [failureFacts(deps.store.failures), ...(deps.aliasSources ?? [])],
       warnings: async () => (await deps.store.bounces.repeated(REPEATED_BOUNCES_SHOWN)).map(repeatedBounceLine),
       flood: deps.store.flood,
+      digest: { service: digest, on: () => rules.digest !== undefined },
     });
   }
   if (env.ALIAS_API_TOKEN) {

@@ -6,3 +6,4 @@ export const AdminCrossSite = createError<[string]>('PLUS_RELAY_ADMIN_CROSS_SITE
 export const AdminBadInput = createError<[string]>('PLUS_RELAY_ADMIN_BAD_INPUT', '%s', 400);
 export const AdminInventoryFull = createError<[string]>('PLUS_RELAY_ADMIN_INVENTORY_FULL', '%s', 409);
 export const AdminStoreUnavailable = createError<[string]>('PLUS_RELAY_ADMIN_STORE_UNAVAILABLE', 'the store cannot answer: %s', 503);
+export const AdminDigestOff = createError('PLUS_RELAY_ADMIN_DIGEST_OFF', 'the daily digest is off: set digest: {at: "08:00", timezone: "Europe/Berlin"} in rules.yaml', 409);

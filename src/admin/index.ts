@@ -8,6 +8,7 @@ import { AdminCrossSite, AdminInventoryFull, AdminStoreUnavailable, AdminUnautho
 import type { AliasFactsSource } from './listing.js';
 import { errorPage, PAGE_HEADERS } from './page.js';
 import { adminRoutes, bodyField } from './routes.js';
+import { digestRoutes, type Digest } from '../digest/index.js';
 
 export type { AliasFactsSource, AliasView } from './listing.js';
 
@@ -25,6 +26,8 @@ export interface AdminOptions {
   warnings?: () => Promise<readonly string[]>;
   /** The flood guard's recent holds (store/flood.ts), for the page. */
   flood?: FloodCounters;
+  /** The daily digest: GET/POST /admin/digest, and its notes on the page. `on`: rules.yaml sets `digest:` now. */
+  digest?: { service: Digest; on(): boolean };
 }
 
 // An admin request is an address and a form token at most: anything larger is not one (413).
@@ -67,9 +70,20 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options
   });
   app.setErrorHandler((error: FastifyError, request, reply) => answerError(toAdminError(error), request, reply));
 
-  const { flood, clock } = options;
+  const { flood, clock, digest } = options;
   const floodEvents = async () => (flood ? flood.recent(clock.now()) : []);
-  adminRoutes(app, { inventory: options.inventory, domains: options.domains, route: options.route, clock, sources: options.sources ?? [], formToken: token, warnings: options.warnings ?? (async () => []), floodEvents });
+  adminRoutes(app, {
+    inventory: options.inventory,
+    domains: options.domains,
+    route: options.route,
+    clock,
+    sources: options.sources ?? [],
+    formToken: token,
+    warnings: options.warnings ?? (async () => []),
+    floodEvents,
+    notes: () => digest?.service.notes() ?? [],
+  });
+  if (digest) digestRoutes(app, digest.service, digest.on);
 };
 
 function toAdminError(error: FastifyError): FastifyError {

@@ -31,6 +31,8 @@ export interface PageModel {
   warnings?: readonly string[];
   /** What the flood guard held back or refused lately (flood-line.ts). */
   flood?: readonly FloodEvent[];
+  /** Short warnings from other parts of the relay (a daily digest not sent, and why). */
+  notes?: readonly string[];
 }
 
 const when = (iso: string | null): SafeHtml => (iso ? html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')}</time>` : html`<span class="muted">never</span>`);
@@ -166,7 +168,7 @@ export function adminPage(m: PageModel): string {
 ${m.notice ? html`<p class="notice" role="status">${m.notice}</p>` : ''}
 ${(m.warnings ?? []).map((w) => html`<p class="warning" role="alert"><strong>Warning:</strong> ${w}</p>`)}
 ${floodLine(m.flood ?? [])}
-<nav>${leaksOnly ? html`<a href="${browseUrl({ q, leaksOnly: false, page: 1 })}">All aliases</a> <strong>Only leaked aliases</strong>` : html`<strong>All aliases</strong> <a href="${browseUrl({ q, leaksOnly: true, page: 1 })}">Only leaked aliases</a>`}</nav>
+${(m.notes ?? []).map((note) => html`<p class="problem">${note}</p>\n`)}<nav>${leaksOnly ? html`<a href="${browseUrl({ q, leaksOnly: false, page: 1 })}">All aliases</a> <strong>Only leaked aliases</strong>` : html`<strong>All aliases</strong> <a href="${browseUrl({ q, leaksOnly: true, page: 1 })}">Only leaked aliases</a>`}</nav>
 ${tools(m)}
 ${
   m.rows.length === 0

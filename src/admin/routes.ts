@@ -24,6 +24,8 @@ export interface AdminRouteDeps {
   warnings(): Promise<readonly string[]>;
   /** The flood guard's recent holds, for the page. */
   floodEvents(): Promise<readonly FloodEvent[]>;
+  /** Short lines the page shows above the aliases (a digest not sent, and why). */
+  notes(): readonly string[];
 }
 
 type Action = 'add' | 'block' | 'unblock';
@@ -67,7 +69,7 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
     const found = await browse(inventory, deps.route, query);
     const shown = await views(found.entries);
     const rows = shown.map((view) => ({ view, decision: deps.route(view.address) }));
-    const page = adminPage({ rows, query, first: found.first, hasNext: found.hasNext, formToken: deps.formToken, domains: deps.domains(), notice, add, warnings: await deps.warnings(), flood: await deps.floodEvents() });
+    const page = adminPage({ rows, query, first: found.first, hasNext: found.hasNext, formToken: deps.formToken, domains: deps.domains(), notice, add, warnings: await deps.warnings(), flood: await deps.floodEvents(), notes: deps.notes() });
     return reply.code(add ? 400 : 200).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page);
   };
 

@@ -12,6 +12,7 @@ import { ALIASES, aliases } from './aliases.js';
 import { ALIAS, alias } from './alias.js';
 import { BLOCK, block } from './block.js';
 import { UNBLOCK, unblock } from './unblock.js';
+import { DIGEST, digest } from './digest.js';
 
 /** Every command, in the order `plus-relay --help` lists them. */
 export const COMMANDS: ReadonlyArray<{ spec: CommandSpec; run: Command }> = [
@@ -25,6 +26,7 @@ export const COMMANDS: ReadonlyArray<{ spec: CommandSpec; run: Command }> = [
   { spec: ALIAS, run: alias },
   { spec: BLOCK, run: block },
   { spec: UNBLOCK, run: unblock },
+  { spec: DIGEST, run: digest },
 ];
 
 const HELP = ['--help', '-h', 'help'];

@@ -11,6 +11,7 @@ import { BUILTIN_PLACEHOLDERS } from './template.js';
 import { structuralProblems } from './schema-errors.js';
 import type { CompiledRules, RulesProblem } from './types.js';
 import { compileUsers } from './users.js';
+import { compileDigest, digestTargets } from './digest.js';
 
 /** CompiledRules plus what a person needs to explain a decision (the CLI prints a rule's pattern). */
 export interface RuleSet extends CompiledRules {
@@ -50,6 +51,7 @@ export function compileRules(text: string, file: string): RuleSet {
   const rules = compileRuleList(root.rules, users, domains, problems);
   const topPolicy = compilePolicyLayer(root, [], new Set(BUILTIN_PLACEHOLDERS), domains, problems);
   const topLimits = compileLimits(root.limits, ['limits'], problems);
+  const digest = compileDigest(root.digest, problems);
   if (problems.length > 0) throw new RulesLoadError(problems.map(locate));
 
   const route = makeRouter(domains, users, rules, topPolicy, topLimits);
@@ -64,5 +66,7 @@ export function compileRules(text: string, file: string): RuleSet {
     // (policy/decide.ts), taken with the message's facts, beside the route.
     route: (recipient: string, _sender?: string) => route(recipient),
     isTarget,
+    ...(digest ? { digest } : {}),
+    digestTargets: digestTargets(users, [...domains][0] ?? ''),
   });
 }

@@ -64,6 +64,8 @@ function toProblem(e: ErrorObject): PathProblem {
       return { path, message: `${where} must be at most ${String(params.limit)}` };
     case 'const':
       return { path, message: `${where} must be true (to not reject, remove the key)` };
+    case 'pattern':
+      return { path, message: `${where} must be ${String(e.parentSchema?.description ?? `like ${String(params.pattern)}`)}` };
     case 'anyOf':
       return { path, message: `${where} must be ${String(e.parentSchema?.description ?? 'something else')}` };
     default:

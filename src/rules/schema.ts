@@ -76,11 +76,24 @@ const RuleSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * The daily digest (digest/): when, in whose time. Off unless set. The timezone's name is checked against what
+ * Intl accepts when compiled (rules/digest.ts), with its position.
+ */
+const DigestSchema = Type.Object(
+  {
+    at: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'a time of day as HH:MM, 00:00 to 23:59' }),
+    timezone: Type.String({ minLength: 1 }),
+  },
+  { additionalProperties: false },
+);
+
 export const RulesFileSchema = Type.Object(
   {
     domains: Type.Array(Type.String(), { minItems: 1 }),
     users: Type.Optional(Type.Record(Type.String(), UserSchema)),
     rules: Type.Array(RuleSchema),
+    digest: Type.Optional(DigestSchema),
     ...PolicyKeys,
     limits: LimitsSchema,
   },

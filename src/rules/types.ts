@@ -1,5 +1,6 @@
 import type { ResolvedPolicy } from '../policy/types.js';
 import type { ResolvedLimits } from '../flood/limits.js';
+import type { DigestSchedule } from './digest.js';
 
 /**
  * What the rules engine decides for one recipient. A decision is data, not an exception:
@@ -28,6 +29,10 @@ export interface CompiledRules {
   readonly ruleCount: number;
   /** `sender` (the envelope sender) is never read: sender policies are decided beside the route (policy/decide.ts). */
   route(recipient: string, sender?: string): RouteDecision;
+  /** rules.yaml `digest:`; absent when the daily digest is off. */
+  readonly digest?: DigestSchedule;
+  /** User name → where their digest goes (rules/digest.ts); null when their targets cannot be rendered for it. */
+  readonly digestTargets?: ReadonlyMap<string, readonly string[] | null>;
 }
 
 /** One problem in a rules file, located for a human: `file:line:col: message`. */

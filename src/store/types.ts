@@ -15,9 +15,10 @@ export type ClaimResult = 'claimed' | 'used' | 'busy';
  * The namespaces of the ledger. `token`: a Mailgun signature token, in flight or used (a replay of a
  * used one is answered without sending). `delivery`: one (message, target) send. `event`: the token of
  * an event webhook post (a replayed event is counted once). `unsuppress`: a rule target whose bounce
- * was looked up and handled (at most once per target an hour).
+ * was looked up and handled (at most once per target an hour). `digest`: one user's daily digest to one target
+ * on one local date (digest/run.ts).
  */
-export type LedgerSpace = 'token' | 'delivery' | 'event' | 'unsuppress';
+export type LedgerSpace = 'token' | 'delivery' | 'event' | 'unsuppress' | 'digest';
 
 /**
  * Claim, complete, release: one ledger for every "do this once" in the relay. A key is claimed by one
