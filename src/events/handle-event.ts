@@ -65,8 +65,8 @@ export async function handleEvent(body: unknown, deps: EventDeps, requestId: str
     if (claim === 'used') return eventResult('duplicate', 'event token already used', { event, failure });
     if (claim === 'busy') return eventResult('busy', 'the same event is being recorded', { event, failure });
     try {
-      const { severity, reason, status } = failure;
-      await deps.failures.record({ alias, target, severity, reason, code: status.code, message: status.message, at: deps.clock.now() });
+      const { severity, reason, status, storageUrl } = failure;
+      await deps.failures.record({ alias, target, severity, reason, code: status.code, message: status.message, at: deps.clock.now(), storageUrl });
     } catch (err) {
       await ledger.release('event', token, requestId).catch(() => undefined);
       throw err;

@@ -115,9 +115,9 @@ test('the failures the relay recorded are listed from its store (DATA_DIR), newe
   assert.ok(empty.out.includes('ok    no failed forwards recorded in the last 30 days (store sqlite)'), empty.all());
   const at = Math.floor(Date.now() / 60_000) * 60_000;
   const minute = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
-  await store.failures.record({ alias: 'github@destroy.systems', target: 'me+github@gmail.com', severity: 'permanent', reason: 'bounce', code: 550, message: '5.7.26 DMARC', at: at - 60_000 });
-  await store.failures.record({ alias: 'github@destroy.systems', target: 'me+github@gmail.com', severity: 'permanent', reason: 'suppress-bounce', code: 605, message: 'Not delivering to previously bounced address', at });
-  await store.failures.record({ alias: 'shop@destroy.systems', target: 'me+shop@gmail.com', severity: 'temporary', reason: 'generic', code: null, message: '', at: at - 3600_000 });
+  await store.failures.record({ alias: 'github@destroy.systems', target: 'me+github@gmail.com', severity: 'permanent', reason: 'bounce', code: 550, message: '5.7.26 DMARC', at: at - 60_000, storageUrl: null });
+  await store.failures.record({ alias: 'github@destroy.systems', target: 'me+github@gmail.com', severity: 'permanent', reason: 'suppress-bounce', code: 605, message: 'Not delivering to previously bounced address', at, storageUrl: null });
+  await store.failures.record({ alias: 'shop@destroy.systems', target: 'me+shop@gmail.com', severity: 'temporary', reason: 'generic', code: null, message: '', at: at - 3600_000, storageUrl: null });
   await store.close();
   const { code, out } = await run(doctor, [], stand, dir);
   assert.equal(code, 0, 'history is a warning, not a broken setup');

@@ -80,6 +80,10 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TRIGGER aliases_operator_out AFTER DELETE ON aliases WHEN OLD.operator = 1 BEGIN UPDATE inventory_size SET operator = operator - 1; END;
    CREATE TRIGGER aliases_operator_moved AFTER UPDATE OF operator ON aliases WHEN OLD.operator <> NEW.operator
      BEGIN UPDATE inventory_size SET operator = operator + NEW.operator - OLD.operator; END;`,
+  // 5: resend (issue 17). `storage_url`: where Mailgun keeps the failed message (the event's storage.url);
+  // `resent_at`: when that message was sent again, cleared when the pair fails anew.
+  `ALTER TABLE failures ADD COLUMN storage_url TEXT;
+   ALTER TABLE failures ADD COLUMN resent_at INTEGER;`,
 ];
 
 /**
