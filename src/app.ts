@@ -20,6 +20,7 @@ import type { Suppressions } from './events/suppressions.js';
 import { adminPlugin, type AliasFactsSource } from './admin/index.js';
 import { failureFacts } from './events/alias-facts.js';
 import { aliasApiPlugin } from './alias-api/index.js';
+import type { StoredMessages } from './resend/stored-messages.js';
 
 export interface AppDeps {
   rules: CompiledRules;
@@ -36,6 +37,8 @@ export interface AppDeps {
   onEvent?: (result: EventResult, durationMs: number) => void;
   /** More per-alias fields for /admin's listing and page. */
   aliasSources?: readonly AliasFactsSource[];
+  /** Mailgun's stored messages, for resending a failed forward; absent in outbox mode. */
+  storedMessages?: StoredMessages;
 }
 
 export interface AppOptions {
@@ -157,6 +160,16 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
       route: (address) => rules.route(address),
       clock,
       sources: [failureFacts(deps.store.failures), ...(deps.aliasSources ?? [])],
+      resend: {
+        failures: deps.store.failures,
+        ledger: deps.store.ledger,
+        transport: delivery.transport,
+        stored: deps.storedMessages ?? null,
+        rules: delivery.rules,
+        clock,
+        relayId: delivery.relayId,
+        claimTtlMs: delivery.exactlyOnce.claimTtlMs,
+      },
     });
   }
   if (env.ALIAS_API_TOKEN) {

@@ -8,6 +8,8 @@ import { AdminCrossSite, AdminInventoryFull, AdminStoreUnavailable, AdminUnautho
 import type { AliasFactsSource } from './listing.js';
 import { errorPage, PAGE_HEADERS } from './page.js';
 import { adminRoutes, bodyField } from './routes.js';
+import { resendRoute } from './resend-route.js';
+import type { ResendDeps } from '../resend/resend.js';
 
 export type { AliasFactsSource, AliasView } from './listing.js';
 
@@ -21,6 +23,8 @@ export interface AdminOptions {
   clock: Clock;
   /** More per-alias fields for the listing and the page (see listing.ts). */
   sources?: readonly AliasFactsSource[];
+  /** What resending a failed forward needs (POST /admin/failures/<id>/resend). */
+  resend: ResendDeps;
 }
 
 // An admin request is an address and a form token at most: anything larger is not one (413).
@@ -64,6 +68,7 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options
   app.setErrorHandler((error: FastifyError, request, reply) => answerError(toAdminError(error), request, reply));
 
   adminRoutes(app, { inventory: options.inventory, domains: options.domains, route: options.route, clock: options.clock, sources: options.sources ?? [], formToken: token });
+  resendRoute(app, options.resend);
 };
 
 function toAdminError(error: FastifyError): FastifyError {

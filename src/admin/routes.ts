@@ -24,10 +24,11 @@ type Action = 'add' | 'block' | 'unblock';
 
 const DEFAULT_LIMIT = 1000;
 
-const NOTICES: Record<Action, (address: string) => string> = {
+const NOTICES: Record<Action | 'resend', (address: string) => string> = {
   add: (a) => `Added ${a}: it receives mail even with new_aliases: reject.`,
   block: (a) => `Blocked ${a}: its mail is refused (406, nothing sent) from the next message on.`,
   unblock: (a) => `Unblocked ${a}: it receives mail again.`,
+  resend: (a) => `Resent the failed forward of ${a} to its target.`,
 };
 
 /** A browser's form post (an HTML form sends urlencoded) is answered with the page; an API call with JSON. */
@@ -92,7 +93,7 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
 
   app.get('/', async (request, reply) => {
     const query = request.query as Record<string, string | undefined>;
-    const done = query.done as Action | undefined;
+    const done = query.done as keyof typeof NOTICES | undefined;
     const notice = done && done in NOTICES && query.address ? NOTICES[done](query.address.slice(0, 320)) : null;
     return showPage(request, reply, notice);
   });

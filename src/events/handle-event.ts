@@ -33,7 +33,7 @@ export interface EventResult {
 }
 
 /** A send the relay made, to an address its rules send the alias to: only those bounces are the relay's to touch. */
-function isRuleTarget(rules: CompiledRules, alias: string, target: string): boolean {
+export function isRuleTarget(rules: CompiledRules, alias: string, target: string): boolean {
   const decision = rules.route(alias);
   return decision.action === 'forward' && decision.to.includes(target);
 }
