@@ -10,6 +10,7 @@ import { aliases } from './aliases.js';
 import { alias } from './alias.js';
 import { block } from './block.js';
 import { unblock } from './unblock.js';
+import { resend } from './resend.js';
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   route: { run: route, help: 'route <address> [--rules FILE] [--from SENDER] [--json]   where an address goes, and which rule decided' },
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   alias: { run: alias, help: 'alias add <address> [--url URL]                            add an alias ahead of time (passes new_aliases: reject)' },
   block: { run: block, help: 'block <address> [--url URL]                                refuse an alias\'s mail (406) from the next message on' },
   unblock: { run: unblock, help: 'unblock <address> [--url URL]                              let a blocked alias receive mail again' },
+  resend: { run: resend, help: 'resend <failure-id> [--url URL]                            send a failed forward again from Mailgun\'s storage (id from doctor)' },
 };
 
 const io: CliIO = {
