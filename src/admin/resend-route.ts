@@ -24,6 +24,6 @@ export function resendRoute(app: FastifyInstance, deps: ResendDeps): void {
     request.log.info({ failure: id, alias: failure?.alias, target: failure?.target, outcome }, 'resend');
     if (outcome !== 'resent') throw new ERRORS[outcome](message);
     if (isFormPost(request)) return reply.redirect(`/admin?done=resend&address=${encodeURIComponent(failure?.alias ?? '')}`, 303);
-    return { status: outcome, message, failure, resentAt: resentAt === null ? null : new Date(resentAt).toISOString(), id: sendId };
+    return { status: outcome, message, failure, resentAt: resentAt === null ? null : new Date(resentAt).toISOString(), mailgunId: sendId };
   });
 }

@@ -20,6 +20,7 @@ test('a refused forward is resent from Mailgun storage to the same target, as a 
   assert.equal(res.statusCode, 200, res.body);
   assert.equal(res.json().status, 'resent');
   assert.deepEqual(res.json().failure, { id, alias: `bank@${DOMAIN}`, target });
+  assert.equal(res.json().mailgunId, r.api.sent.at(-1)?.id, "Mailgun's id of the new send");
   const fetched = r.api.calls.filter((c) => c.path.startsWith(`/v3/domains/${DOMAIN}/messages/`));
   assert.deepEqual(fetched.map((c) => [c.method, c.outcome]), [['GET', 200]], 'fetched once, with the API key');
   assert.equal(r.api.sent.length, before + 1);
@@ -33,6 +34,7 @@ test('a refused forward is resent from Mailgun storage to the same target, as a 
 
   const second = await resend(r.app, id);
   assert.equal(second.statusCode, 409);
+  assert.equal(second.json().code, 'PLUS_RELAY_RESEND_ALREADY_RESENT');
   assert.match(second.json().message, new RegExp(`bank@${DOMAIN} → .* was already resent at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC`));
   assert.equal(r.api.sent.length, before + 1, 'nothing sent twice');
   const listed = await r.app.inject({ method: 'GET', url: `/admin/aliases?address=bank@${DOMAIN}`, headers: bearer() });
