@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { bearer } from '../helpers/admin.js';
+import { redisStore, sharedRedis, untilHealthy } from '../helpers/redis.js';
 import { DOMAIN, refusedForward, relay } from './helpers.js';
 
 const resend = (app: FastifyInstance, id: string) => app.inject({ method: 'POST', url: `/admin/failures/${id}/resend`, headers: bearer() });
@@ -120,4 +121,24 @@ test('a failure without a storage URL, an unknown id and a malformed id: clear 4
   const bad = await resend(r.app, 'not-an-id');
   assert.equal(bad.statusCode, 400);
   assert.match(bad.json().message, /12 hex characters/);
+});
+
+test('two instances sharing Redis: a resend asked of both at once is sent once', async (t) => {
+  const url = await sharedRedis(t);
+  if (!url) return;
+  const namespace = `plus-relay-test-${Date.now()}-${Math.random()}`;
+  const stores = [redisStore(t, url, namespace), redisStore(t, url, namespace)] as const;
+  await Promise.all(stores.map((s) => untilHealthy(s)));
+  const a = await relay(t, { store: stores[0] });
+  // The second instance runs with the same MAILGUN_API_URL (here: the first one's stand-in, where the message is stored).
+  const b = await relay(t, { store: stores[1], env: { MAILGUN_API_URL: a.api.url } });
+  const { id, stored } = await refusedForward(a, 'bank', 'stored');
+  const before = a.api.sent.length + b.api.sent.length;
+  a.api.failWhen((req) => req.path.includes('/messages/'), { kind: 'delay', ms: 150 }, 1);
+  const answers = await Promise.all([resend(a.app, id), resend(b.app, id)]);
+  assert.deepEqual(answers.map((x) => x.statusCode).sort(), [200, 409], answers.map((x) => x.body).join('\n'));
+  const sends = [...a.api.sent, ...b.api.sent];
+  assert.equal(sends.length, before + 1, 'one send across both instances');
+  assert.ok(sends.some((s) => s.mime?.equals(stored)));
+  assert.match((await resend(b.app, id)).json().message, /already resent at/, 'the other instance knows when');
 });
