@@ -30,7 +30,8 @@ return 1`;
 const RESENT = `
 if redis.call('ZSCORE', KEYS[3], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[4], ARGV[1], ARGV[3])
-redis.call('PEXPIRE', KEYS[4], redis.call('PTTL', KEYS[3]))
+local ttl = redis.call('PTTL', KEYS[3])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[4], ttl) end
 return 1`;
 
 /** The field of one pair; an address cannot contain a newline, so the split is unambiguous. */
