@@ -8,6 +8,9 @@ import type { FastifyInstance } from 'fastify';
 import { bearer } from '../helpers/admin.js';
 import { redisStore, sharedRedis, untilHealthy } from '../helpers/redis.js';
 import { DOMAIN, refusedForward, relay } from './helpers.js';
+import { SIGNING_KEY } from '../helpers/build.js';
+import { eventPost, failedEvent } from '../support/fixtures.js';
+import { failureId } from '../../src/store/failures.js';
 
 const resend = (app: FastifyInstance, id: string) => app.inject({ method: 'POST', url: `/admin/failures/${id}/resend`, headers: bearer() });
 
@@ -121,6 +124,22 @@ test('a failure without a storage URL, an unknown id and a malformed id: clear 4
   const bad = await resend(r.app, 'not-an-id');
   assert.equal(bad.statusCode, 400);
   assert.match(bad.json().message, /12 hex characters/);
+});
+
+test('a failure to an address the rules no longer send the alias to is not resent (409)', async (t) => {
+  const r = await relay(t);
+  // A target removed from rules.yaml since the forward failed: Mailgun still reports it, with a stored message.
+  r.api.stored.push({ domain: DOMAIN, key: 'AgEFgone', mime: Buffer.from('Subject: x\r\n\r\nx\r\n') });
+  const storage = { url: r.api.storageUrl(DOMAIN, 'AgEFgone'), key: 'AgEFgone' };
+  const event = eventPost(SIGNING_KEY, failedEvent({ recipient: 'former+bank@fastmail.com', alias: `bank@${DOMAIN}`, storage }));
+  assert.equal((await r.app.inject({ method: 'POST', url: '/mailgun/events', payload: event.payload, headers: event.headers })).json().status, 'recorded');
+  const [entry] = await r.store.failures.recent(1);
+  assert.ok(entry);
+  const res = await resend(r.app, failureId(entry.last));
+  assert.equal(res.statusCode, 409, res.body);
+  assert.match(res.json().message, /the rules no longer forward bank@destroy\.systems to former\+bank@fastmail\.com: not resent/);
+  assert.equal(r.api.sent.length, 0);
+  assert.equal(r.api.calls.filter((c) => c.path.includes('/messages/')).length, 0, 'not even fetched');
 });
 
 test('two instances sharing Redis: a resend asked of both at once is sent once', async (t) => {
