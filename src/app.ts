@@ -25,6 +25,7 @@ import { floodGuard } from './flood/budget.js';
 import { floodNotices } from './flood/notices.js';
 import { createDigest } from './digest/index.js';
 import type { FloodHolds } from './digest/collect.js';
+import type { StoredMessages } from './resend/stored-messages.js';
 
 export interface AppDeps {
   rules: CompiledRules;
@@ -43,6 +44,8 @@ export interface AppDeps {
   aliasSources?: readonly AliasFactsSource[];
   /** The flood guard's holds for the daily digest: `store.flood` once the flood guard is merged (digest/collect.ts). */
   floodHolds?: FloodHolds;
+  /** Mailgun's stored messages, for resending a failed forward; absent in outbox mode. */
+  storedMessages?: StoredMessages;
 }
 
 export interface AppOptions {
@@ -187,6 +190,16 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
       warnings: async () => (await deps.store.bounces.repeated(REPEATED_BOUNCES_SHOWN)).map(repeatedBounceLine),
       flood: deps.store.flood,
       digest: { service: digest, on: () => rules.digest !== undefined },
+      resend: {
+        failures: deps.store.failures,
+        ledger: deps.store.ledger,
+        transport: delivery.transport,
+        stored: deps.storedMessages ?? null,
+        rules: delivery.rules,
+        clock,
+        relayId: delivery.relayId,
+        claimTtlMs: delivery.exactlyOnce.claimTtlMs,
+      },
     });
   }
   if (env.ALIAS_API_TOKEN) {

@@ -13,6 +13,7 @@ import { createDmarcCheck } from './forward/dmarc.js';
 import { dnsResolver } from './forward/dns.js';
 import { mailgunSuppressions, type Suppressions } from './events/suppressions.js';
 import type { Transport } from './forward/types.js';
+import { mailgunStoredMessages, type StoredMessages } from './resend/stored-messages.js';
 import type { CompiledRules } from './rules/types.js';
 import type { FastifyInstance } from 'fastify';
 
@@ -34,6 +35,16 @@ function suppressionsFor(config: Config, rules: CompiledRules): Suppressions | u
   const { env } = config;
   if (!env.MAILGUN_API_KEY) return undefined;
   return mailgunSuppressions({ apiKey: env.MAILGUN_API_KEY, url: env.MAILGUN_API_URL, domain: sendingDomain(env, rules.domains), timeoutMs: env.MAILGUN_TIMEOUT_MS });
+}
+
+/**
+ * Mailgun's stored messages (resend), with the same key and timeout as the sends. A stored message is one the
+ * relay once took in, urlencoded, within MAX_BODY_BYTES: its JSON answer is bounded the same way.
+ */
+function storedMessagesFor(config: Config): StoredMessages | undefined {
+  const { env } = config;
+  if (!env.MAILGUN_API_KEY) return undefined;
+  return mailgunStoredMessages({ apiKey: env.MAILGUN_API_KEY, apiUrl: env.MAILGUN_API_URL, timeoutMs: env.MAILGUN_TIMEOUT_MS, maxBytes: env.MAX_BODY_BYTES });
 }
 
 /** The process: env → rules → app → listen, and a graceful stop on SIGTERM/SIGINT. */
@@ -67,6 +78,7 @@ async function main(): Promise<void> {
     app ? app.log[level](obj, msg) : console.error(`plus-relay: ${msg}`, obj);
   const store = await createStore(env, systemClock, { info: storeLog('info'), warn: storeLog('warn') });
   const suppressions = suppressionsFor(config, rules);
+  const storedMessages = storedMessagesFor(config);
   app = await buildApp(
     config,
     {
@@ -75,6 +87,7 @@ async function main(): Promise<void> {
       dmarc: createDmarcCheck(dnsResolver(config.dnsServers), { clock: systemClock }),
       store,
       ...(suppressions ? { suppressions } : {}),
+      ...(storedMessages ? { storedMessages } : {}),
     },
     {
       logger: await loggerOptions(env, process.stdout.isTTY === true),

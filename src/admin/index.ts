@@ -9,6 +9,8 @@ import type { AliasFactsSource } from './listing.js';
 import { errorPage, PAGE_HEADERS } from './page.js';
 import { adminRoutes, bodyField } from './routes.js';
 import { digestRoutes, type Digest } from '../digest/index.js';
+import { resendRoute } from './resend-route.js';
+import type { ResendDeps } from '../resend/resend.js';
 
 export type { AliasFactsSource, AliasView } from './listing.js';
 
@@ -28,6 +30,8 @@ export interface AdminOptions {
   flood?: FloodCounters;
   /** The daily digest: GET/POST /admin/digest, and its notes on the page. `on`: rules.yaml sets `digest:` now. */
   digest?: { service: Digest; on(): boolean };
+  /** What resending a failed forward needs (POST /admin/failures/<id>/resend). */
+  resend: ResendDeps;
 }
 
 // An admin request is an address and a form token at most: anything larger is not one (413).
@@ -84,6 +88,7 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options
     notes: () => digest?.service.notes() ?? [],
   });
   if (digest) digestRoutes(app, digest.service, digest.on);
+  resendRoute(app, options.resend);
 };
 
 function toAdminError(error: FastifyError): FastifyError {

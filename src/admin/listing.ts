@@ -15,7 +15,20 @@ export interface AliasView {
   description?: string;
   /** Forwards Mailgun reported as failed (event webhooks; events/alias-facts.ts), and the last failure. */
   failed?: number;
-  lastFailure?: { reason: string; severity: string; code: number | null; message: string; target: string; at: string } | null;
+  lastFailure?: {
+    /** What `POST /admin/failures/<id>/resend` and `plus-relay resend` take. */
+    id: string;
+    reason: string;
+    severity: string;
+    code: number | null;
+    message: string;
+    target: string;
+    at: string;
+    /** Mailgun's event named a stored message: it can be resent (while Mailgun keeps it, about 3 days). */
+    stored: boolean;
+    /** When it was resent, else null. */
+    resent: string | null;
+  } | null;
   /** More per-alias fields from other parts of the relay (AliasFactsSource), merged in by name. */
   [extra: string]: unknown;
 }

@@ -1,4 +1,4 @@
-import type { AliasEntry, Inventory } from '../store/inventory.js';
+import type { AliasView } from './listing.js';
 import { aliasAddress } from './address.js';
 
 /**
@@ -6,15 +6,24 @@ import { aliasAddress } from './address.js';
  * link, so a notice says only what the store confirms now: each action's line with the state it leaves
  * behind. Own keys only: `done=__proto__` or `done=constructor` is no action.
  */
-const NOTICES: Readonly<Record<string, { holds(entry: AliasEntry): boolean; line(address: string): string }>> = {
-  add: { holds: (e) => e.added !== null, line: (a) => `Added ${a}: it receives mail even with new_aliases: reject.` },
-  block: { holds: (e) => e.blocked, line: (a) => `Blocked ${a}: its mail is refused (406, nothing sent) from the next message on.` },
+const NOTICES: Readonly<Record<string, { holds(view: AliasView): boolean; line(address: string): string }>> = {
+  add: { holds: (v) => v.added !== null, line: (a) => `Added ${a}: it receives mail even with new_aliases: reject.` },
+  block: { holds: (v) => v.blocked, line: (a) => `Blocked ${a}: its mail is refused (406, nothing sent) from the next message on.` },
   // Said as a state: an alias that was never blocked is "not blocked" too, and nobody unblocked it.
-  unblock: { holds: (e) => !e.blocked, line: (a) => `${a} is not blocked: it receives mail.` },
+  unblock: { holds: (v) => !v.blocked, line: (a) => `${a} is not blocked: it receives mail.` },
+  resend: { holds: (v) => typeof v.lastFailure?.resent === 'string', line: (a) => `Resent the failed forward of ${a} to its target.` },
 };
 
-/** The notice for `done` and `address` from the query, or null when it names no action or the store does not bear it out. */
-export async function confirmedNotice(done: unknown, address: unknown, inventory: Inventory, domains: readonly string[]): Promise<string | null> {
+/**
+ * The notice for `done` and `address` from the query, or null when it names no action or the store does not bear
+ * it out. `lookup`: the alias as the listing shows it (inventory and failures), or undefined.
+ */
+export async function confirmedNotice(
+  done: unknown,
+  address: unknown,
+  lookup: (alias: string) => Promise<AliasView | undefined>,
+  domains: readonly string[],
+): Promise<string | null> {
   if (typeof done !== 'string' || !Object.hasOwn(NOTICES, done) || typeof address !== 'string') return null;
   const notice = NOTICES[done];
   let alias: string;
@@ -23,6 +32,6 @@ export async function confirmedNotice(done: unknown, address: unknown, inventory
   } catch {
     return null;
   }
-  const [entry] = await inventory.list({ address: alias, limit: 1 });
-  return notice && entry?.address === alias && notice.holds(entry) ? notice.line(alias) : null;
+  const view = await lookup(alias);
+  return notice && view?.address === alias && notice.holds(view) ? notice.line(alias) : null;
 }

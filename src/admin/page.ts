@@ -50,6 +50,17 @@ const target = (d: RouteDecision): SafeHtml =>
     ? html`<ul class="targets">${d.to.map((to) => html`<li class="target">${address(to)}</li>`)}</ul><span class="muted">rule ${d.rule}</span>`
     : html`<strong>refused</strong> <span class="muted">(${d.reason}${d.rule === null ? '' : `, rule ${d.rule}`})</span>`;
 
+/**
+ * The last failure's id, and a Resend button while Mailgun's event named a stored message and it was not resent
+ * (the admin API still says why when the message has expired since).
+ */
+function resend(f: NonNullable<AliasView['lastFailure']>, m: PageModel): SafeHtml {
+  const id = html`<br><span class="muted">id <code>${f.id}</code></span>`;
+  if (f.resent) return html`${id} <span class="muted">resent ${when(f.resent)}</span>`;
+  if (!f.stored) return id;
+  return html`${id} <form class="inline" method="post" action="${`/admin/failures/${f.id}/resend`}"><input type="hidden" name="csrf" value="${m.formToken}"><button type="submit" class="resend" aria-label="${`Resend the failed forward to ${f.target}`}">Resend</button></form>`;
+}
+
 /** One column of the table; another part of the relay can add a column by adding an entry here. */
 interface Column {
   head: string;
@@ -87,9 +98,9 @@ const COLUMNS: readonly Column[] = [
   {
     head: 'Failed forwards',
     label: 'Failed',
-    cell: ({ view: v }) =>
+    cell: ({ view: v }, m) =>
       v.failed && v.lastFailure
-        ? html`<div><span class="failed">${v.failed}</span><br><span class="muted" title="${v.lastFailure.message}">last: ${v.lastFailure.severity} ${v.lastFailure.reason} to ${v.lastFailure.target}</span></div>`
+        ? html`<div><span class="failed">${v.failed}</span><br><span class="muted" title="${v.lastFailure.message}">last: ${v.lastFailure.severity} ${v.lastFailure.reason} to ${v.lastFailure.target}</span>${resend(v.lastFailure, m)}</div>`
         : html`<span class="muted">none</span>`,
   },
   { head: 'First seen (UTC)', label: 'First seen', cell: ({ view: v }) => when(v.firstSeen) },

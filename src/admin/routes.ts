@@ -94,7 +94,7 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
 
   app.get('/', async (request, reply) => {
     const query = request.query as Record<string, unknown>;
-    const notice = await confirmedNotice(query.done, query.address, inventory, deps.domains());
+    const notice = await confirmedNotice(query.done, query.address, async (alias) => (await views(await inventory.list({ address: alias, limit: 1 })))[0], deps.domains());
     return showPage(request, reply, notice);
   });
 }

@@ -51,7 +51,10 @@ export async function callAdmin(io: CliIO, url: string | undefined, method: 'GET
   const body: unknown = await response.json().catch(() => null);
   if (response.ok) return { ok: true, body };
   const message = body !== null && typeof body === 'object' && 'message' in body ? String(body.message) : `HTTP ${response.status}`;
-  if (response.status === 404) {
+  // The relay's own answers carry a PLUS_RELAY_ code (a 404 for an unknown failure id is one); Fastify's 404 for
+  // a path it does not have is the relay without an admin API.
+  const own = body !== null && typeof body === 'object' && 'code' in body && String(body.code).startsWith('PLUS_RELAY_');
+  if (response.status === 404 && !own) {
     io.err(`plus-relay: the relay at ${base.origin} has no admin API: set ADMIN_TOKEN (16+ characters) on the relay and restart it`);
   } else if (response.status === 401) {
     io.err(`plus-relay: the relay at ${base.origin} refused the token: ADMIN_TOKEN here must be the relay's`);

@@ -13,6 +13,7 @@ import { ALIAS, alias } from './alias.js';
 import { BLOCK, block } from './block.js';
 import { UNBLOCK, unblock } from './unblock.js';
 import { DIGEST, digest } from './digest.js';
+import { RESEND, resend } from './resend.js';
 
 /** Every command, in the order `plus-relay --help` lists them. */
 export const COMMANDS: ReadonlyArray<{ spec: CommandSpec; run: Command }> = [
@@ -26,6 +27,7 @@ export const COMMANDS: ReadonlyArray<{ spec: CommandSpec; run: Command }> = [
   { spec: ALIAS, run: alias },
   { spec: BLOCK, run: block },
   { spec: UNBLOCK, run: unblock },
+  { spec: RESEND, run: resend },
   { spec: DIGEST, run: digest },
 ];
 

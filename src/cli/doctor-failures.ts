@@ -4,6 +4,7 @@ import { systemClock } from '../clock.js';
 import { createRedisStore } from '../store/redis/index.js';
 import { DATABASE_FILE } from '../store/sqlite/database.js';
 import { createSqliteStore } from '../store/sqlite/index.js';
+import { failureId } from '../store/failures.js';
 import type { FailureEntry, Store } from '../store/types.js';
 import { repeatedBounceLine, REPEATED_BOUNCES_SHOWN } from '../events/bounce-warning.js';
 import type { Report } from './doctor-report.js';
@@ -29,10 +30,20 @@ async function openStore(io: CliIO): Promise<Store | null> {
   return existsSync(join(dataDir, DATABASE_FILE)) ? createSqliteStore({ location: { dataDir }, clock: systemClock }) : null;
 }
 
-function describe({ count, last }: FailureEntry): string {
-  const when = new Date(last.at).toISOString().slice(0, 16).replace('T', ' ');
+const minute = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+
+/** What can be done about the last failure: resend it by its id (the owner copies it from here), or why not. */
+function resendHint({ last, resentAt }: FailureEntry): string {
+  const id = failureId(last);
+  if (resentAt !== null) return `id ${id}, resent at ${minute(resentAt)} UTC`;
+  if (last.storageUrl === null) return `id ${id}, no stored message to resend`;
+  return `id ${id}: plus-relay resend ${id}`;
+}
+
+function describe(entry: FailureEntry): string {
+  const { count, last } = entry;
   const status = [last.code, last.message].filter((p) => p !== null && p !== '').join(' ');
-  return `${last.alias} → ${last.target}: ${count} failed forward${count === 1 ? '' : 's'}, the last at ${when} UTC (${last.severity} ${last.reason}${status ? `: ${status}` : ''})`;
+  return `${last.alias} → ${last.target}: ${count} failed forward${count === 1 ? '' : 's'}, the last at ${minute(last.at)} UTC (${last.severity} ${last.reason}${status ? `: ${status}` : ''}); ${resendHint(entry)}`;
 }
 
 /**

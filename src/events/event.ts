@@ -25,11 +25,15 @@ export interface FailedEvent {
   /** Mailgun's event id and the forward's Message-Id, for the log line. */
   id: string | null;
   messageId: string | null;
+  /** `storage.url`: where Mailgun keeps the message, for a resend. Unchecked here: resend/ decides whom to trust. */
+  storageUrl: string | null;
 }
 
 // A sender's server writes the refusal text: one line, and short enough for a log line and a store row.
 const MAX_TEXT = 300;
 const MAX_REASON = 64;
+// Mailgun's are about 150 characters; anything far longer is not one.
+const MAX_URL = 1000;
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -78,5 +82,6 @@ export function readFailedEvent(data: Json): FailedEvent | null {
     },
     id: text(data.id, 100) || null,
     messageId: text(headers['message-id'], 200) || null,
+    storageUrl: isObject(data.storage) && typeof data.storage.url === 'string' && data.storage.url.length <= MAX_URL ? data.storage.url : null,
   };
 }

@@ -44,6 +44,11 @@ export function relayTargets(decision: RouteDecision): string[] {
   return [...decision.to, ...redirects];
 }
 
+/** An address the current rules send the alias's mail to (relayTargets): a resend may go there, and only there. */
+export function isRuleTarget(rules: CompiledRules, alias: string, target: string): boolean {
+  return relayTargets(rules.route(alias)).includes(target);
+}
+
 export function eventResult(outcome: EventOutcome, reason: string, more: Partial<EventResult> = {}): EventResult {
   return { outcome, reason, event: null, failure: null, bounce: null, error: null, ...more };
 }
@@ -71,8 +76,8 @@ export async function handleEvent(body: unknown, deps: EventDeps, requestId: str
     if (claim === 'used') return eventResult('duplicate', 'event token already used', { event, failure });
     if (claim === 'busy') return eventResult('busy', 'the same event is being recorded', { event, failure });
     try {
-      const { severity, reason, status } = failure;
-      await deps.failures.record({ alias, target, severity, reason, code: status.code, message: status.message, at: deps.clock.now() });
+      const { severity, reason, status, storageUrl } = failure;
+      await deps.failures.record({ alias, target, severity, reason, code: status.code, message: status.message, at: deps.clock.now(), storageUrl });
     } catch (err) {
       await ledger.release('event', token, requestId).catch(() => undefined);
       throw err;

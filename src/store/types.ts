@@ -16,9 +16,10 @@ export type ClaimResult = 'claimed' | 'used' | 'busy';
  * used one is answered without sending). `delivery`: one (message, target) send. `event`: the token of
  * an event webhook post (a replayed event is counted once). `unsuppress`: a rule target whose bounce
  * was looked up and handled (at most once per target an hour). `digest`: one user's daily digest to one target
- * on one local date (digest/run.ts).
+ * on one local date (digest/run.ts). `resend`: a failure whose stored message was sent again (once per failure,
+ * whoever asks: the page, the CLI, another instance).
  */
-export type LedgerSpace = 'token' | 'delivery' | 'event' | 'unsuppress' | 'digest';
+export type LedgerSpace = 'token' | 'delivery' | 'event' | 'unsuppress' | 'digest' | 'resend';
 
 /**
  * Claim, complete, release: one ledger for every "do this once" in the relay. A key is claimed by one
@@ -49,18 +50,26 @@ export interface Failure {
   message: string;
   /** When the relay recorded it, epoch ms. */
   at: number;
+  /**
+   * The event's `storage.url`: where Mailgun keeps the message (about 3 days), for a resend. Null when the
+   * event had none, and for failures recorded before the relay kept it.
+   */
+  storageUrl: string | null;
 }
 
-/** Every failure of one (alias, target) pair: how many, and the last one. */
+/** Every failure of one (alias, target) pair: how many, the last one, and when that one was resent. */
 export interface FailureEntry {
   count: number;
   last: Failure;
+  /** When the last failure's message was sent again (resend), epoch ms; null until then. */
+  resentAt: number | null;
 }
 
 /** What the alias inventory shows for one alias: its failed forwards and the last failure (any target). */
 export interface AliasFailures {
   failed: number;
   last: Failure;
+  resentAt: number | null;
 }
 
 /**
@@ -75,6 +84,11 @@ export interface FailureLog {
   summary(aliases: readonly string[]): Promise<Map<string, AliasFailures>>;
   /** The pairs that failed most recently, newest first. */
   recent(limit: number): Promise<FailureEntry[]>;
+  /**
+   * Notes that `failure` (its pair's last one, recorded at `failure.at`) was sent again at `resentAt`. Nothing
+   * changes when the pair has failed again since (a newer failure is a new one to resend) or was forgotten.
+   */
+  markResent(failure: Pick<Failure, 'alias' | 'target' | 'at'>, resentAt: number): Promise<void>;
 }
 
 export interface StoreHealth {

@@ -8,6 +8,7 @@ import { doctor } from '../../src/cli/doctor.js';
 import { setupRoute } from '../../src/cli/setup-route.js';
 import { ROUTE_DESCRIPTION } from '../../src/cli/mailgun-client.js';
 import { createSqliteStore } from '../../src/store/sqlite/index.js';
+import { failureId } from '../../src/store/failures.js';
 import { systemClock } from '../../src/clock.js';
 import { startMailgunApi, type MailgunApiOptions, type Suppression } from '../support/mailgun-api.js';
 import { recordingIO } from '../helpers/cli-io.js';
@@ -107,7 +108,8 @@ test('a long bounce list is read page by page', async (t) => {
   assert.ok(stand.calls.filter((c) => c.path === `/v3/${DOMAIN}/bounces`).length >= 2);
 });
 
-test('the failures the relay recorded are listed from its store (DATA_DIR), newest first', async (t) => {
+test('the failures the relay recorded are listed from its store (DATA_DIR), newest first, with the id to resend them by', async (t) => {
+  const STORED = 'https://storage-us-east4.api.mailgun.net/v3/domains/destroy.systems/messages/AgEFexample';
   const dir = await place(t);
   const stand = await api(t, { webhooks: REGISTERED });
   const store = createSqliteStore({ location: { dataDir: join(dir, 'data') }, clock: systemClock });
@@ -115,14 +117,18 @@ test('the failures the relay recorded are listed from its store (DATA_DIR), newe
   assert.ok(empty.out.includes('ok    no failed forwards recorded in the last 30 days (store sqlite)'), empty.all());
   const at = Math.floor(Date.now() / 60_000) * 60_000;
   const minute = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
-  await store.failures.record({ alias: 'github@destroy.systems', target: 'me+github@gmail.com', severity: 'permanent', reason: 'bounce', code: 550, message: '5.7.26 DMARC', at: at - 60_000 });
-  await store.failures.record({ alias: 'github@destroy.systems', target: 'me+github@gmail.com', severity: 'permanent', reason: 'suppress-bounce', code: 605, message: 'Not delivering to previously bounced address', at });
-  await store.failures.record({ alias: 'shop@destroy.systems', target: 'me+shop@gmail.com', severity: 'temporary', reason: 'generic', code: null, message: '', at: at - 3600_000 });
+  await store.failures.record({ alias: 'github@destroy.systems', target: 'me+github@gmail.com', severity: 'permanent', reason: 'bounce', code: 550, message: '5.7.26 DMARC', at: at - 60_000, storageUrl: null });
+  await store.failures.record({ alias: 'github@destroy.systems', target: 'me+github@gmail.com', severity: 'permanent', reason: 'suppress-bounce', code: 605, message: 'Not delivering to previously bounced address', at, storageUrl: STORED });
+  await store.failures.record({ alias: 'shop@destroy.systems', target: 'me+shop@gmail.com', severity: 'temporary', reason: 'generic', code: null, message: '', at: at - 3600_000, storageUrl: null });
   await store.close();
+  const github = failureId({ alias: 'github@destroy.systems', target: 'me+github@gmail.com', at });
+  const shop = failureId({ alias: 'shop@destroy.systems', target: 'me+shop@gmail.com', at: at - 3600_000 });
   const { code, out } = await run(doctor, [], stand, dir);
   assert.equal(code, 0, 'history is a warning, not a broken setup');
   assert.deepEqual(out.filter((l) => l.includes(' → ')), [
-    `warn  github@destroy.systems → me+github@gmail.com: 2 failed forwards, the last at ${minute(at)} UTC (permanent suppress-bounce: 605 Not delivering to previously bounced address)`,
-    `warn  shop@destroy.systems → me+shop@gmail.com: 1 failed forward, the last at ${minute(at - 3600_000)} UTC (temporary generic)`,
+    `warn  github@destroy.systems → me+github@gmail.com: 2 failed forwards, the last at ${minute(at)} UTC (permanent suppress-bounce: 605 Not delivering to previously bounced address); id ${github}: plus-relay resend ${github}`,
+    `warn  shop@destroy.systems → me+shop@gmail.com: 1 failed forward, the last at ${minute(at - 3600_000)} UTC (temporary generic); id ${shop}, no stored message to resend`,
   ]);
+  assert.match(github, /^[0-9a-f]{12}$/);
+  assert.notEqual(github, shop);
 });

@@ -52,6 +52,7 @@ test('a forward bounces: the event is recorded for its alias and target, counted
     code: 550,
     message: "5.7.26 Unauthenticated email from example.net is not accepted due to domain's DMARC policy. Please contact the administrator of example.net domain if this was a legitimate mail.",
     at: 0,
+    storageUrl: null,
   });
   const line = log.lines().find((l) => l.msg === 'event');
   assert.equal(line?.level, LEVEL.error, 'a permanent failure is logged at error');

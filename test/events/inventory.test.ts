@@ -19,8 +19,8 @@ test('a bounced forward is counted on its alias in the inventory, with the last 
   const listed = new Map((await aliases(app)).map((a) => [a.address, a]));
   assert.equal(listed.get('github@destroy.systems')?.failed, 1);
   assert.deepEqual(
-    { ...(listed.get('github@destroy.systems')?.lastFailure as Record<string, unknown>), at: 'x', message: 'x' },
-    { reason: 'bounce', severity: 'permanent', code: 550, target: 'personalemail+github@gmail.com', at: 'x', message: 'x' },
+    { ...(listed.get('github@destroy.systems')?.lastFailure as Record<string, unknown>), at: 'x', message: 'x', id: 'x' },
+    { reason: 'bounce', severity: 'permanent', code: 550, target: 'personalemail+github@gmail.com', at: 'x', message: 'x', id: 'x', stored: false, resent: null },
   );
   assert.equal(listed.get('shop@destroy.systems')?.failed, 0);
   assert.equal(listed.get('shop@destroy.systems')?.lastFailure, null);

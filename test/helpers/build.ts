@@ -13,6 +13,7 @@ import { createDmarcCheck, type DmarcCheckOptions } from '../../src/forward/dmar
 import { dnsResolver } from '../../src/forward/dns.js';
 import type { EventResult } from '../../src/events/handle-event.js';
 import { mailgunSuppressions } from '../../src/events/suppressions.js';
+import { mailgunStoredMessages } from '../../src/resend/stored-messages.js';
 import { startMailgunApi, type MailgunApi } from '../support/mailgun-api.js';
 import { startDnsServer, type DnsServer, type TxtRecords } from '../support/dns-server.js';
 
@@ -101,11 +102,12 @@ export async function build(t: TestContext, options: BuildOptions = {}): Promise
   const dmarc = createDmarcCheck(dnsResolver([dns.address]), { clock, ...options.dmarc });
   const domain = sendingDomain(config.env, rules.domains);
   const suppressions = mailgunSuppressions({ apiKey: API_KEY, url: api.url, domain, timeoutMs: config.env.MAILGUN_TIMEOUT_MS });
+  const storedMessages = mailgunStoredMessages({ apiKey: API_KEY, apiUrl: config.env.MAILGUN_API_URL, timeoutMs: config.env.MAILGUN_TIMEOUT_MS, maxBytes: config.env.MAX_BODY_BYTES });
   const deliveries: DeliveryResult[] = [];
   const events: EventResult[] = [];
   const app = await buildApp(
     config,
-    { rules, transport, dmarc, store, clock, suppressions, onDelivery: (r) => deliveries.push(r), onEvent: (r) => events.push(r) },
+    { rules, transport, dmarc, store, clock, suppressions, storedMessages, onDelivery: (r) => deliveries.push(r), onEvent: (r) => events.push(r) },
     options.app,
   );
   t.after(() => app.close());

@@ -8,7 +8,7 @@ import { backends } from '../helpers/stores.js';
 const HOUR = 3600_000;
 
 function failure(alias: string, target: string, at: number, more: Partial<Failure> = {}): Failure {
-  return { alias, target, at, severity: 'permanent', reason: 'bounce', code: 550, message: '5.7.26 Unauthenticated email is not accepted', ...more };
+  return { alias, target, at, severity: 'permanent', reason: 'bounce', code: 550, message: '5.7.26 Unauthenticated email is not accepted', storageUrl: null, ...more };
 }
 
 for (const [name, backend] of Object.entries(backends)) {
@@ -68,6 +68,28 @@ for (const [name, backend] of Object.entries(backends)) {
       for (let i = 3; i < 5; i++) await log.record(failure(`a${i}@destroy.systems`, `me+a${i}@gmail.com`, at + 10 + i));
       assert.deepEqual((await log.recent(100)).map((e) => e.last.alias), ['a4@destroy.systems', 'a3@destroy.systems', 'a0@destroy.systems']);
       assert.equal((await log.summary(['a0@destroy.systems'])).get('a0@destroy.systems')?.failed, 2);
+    });
+
+    test('the storage URL is kept with the last failure; a resend is noted for that failure only, and cleared when the pair fails anew', async (t) => {
+      const clock = testClock();
+      const pair = await backend.open(t, { clock });
+      if (!pair) return;
+      const [a, b] = [pair[0].failures, pair[1].failures];
+      const at = clock.now();
+      const url = 'https://storage-us-east4.api.mailgun.net/v3/domains/destroy.systems/messages/AgEFIRST';
+      await a.record(failure('bank@destroy.systems', 'me+bank@gmail.com', at, { storageUrl: url }));
+      const [entry] = await b.recent(1);
+      assert.deepEqual(entry, { count: 1, last: failure('bank@destroy.systems', 'me+bank@gmail.com', at, { storageUrl: url }), resentAt: null });
+
+      await b.markResent({ alias: 'bank@destroy.systems', target: 'me+bank@gmail.com', at: at - 1 }, at + 5);
+      assert.equal((await a.recent(1))[0]?.resentAt, null, 'another failure of the pair (an older time) is not the one stored');
+      await b.markResent({ alias: 'bank@destroy.systems', target: 'me+bank@gmail.com', at }, at + 10);
+      assert.equal((await a.recent(1))[0]?.resentAt, at + 10);
+      assert.equal((await a.summary(['bank@destroy.systems'])).get('bank@destroy.systems')?.resentAt, at + 10);
+
+      const next = 'https://storage-us-east4.api.mailgun.net/v3/domains/destroy.systems/messages/AgESECOND';
+      await b.record(failure('bank@destroy.systems', 'me+bank@gmail.com', at + 20, { storageUrl: next }));
+      assert.deepEqual(await a.recent(1), [{ count: 2, last: failure('bank@destroy.systems', 'me+bank@gmail.com', at + 20, { storageUrl: next }), resentAt: null }]);
     });
 
     test('concurrent failures of one pair from two handles are all counted', async (t) => {

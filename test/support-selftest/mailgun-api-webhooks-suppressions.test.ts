@@ -57,3 +57,21 @@ test('suppressions: list in pages by following paging.next', async (t) => {
   }
   assert.deepEqual(seen, entries.map((e) => e.address));
 });
+
+test('message storage: the raw MIME only for Accept: message/rfc2822 with the key; unknown keys 404, wrong key 401', async (t) => {
+  const { api } = await client(t);
+  const mime = Buffer.from('From: Bob <bob@example.net>\r\nTo: me+bank@gmail.com\r\nSubject: Statement\r\n\r\nHello\r\n');
+  api.stored.push({ domain: 'mg.example', key: 'AgEFstored', mime });
+  const url = api.storageUrl('mg.example', 'AgEFstored');
+  const auth = (key: string) => `Basic ${Buffer.from(`api:${key}`).toString('base64')}`;
+  const raw = await fetch(url, { headers: { authorization: auth(api.key), accept: 'message/rfc2822' } });
+  assert.equal(raw.status, 200);
+  const body = (await raw.json()) as Record<string, string>;
+  assert.equal(body['body-mime'], mime.toString('utf8'));
+  assert.equal(body.subject, 'Statement');
+  const parsed = (await (await fetch(url, { headers: { authorization: auth(api.key) } })).json()) as Record<string, string>;
+  assert.equal(parsed['body-mime'], undefined, 'without the Accept header, Mailgun answers the parsed fields only');
+  assert.equal((await fetch(api.storageUrl('mg.example', 'AgEFgone'), { headers: { authorization: auth(api.key) } })).status, 404);
+  assert.equal((await fetch(api.storageUrl('other.example', 'AgEFstored'), { headers: { authorization: auth(api.key) } })).status, 404, 'stored per domain');
+  assert.equal((await fetch(url, { headers: { authorization: auth('key-wrong') } })).status, 401);
+});

@@ -26,13 +26,15 @@
 //   GET    /v3/:domain/{bounces,complaints,unsubscribes}           { items, paging }  (?limit, ?page=next&address)
 //   GET    /v3/:domain/{bounces,complaints,unsubscribes}/:address  the entry, 404 when not listed
 //   DELETE /v3/:domain/{bounces,complaints,unsubscribes}/:address  (from `api.suppressions`, mutable)
+//   GET    /v3/domains/:domain/messages/:key   stored message: JSON with `body-mime` for Accept: message/rfc2822
+//                                             (from `api.stored`, mutable; 404 when unknown). `storageUrl(domain, key)`.
 // Sends answer 200 { id: '<2026…@domain>', message: 'Queued. Thank you.' }; missing parameters answer 400
 // { message: "'to' parameter is missing" } and the like. `deliveredMime(sent)`: a mime send with its h: headers added,
 // as the target receives it.
 //
 // Faults (see `Fault` in ./mailgun-api/types.ts): `failNext(fault, times = 1)` applies to the next requests of any
 // kind; `failWhen(predicate, fault, times = Infinity)` to matching ones (`isSend` matches both send endpoints).
-// `sent`, `routes`, `domains`, `credentials`, `suppressions`, `calls` and the `webhooks` object are live: assert on
+// `sent`, `routes`, `domains`, `credentials`, `suppressions`, `stored`, `calls` and the `webhooks` object are live: assert on
 // them, or seed them.
 import { STATUS_CODES } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -46,7 +48,8 @@ import * as credentialsApi from './mailgun-api/credentials.js';
 import * as domainsApi from './mailgun-api/domains.js';
 import * as suppressionsApi from './mailgun-api/suppressions.js';
 import * as webhooksApi from './mailgun-api/webhooks.js';
-import type { ApiCall, ApiReply, ApiRequest, Credential, Fault, Route, SentMessage, Suppression, TrackingSettings, Webhooks } from './mailgun-api/types.js';
+import { getStoredMessage } from './mailgun-api/storage.js';
+import type { ApiCall, ApiReply, ApiRequest, Credential, Fault, Route, SentMessage, StoredMessage, Suppression, TrackingSettings, Webhooks } from './mailgun-api/types.js';
 
 export { deliveredMime, isSend, type FaultPredicate };
 export type * from './mailgun-api/types.js';
@@ -78,6 +81,10 @@ export interface MailgunApi {
   readonly domains: string[];
   readonly webhooks: Webhooks;
   readonly suppressions: Suppression[];
+  /** Messages in Mailgun's storage (seed them; a resend fetches them). */
+  readonly stored: StoredMessage[];
+  /** The storage URL Mailgun's events give for a stored message: `<url>/v3/domains/<domain>/messages/<key>`. */
+  storageUrl(domain: string, key: string): string;
   tracking: TrackingSettings;
   /** Every request that reached a handler, with how it was answered. */
   readonly calls: ApiCall[];
@@ -99,6 +106,7 @@ export async function startMailgunApi(opts: MailgunApiOptions = {}): Promise<Mai
   const domains: string[] = [...(opts.domains ?? [])];
   const webhooks: Webhooks = structuredClone(opts.webhooks ?? {});
   const suppressions: Suppression[] = [...(opts.suppressions ?? [])];
+  const stored: StoredMessage[] = [];
   const calls: ApiCall[] = [];
   const faults = createFaultRules();
   const closing = new AbortController();
@@ -117,7 +125,7 @@ export async function startMailgunApi(opts: MailgunApiOptions = {}): Promise<Mai
   const serve = (handler: Handler) => async (request: FastifyRequest, reply: FastifyReply) => {
     const params = request.params as Record<string, string>;
     const form = await readForm(request);
-    const req: ApiRequest = { method: request.method, path: request.url.split('?')[0] ?? '', domain: params.domain ?? null, form };
+    const req: ApiRequest = { method: request.method, path: request.url.split('?')[0] ?? '', domain: params.domain ?? null, accept: request.headers.accept ?? null, form };
     const log = (outcome: ApiCall['outcome']) => calls.push({ method: req.method, path: req.path, domain: req.domain, outcome });
     const fault = faults.take(req);
 
@@ -163,6 +171,8 @@ export async function startMailgunApi(opts: MailgunApiOptions = {}): Promise<Mai
     app.delete(`/v3/:domain/${list}/:address`, serve((req, params) => suppressionsApi.deleteSuppression(suppressions, req.domain ?? '', list, params.address ?? '')));
   }
 
+  app.get('/v3/domains/:domain/messages/:key', serve((req, params) => getStoredMessage(stored, req, params.key ?? '')));
+
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const api: MailgunApi = {
     url: address,
@@ -173,6 +183,8 @@ export async function startMailgunApi(opts: MailgunApiOptions = {}): Promise<Mai
     domains,
     webhooks,
     suppressions,
+    stored,
+    storageUrl: (domain, key) => `${address}/v3/domains/${domain}/messages/${key}`,
     calls,
     tracking: opts.tracking ?? domainsApi.defaultTracking(),
     get requests() {

@@ -95,6 +95,10 @@ export const MIGRATIONS: readonly string[] = [
      since INTEGER NOT NULL
    ) WITHOUT ROWID;
    CREATE INDEX bounce_watch_at ON bounce_watch (at);`,
+  // 6: resend (issue 17). `storage_url`: where Mailgun keeps the failed message (the event's storage.url);
+  // `resent_at`: when that message was sent again, cleared when the pair fails anew.
+  `ALTER TABLE failures ADD COLUMN storage_url TEXT;
+   ALTER TABLE failures ADD COLUMN resent_at INTEGER;`,
 ];
 
 /**

@@ -13,18 +13,21 @@ interface Row {
   code: number | null;
   message: string;
   at: number;
+  storage_url: string | null;
+  resent_at: number | null;
 }
 
-const entry = ({ count, ...last }: Row): FailureEntry => ({ count, last });
+const entry = ({ count, storage_url, resent_at, ...last }: Row): FailureEntry => ({ count, last: { ...last, storageUrl: storage_url }, resentAt: resent_at });
 
 /** The failure log on SQLite: one row per (alias, target), pruned by age and count on every write. */
 export function sqliteFailures(db: SqliteDatabase, clock: Clock, limits: FailureLogLimits, guard: <T>(what: string, run: () => T) => T, write: GroupWrite): FailureLog & { prune(): number } {
   const upsert = db.prepare<[Failure]>(
-    `INSERT INTO failures (alias, target, count, severity, reason, code, message, at)
-     VALUES (@alias, @target, 1, @severity, @reason, @code, @message, @at)
+    `INSERT INTO failures (alias, target, count, severity, reason, code, message, at, storage_url)
+     VALUES (@alias, @target, 1, @severity, @reason, @code, @message, @at, @storageUrl)
      ON CONFLICT (alias, target) DO UPDATE SET count = count + 1, severity = excluded.severity, reason = excluded.reason,
-       code = excluded.code, message = excluded.message, at = excluded.at`,
+       code = excluded.code, message = excluded.message, at = excluded.at, storage_url = excluded.storage_url, resent_at = NULL`,
   );
+  const resent = db.prepare<[number, string, string, number]>('UPDATE failures SET resent_at = ? WHERE alias = ? AND target = ? AND at = ?');
   const expired = db.prepare<[number]>('DELETE FROM failures WHERE at <= ?');
   const overCap = db.prepare<[number]>('DELETE FROM failures WHERE rowid IN (SELECT rowid FROM failures ORDER BY at DESC, rowid DESC LIMIT -1 OFFSET ?)');
   const recent = db.prepare<[number, number], Row>('SELECT * FROM failures WHERE at > ? ORDER BY at DESC, rowid DESC LIMIT ?');
@@ -48,6 +51,9 @@ export function sqliteFailures(db: SqliteDatabase, clock: Clock, limits: Failure
     },
     async recent(limit) {
       return guard('recent failures', () => recent.all(cutoff(), limit).map(entry));
+    },
+    async markResent({ alias, target, at }, resentAt) {
+      await write('mark failure resent', () => resent.run(resentAt, alias, target, at));
     },
     prune,
   };

@@ -10,7 +10,16 @@ export interface ApiRequest {
   path: string;
   /** The `:domain` of `/v3/:domain/...` and `/v3/domains/:domain/...`, else null. */
   domain: string | null;
+  /** The Accept header (message storage answers the raw MIME only for `message/rfc2822`). */
+  accept: string | null;
   form: ApiForm;
+}
+
+/** A message in Mailgun's storage, served at `/v3/domains/<domain>/messages/<key>`. */
+export interface StoredMessage {
+  domain: string;
+  key: string;
+  mime: Buffer;
 }
 
 /** What the handler answers; `body` is sent as JSON unless it is a string (then text/plain). */
