@@ -79,10 +79,14 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     try {
       const state = fileState(file, identity);
       if (state === 'ours') return recovered('sqlite store available again');
+      // The writes still queued for the group commit go to this connection now: once its WAL is emptied below,
+      // nothing may be written to it. SQLite does not checkpoint a moved file's WAL on close but leaves it at the
+      // file's name, where the connection opened next would replay it onto a different database.
+      current.commitQueued();
       if (state === 'missing') restoreDeletedFile(db, file);
       else db.pragma('wal_checkpoint(TRUNCATE)'); // the WAL at that name is ours: empty it before the other file meets it
       session = null; // from here on, whatever happens, the next check opens the file afresh
-      current.close();
+      db.close(); // not current.close(): that would commit a completion the disk refused again, after the checkpoint
       log?.warn({ file }, state === 'missing' ? 'sqlite: the database file was deleted under the relay: written back, reopening it' : 'sqlite: the database file was replaced: reopening it');
       session = open();
     } catch (err) {

@@ -43,6 +43,11 @@ export function openSession(options: SqliteStoreOptions, unwritten: UnwrittenCom
       // Pruning is housekeeping: the next round tries again, and deliveries report real failures.
     }
   };
+  const commitQueued = (): void => {
+    if (!db.open) return;
+    ledger.writeUnwritten().catch(() => undefined);
+    flush();
+  };
   const health = sqliteHealth({ db, file, write, ledger, minFreeBytes: options.minFreeBytes ?? MIN_FREE_BYTES });
   return {
     db,
@@ -55,14 +60,15 @@ export function openSession(options: SqliteStoreOptions, unwritten: UnwrittenCom
     flood,
     prune,
     health,
+    /** Commits what is queued now, with a last try of the kept completions, instead of in the next turn. */
+    commitQueued,
     /**
-     * Commits what is queued (with a last try of the kept completions) and closes, before anything else can run:
-     * closing deletes the WAL at the file's name, which a connection opened after it would be using.
+     * Commits what is queued and closes, before anything else can run: closing deletes the WAL at the file's
+     * name, which a connection opened after it would be using.
      */
     close(): void {
       if (!db.open) return;
-      ledger.writeUnwritten().catch(() => undefined);
-      flush();
+      commitQueued();
       db.close();
     },
   };
