@@ -12,6 +12,8 @@ import { freshSignatureBlock, parsedUrlencoded, sampleMessage } from '../test/su
 import { createSqliteStore } from '../src/store/sqlite/index.js';
 
 const counts = { commits: 0, statements: 0 };
+/** Time spent in each statement (by its SQL), µs: where the store's share of a post goes. */
+const spent = new Map<string, { n: number; us: number }>();
 const probe = new Database(':memory:');
 const statement = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Record<'run' | 'get' | 'all', (...args: unknown[]) => unknown>;
 for (const name of ['run', 'get', 'all'] as const) {
@@ -20,7 +22,16 @@ for (const name of ['run', 'get', 'all'] as const) {
     // better-sqlite3 runs a transaction's BEGIN / COMMIT / SAVEPOINT as statements of its own.
     if (this.source === 'COMMIT') counts.commits++;
     else if (!/^(BEGIN|SAVEPOINT|RELEASE|ROLLBACK)/.test(this.source)) counts.statements++;
-    return original.apply(this, args);
+    const started = process.hrtime.bigint();
+    try {
+      return original.apply(this, args);
+    } finally {
+      const sql = this.source.replace(/\s+/g, ' ').slice(0, 70);
+      const entry = spent.get(sql) ?? { n: 0, us: 0 };
+      entry.n++;
+      entry.us += Number(process.hrtime.bigint() - started) / 1000;
+      spent.set(sql, entry);
+    }
   };
 }
 test('writes and CPU per signed notification (SQLite file store)', async (t) => {
@@ -52,6 +63,7 @@ test('writes and CPU per signed notification (SQLite file store)', async (t) => 
   await run(600); // warm-up: JIT, and the aliases become known
   counts.commits = 0;
   counts.statements = 0;
+  spent.clear();
   const sentBefore = api.sent.length;
   const cpu = process.cpuUsage();
   const started = performance.now();
@@ -61,5 +73,8 @@ test('writes and CPU per signed notification (SQLite file store)', async (t) => 
   const sent = api.sent.length - sentBefore;
   t.diagnostic(`posts ${posts} (concurrency ${concurrency}), sent ${sent}`);
   t.diagnostic(`commits/post ${(counts.commits / posts).toFixed(2)}, statements/post ${(counts.statements / posts).toFixed(2)}`);
+  const sql = [...spent].sort((a, b) => b[1].us - a[1].us);
+  t.diagnostic(`SQLite µs/post ${(sql.reduce((sum, [, e]) => sum + e.us, 0) / posts).toFixed(0)}`);
+  for (const [text, e] of sql.slice(0, 14)) t.diagnostic(`  ${(e.us / posts).toFixed(1).padStart(6)} µs/post ${(e.n / posts).toFixed(2)}× ${text}`);
   t.diagnostic(`CPU/post ${((used.user + used.system) / posts).toFixed(0)} µs (process incl. the API stand-in), wall/post ${((wall * 1000) / posts).toFixed(0)} µs`);
 });
