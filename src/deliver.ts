@@ -6,7 +6,7 @@ import type { DmarcCheck, DmarcVerdict } from './forward/dmarc.js';
 import { UpstreamRefused, type Transport } from './forward/types.js';
 import { classifySendError } from './forward/classify.js';
 import { SendsSaturated } from './forward/limit.js';
-import { StoreUnavailableError, type ClaimResult, type Ledger, type LedgerSpace } from './store/types.js';
+import { StoreUnavailableError, type Ledger } from './store/types.js';
 import { loopVerdict } from './guards.js';
 import { deliveryKey, messageKey, type ExactlyOncePolicy } from './exactly-once.js';
 import { combine, statusOf, type Outcome, type OutcomeStatus, type TargetOutcome } from './retry-contract.js';
@@ -16,6 +16,7 @@ import { policyStep } from './policy/step.js';
 import { POLICY_OUTCOMES } from './policy/outcomes.js';
 import { DEFAULT_LIMITS, type FloodHold, type ResolvedLimits } from './flood/limits.js';
 import { holdReason, type FloodGuard } from './flood/budget.js';
+import { claimPair, claimWaiting } from './claim-pair.js';
 
 export type { Outcome };
 
@@ -80,11 +81,11 @@ export async function deliver(message: InboundMessage, deps: DeliveryDeps, reque
 
   try {
     // Two copies of one delivery at once: the second waits for the first rather than sending.
-    const claim = await claimWaiting('token', token, requestId, deps);
+    const claim = await claimWaiting(deps, 'token', token, requestId);
     if (claim === 'used') return result('duplicate', 'token already used');
     if (claim === 'busy') return result('busy', 'the same delivery is in progress');
 
-    let routed: DeliveryResult;
+    let routed: Routed;
     try {
       routed = await forward(message, message.recipient, deps, requestId, result);
     } catch (err) {
@@ -92,24 +93,19 @@ export async function deliver(message: InboundMessage, deps: DeliveryDeps, reque
       throw err;
     }
     // Done for good (forwarded or refused): a replay of the token is answered without sending. Anything
-    // retryable frees the token for Mailgun's retry.
-    if (routed.status === 200 || routed.status === 406) await ledger.complete('token', token, exactlyOnce.tokenTtlMs);
-    else await ledger.release('token', token, requestId);
-    return routed;
+    // retryable frees the token for Mailgun's retry. Issued in the same turn as the forward's own writes (the
+    // pairs' completions, the inventory's record), so that all of them share one commit (one round trip).
+    const { status } = routed.result;
+    const token_ = status === 200 || status === 406 ? ledger.complete('token', token, exactlyOnce.tokenTtlMs) : ledger.release('token', token, requestId);
+    const [completed] = await Promise.all([routed.written, token_]);
+    // A pair forwarded whose completion the store refused: answered 503 as before. Its completion is kept (a
+    // retry finds the pair 'used'), and so is the token's when that one failed too.
+    if (completed) throw completed;
+    return routed.result;
   } catch (err) {
     if (err instanceof StoreUnavailableError) return result('store-unavailable', err.message);
     throw err;
   }
-}
-
-async function claimWaiting(space: LedgerSpace, key: string, requestId: string, deps: DeliveryDeps): Promise<ClaimResult> {
-  const claim = () => deps.ledger.claim(space, key, requestId, deps.exactlyOnce.claimTtlMs);
-  let result = await claim();
-  for (let waited = 0; result === 'busy' && waited < deps.exactlyOnce.claimWaitMs; waited += 50) {
-    await deps.clock.sleep(50);
-    result = await claim();
-  }
-  return result;
 }
 
 interface TargetResult {
@@ -117,7 +113,21 @@ interface TargetResult {
   reason: string;
   id?: string;
   held?: FloodHold;
+  /** A forwarded pair's completion, issued and not yet awaited: settles to its error (the store's), or null once written. */
+  completed?: Promise<Error | null>;
 }
+
+/**
+ * The forward's result, and its writes still in flight (the completions of the pairs it forwarded, the inventory's
+ * record): `written` settles to the first completion's error, or null. Never rejects, so a forward that throws
+ * before awaiting it leaves no unhandled rejection.
+ */
+interface Routed {
+  result: DeliveryResult;
+  written: Promise<Error | null>;
+}
+
+const NOTHING_PENDING: Promise<null> = Promise.resolve(null);
 
 async function forward(
   message: InboundMessage,
@@ -125,10 +135,15 @@ async function forward(
   deps: DeliveryDeps,
   requestId: string,
   result: (outcome: Outcome, reason: string, more?: Partial<DeliveryResult>) => DeliveryResult,
-): Promise<DeliveryResult> {
+): Promise<Routed> {
   const decision = deps.rules().route(recipient, message.sender ?? undefined);
   const step = policyStep(message, recipient, deps, decision);
-  const settled = async (r: DeliveryResult): Promise<DeliveryResult> => (await step.settle(r.outcome), r);
+  const settled = async (r: DeliveryResult, completions: ReadonlyArray<Promise<Error | null>> = []): Promise<Routed> => {
+    // Not awaited before the caller issues its own write: the record joins the completions' commit.
+    const recorded = step.settle(r.outcome);
+    const written = Promise.all([...completions, recorded]).then((errors) => errors.find((e) => e instanceof Error) ?? null);
+    return { result: r, written: completions.length === 0 ? recorded.then(() => null) : written };
+  };
   if (decision.action === 'reject') return settled(result('rejected', decision.reason, { rule: decision.rule }));
   const policy = await step.decide(decision);
   const decided = { rule: decision.rule, policy, newSender: step.newSender };
@@ -145,12 +160,13 @@ async function forward(
   const sent = await Promise.all(targets.map((to) => sendOnce(outgoing, key, to, limits, deps, requestId)));
   const storeDown = sent.find((s) => s.outcome === 'store-unavailable');
   if (storeDown) throw new StoreUnavailableError(storeDown.reason);
+  const completions = sent.flatMap((s) => (s.completed ? [s.completed] : []));
   const outcome = combine(sent.map((s) => s.outcome));
   const ids = sent.flatMap((s) => (s.id ? [s.id] : []));
   const reason =
     outcome === 'forwarded' ? policy.detail : outcome === 'duplicate' ? 'already forwarded to every target' : (sent.find((s) => s.outcome === outcome)?.reason ?? outcome);
   const held = await noted(sent.find((s) => s.held)?.held ?? null, deps);
-  return settled(result(outcome, reason, { ...decided, targets, ids, ...(dmarc && { dmarc }), ...held }));
+  return settled(result(outcome, reason, { ...decided, targets, ids, ...(dmarc && { dmarc }), ...held }), completions);
 }
 
 /** A hold goes into the result (log, metric) and the store (the admin page). */
@@ -169,14 +185,11 @@ async function sendOnce(outgoing: InboundMessage, key: string, to: string, limit
   const pair = deliveryKey(key, to);
   const release = () => deps.ledger.release('delivery', pair, requestId).catch(() => undefined);
   try {
-    const claim = await claimWaiting('delivery', pair, requestId, deps);
-    if (claim === 'used') return { outcome: 'duplicate', reason: `already forwarded to ${to}` };
-    if (claim === 'busy') return { outcome: 'busy', reason: `the same message is being forwarded to ${to} by another delivery` };
-    // The mailbox's budget is taken once the pair is ours, so a copy already forwarded costs nothing.
-    const slot = await deps.flood.takeForward(to, limits).catch(async (err: unknown) => {
-      await release();
-      throw err;
-    });
+    // The mailbox's budget is counted only once the pair is ours, so a copy already forwarded costs nothing.
+    const claimed = await claimPair(pair, to, limits, deps, requestId);
+    if (claimed.claim === 'used') return { outcome: 'duplicate', reason: `already forwarded to ${to}` };
+    if (claimed.claim === 'busy') return { outcome: 'busy', reason: `the same message is being forwarded to ${to} by another delivery` };
+    const { slot } = claimed;
     if ('held' in slot) {
       await release();
       return { outcome: 'over-limit', reason: holdReason(slot.held), held: slot.held };
@@ -189,8 +202,12 @@ async function sendOnce(outgoing: InboundMessage, key: string, to: string, limit
       await release();
       return sendFailure(err);
     }
-    await deps.ledger.complete('delivery', pair, deps.exactlyOnce.deliveredTtlMs);
-    return { outcome: 'forwarded', reason: 'forwarded', id };
+    // Not awaited here: the delivery's other writes join its commit (deliver() awaits them all before answering).
+    const completed = deps.ledger.complete('delivery', pair, deps.exactlyOnce.deliveredTtlMs).then(
+      () => null,
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+    );
+    return { outcome: 'forwarded', reason: 'forwarded', id, completed };
   } catch (err) {
     if (err instanceof StoreUnavailableError) return { outcome: 'store-unavailable', reason: err.message };
     throw err;
