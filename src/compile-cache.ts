@@ -7,7 +7,9 @@ export type CompileCacheResult = { status: 'unsupported' } | { status: string; d
 // Node 22.1+ has module.enableCompileCache(); Node 20 has not, and gets nothing. Typed here because the
 // project's @types/node is 20's.
 type EnableCompileCache = (directory?: string) => { status: number; directory?: string; message?: string };
-const { enableCompileCache } = module as { enableCompileCache?: EnableCompileCache };
+const { enableCompileCache, flushCompileCache } = module as { enableCompileCache?: EnableCompileCache; flushCompileCache?: () => void };
+// Long enough after start that writing the cache (some 7 MB) does not compete with the first requests.
+const FLUSH_AFTER_MS = 5000;
 const STATUS: Record<number, string> = Object.fromEntries(
   Object.entries((module as { constants?: { compileCacheStatus?: Record<string, number> } }).constants?.compileCacheStatus ?? {}).map(([name, code]) => [code, name]),
 );
@@ -31,4 +33,14 @@ export function startCompileCache(env: NodeJS.ProcessEnv): CompileCacheResult {
   if (!enableCompileCache) return { status: 'unsupported' };
   const result = enableCompileCache(compileCacheDir(env));
   return { status: STATUS[result.status] ?? String(result.status), ...(result.directory ? { directory: result.directory } : {}) };
+}
+
+/**
+ * Node writes the cache when the process exits cleanly; a relay that is later killed (SIGKILL, out of memory) would
+ * leave none, and pay the full compile again at every restart. So it is written once a few seconds after start too
+ * (Node 22.10+; where flushCompileCache is absent, only the exit writes it).
+ */
+export function flushCompileCacheSoon(): void {
+  if (!flushCompileCache) return;
+  setTimeout(flushCompileCache, FLUSH_AFTER_MS).unref();
 }

@@ -11,6 +11,7 @@ import { startRelay } from '../helpers/relay-process.js';
 import { compileCacheDir, startCompileCache } from '../../src/compile-cache.js';
 
 const supported = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+const flushes = typeof (module as { flushCompileCache?: unknown }).flushCompileCache === 'function';
 
 /** Every file under `dir`, however deep Node nests its entries. */
 function filesUnder(dir: string): string[] {
@@ -34,6 +35,20 @@ test('a relay that ran and stopped leaves compiled code in DATA_DIR/compile-cach
   const cache = join(dataDir, 'compile-cache');
   if (supported) assert.ok(filesUnder(cache).length > 10, `few or no entries in ${cache}`);
   else assert.equal(existsSync(cache), false);
+});
+
+test('a relay killed outright (SIGKILL, out of memory) after its first seconds has written its cache already', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'plus-relay-cache-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const relay = await startRelay({ DATA_DIR: dataDir });
+  const exited = once(relay.child, 'exit');
+  // Past the flush 5 s after start, with room for a loaded machine.
+  await new Promise((resolve) => setTimeout(resolve, 7000));
+  relay.child.kill('SIGKILL');
+  await exited;
+  const cache = join(dataDir, 'compile-cache');
+  if (flushes) assert.ok(filesUnder(cache).length > 10, `few or no entries in ${cache}`);
+  else if (!supported) assert.equal(existsSync(cache), false);
 });
 
 test('on this Node the status is Node’s own, or unsupported without the API', () => {
