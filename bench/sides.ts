@@ -29,9 +29,10 @@ export async function startStandIn(root: string): Promise<Child> {
 
 /**
  * `sendingDomain` is the path the relay's sends arrive under at the stand-in, which counts them per domain.
- * `port` 0 lets the system pick; the start-up part gives a known one, to poll it from the first moment.
+ * `port` 0 lets the system pick; the start-up part gives a known one, to poll it from the first moment, and its
+ * compile cache folder in `extraEnv`.
  */
-export async function startRelay(stack: Stack, rulesFile: string, sendingDomain: string, port = 0): Promise<Child> {
+export async function startRelay(stack: Stack, rulesFile: string, sendingDomain: string, port = 0, extraEnv: Record<string, string> = {}): Promise<Child> {
   return startChild(stack.root, {
     name: `relay (${sendingDomain})`,
     entry: stack.builds.relay,
@@ -47,13 +48,14 @@ export async function startRelay(stack: Stack, rulesFile: string, sendingDomain:
       MAILGUN_DOMAIN: sendingDomain,
       DATA_DIR: mkdtempSync(join(stack.dir, 'data-')),
       DNS_SERVERS: stack.dns,
+      ...extraEnv,
     },
     ready: RELAY_LISTENING,
     timeoutMs: 60_000,
   });
 }
 
-export async function startMinimal(stack: Stack, sendingDomain: string, port = 0): Promise<Child> {
+export async function startMinimal(stack: Stack, sendingDomain: string, port = 0, extraEnv: Record<string, string> = {}): Promise<Child> {
   return startChild(stack.root, {
     name: 'minimal forwarder',
     entry: stack.builds.minimal,
@@ -64,6 +66,7 @@ export async function startMinimal(stack: Stack, sendingDomain: string, port = 0
       MAILGUN_API_URL: stack.api.url,
       MAILGUN_DOMAIN: sendingDomain,
       FORWARD_TO: 'you@inbox.example',
+      ...extraEnv,
     },
     ready: READY_LINE,
     timeoutMs: 30_000,
