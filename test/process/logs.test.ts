@@ -21,9 +21,13 @@ async function mail(url: string, recipient: string): Promise<number> {
   return res.status;
 }
 
-/** Waits until the output holds `pattern` (the log is written after the answer). */
-async function logged(output: () => string, pattern: RegExp): Promise<string> {
-  for (let i = 0; i < 100 && !pattern.test(output()); i++) await new Promise((r) => setTimeout(r, 20));
+/**
+ * Waits until the output holds `pattern` (the log is written after the answer), at most `ms`: a relay started through
+ * tsx on a loaded machine (the suite runs files in parallel on 2 cores) can take seconds to be ready.
+ */
+async function logged(output: () => string, pattern: RegExp, ms = 2000): Promise<string> {
+  const deadline = Date.now() + ms;
+  while (!pattern.test(output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   return output();
 }
 
@@ -69,7 +73,7 @@ test('on a terminal (a pty) without LOG_FORMAT: pretty; LOG_FORMAT=json keeps JS
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const exited = once(child, 'exit');
-    const text = await logged(() => out, /plus-relay ready/);
+    const text = await logged(() => out, /plus-relay ready/, 30_000);
     if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
     await exited;
     // A terminal gets colours.
