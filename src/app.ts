@@ -17,9 +17,8 @@ import { createEventMetrics, createRelayMetrics, instrumentTransport, metricsRou
 import { eventRoutes } from './events/routes.js';
 import type { EventResult } from './events/handle-event.js';
 import type { Suppressions } from './events/suppressions.js';
-import { adminPlugin, type AliasFactsSource } from './admin/index.js';
+import type { AliasFactsSource } from './admin/index.js';
 import { failureFacts } from './events/alias-facts.js';
-import { aliasApiPlugin } from './alias-api/index.js';
 import { repeatedBounceLine, REPEATED_BOUNCES_SHOWN } from './events/bounce-warning.js';
 import { floodGuard } from './flood/budget.js';
 import { floodNotices } from './flood/notices.js';
@@ -178,7 +177,10 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
   app.addHook('onClose', async () => digestTimer.close());
 
   await app.register(metricsRoutes, { metrics, token: env.METRICS_TOKEN });
+  // The admin page and API (with resend) and the alias API load only when their token is set: a relay without them
+  // does not pay for their modules at every start.
   if (env.ADMIN_TOKEN) {
+    const { adminPlugin } = await import('./admin/index.js');
     await app.register(adminPlugin, {
       prefix: '/admin',
       token: env.ADMIN_TOKEN,
@@ -203,6 +205,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     });
   }
   if (env.ALIAS_API_TOKEN) {
+    const { aliasApiPlugin } = await import('./alias-api/index.js');
     await app.register(aliasApiPlugin, { prefix: '/api/v1', token: env.ALIAS_API_TOKEN, inventory: deps.store.inventory, rules: () => rules, clock });
   }
   app.get('/healthz', async (request, reply) => {
