@@ -37,4 +37,6 @@ test('a crafted link cannot make the page claim an action the store does not sho
   assert.equal((await adminPost(app, SHOP, 'unblock')).statusCode, 200);
   assert.equal(await notice(`done=unblock&address=${SHOP}`), `${SHOP} is not blocked: it receives mail.`);
   assert.equal(await notice(`done=add&address=${SHOP}`), `Added ${SHOP}: it receives mail even with new_aliases: reject.`);
+  // Nothing was ever resent (the page's own Resend flow, with the failure log's confirmation: test/resend/page.test.ts).
+  assert.equal(await notice(`done=resend&address=${SHOP}`), null, 'never resent: no "Resent"');
 });
