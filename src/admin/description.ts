@@ -4,6 +4,7 @@ import { AdminBadInput } from './errors.js';
 // Control characters (line breaks included) and lone surrogates: a description is one line of text, shown
 // in the listing and the page; anything else there is a mistake or an attempt to forge output.
 const NOT_ONE_LINE = /[\p{Cc}\u2028\u2029]|\p{Cs}/u;
+const NOT_ONE_LINE_ALL = new RegExp(NOT_ONE_LINE.source, 'gu');
 
 /**
  * The operator's description for `add` (the body's `description`, urlencoded or JSON) as the inventory
@@ -26,6 +27,6 @@ export function aliasDescription(body: unknown): string | undefined {
  */
 export function fittedDescription(input: unknown): string | undefined {
   if (typeof input !== 'string') return undefined;
-  const text = [...input.replace(new RegExp(NOT_ONE_LINE.source, 'gu'), ' ').trim()].slice(0, DESCRIPTION_MAX_CHARS).join('').trim();
+  const text = [...input.replace(NOT_ONE_LINE_ALL, ' ').trim()].slice(0, DESCRIPTION_MAX_CHARS).join('').trim();
   return text === '' ? undefined : text;
 }

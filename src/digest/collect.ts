@@ -100,7 +100,7 @@ export async function collectDigests(deps: CollectDeps, since: number, until: nu
   }
   const holds = deps.flood ? await deps.flood.recent(until) : [];
   for (const [user, c] of contents) {
-    const boxes = new Set((deps.rules.digestTargets?.get(user) ?? []).map(mailbox));
+    const boxes = new Set((deps.rules.digestTargets?.get(user) ?? []).map(targetMailbox));
     c.flood = holds.filter((h) => boxes.has(h.mailbox.toLowerCase()) && within(h.last, since, until + 1));
   }
   return { contents, failures };
@@ -121,9 +121,6 @@ async function wholeInventory(inventory: Inventory): Promise<AliasEntry[]> {
   return [...found.values()];
 }
 
-// Gmail and most providers deliver `me+tag@` to `me@`: a failing `me+github@` means `me+plus-relay@` fails too, and
-// the flood guard counts per mailbox the same way.
-const mailbox = targetMailbox;
 
 /** How recent a permanent failure must be for its mailbox to count as failing right now. */
 export const FAILING_WINDOW_MS = 24 * 3600_000;
@@ -134,10 +131,11 @@ export const FAILING_WINDOW_MS = 24 * 3600_000;
  * mailbox: the digest, our own mail, still gets through.
  */
 export function failingNow(target: string, failures: readonly FailureEntry[], now: number): Failure | null {
-  const box = mailbox(target);
+  // Gmail and most providers deliver `me+tag@` to `me@`: a failing `me+github@` means `me+plus-relay@` fails too.
+  const box = targetMailbox(target);
   const hit = failures.find(
     ({ last }) =>
-      last.severity === 'permanent' && last.at > now - FAILING_WINDOW_MS && mailbox(last.target) === box && bounceKind({ code: last.code, message: last.message }) !== 'policy',
+      last.severity === 'permanent' && last.at > now - FAILING_WINDOW_MS && targetMailbox(last.target) === box && bounceKind({ code: last.code, message: last.message }) !== 'policy',
   );
   return hit?.last ?? null;
 }
