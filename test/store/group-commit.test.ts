@@ -85,7 +85,7 @@ test('closing the store first commits the writes still queued', async (t) => {
   assert.equal(await reopened.ledger.claim('token', 'queued', 'x', 1000), 'used');
 });
 
-test("a turn's completions share one write: all done together, or all kept when the group cannot commit, and the next turn writes afresh", async (t) => {
+test("a turn's completions: all done together, or all kept when their group cannot commit, and a later turn writes them out", async (t) => {
   const dir = await tempDir(t, 'group');
   const store = createSqliteStore({ location: { dataDir: dir }, clock: testClock(), checkEveryMs: 3600_000 });
   t.after(() => store.close());
@@ -100,7 +100,7 @@ test("a turn's completions share one write: all done together, or all kept when 
   const refused = await Promise.allSettled(['d', 'e'].map((key) => store.ledger.complete('delivery', key, 3600_000)));
   assert.deepEqual(refused.map((s) => s.status), ['rejected', 'rejected']);
   other.exec('ROLLBACK');
-  // A later turn's completion is not tied to the failed one's batch: it is written, and carries the kept ones along.
+  // A later turn's completion is written, and carries the kept ones along.
   await store.ledger.complete('delivery', 'f', 3600_000);
   const reader = new Database(join(dir, 'plus-relay.sqlite'), { readonly: true });
   t.after(() => reader.close());

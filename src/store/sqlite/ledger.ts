@@ -4,7 +4,6 @@ import type { ClaimResult, DeliveryClaims, Ledger } from '../types.js';
 import type { UnwrittenCompletions } from '../unwritten-completions.js';
 import type { SqliteDatabase } from './database.js';
 import type { GroupWrite } from './group-commit.js';
-import { ledgerRows } from './ledger-rows.js';
 
 export type SqliteLedger = Ledger & {
   prune(): number;
@@ -22,56 +21,30 @@ export type SqliteLedger = Ledger & {
  */
 export function sqliteLedger(db: SqliteDatabase, clock: Clock, write: GroupWrite, unwritten: UnwrittenCompletions): SqliteLedger {
   const read = db.prepare<[string], { owner: string | null }>('SELECT owner FROM ledger WHERE key = ?');
+  // A claim in one statement: a new key is inserted, an expired one taken over, a live one left alone (no change).
+  // One row per statement: a multi-row VALUES … RETURNING costs more than its rows' statements one by one (measured).
+  const take = db.prepare<[string, string, number, number]>(
+    'INSERT INTO ledger (key, owner, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at WHERE ledger.expires_at <= ?',
+  );
+  const upsert = db.prepare<[string, string | null, number]>('INSERT OR REPLACE INTO ledger (key, owner, expires_at) VALUES (?, ?, ?)');
   const releaseOwned = db.prepare<[string, string]>('DELETE FROM ledger WHERE key = ? AND owner = ?');
   const expired = db.prepare<[number]>('DELETE FROM ledger WHERE expires_at <= ?');
-  const many = ledgerRows(db);
 
-  /**
-   * Claims in one statement (ledgerRows), then reads what it left alone ('used' or 'busy'). The pairs go in the
-   * token's statement: when the token turns out not to be ours, the pairs it took are freed again in the same write
-   * (still ours, nothing else ran between), so a replay or a copy in flight leaves every pair as it was. Runs inside
-   * a write of the group (IMMEDIATE), one savepoint: the token and its pairs are claimed together or not at all.
-   */
-  const claimKeys = db.transaction((token: string, pairs: readonly string[], owner: string, ttlMs: number): DeliveryClaims => {
+  /** Runs inside a write of the group (IMMEDIATE): nothing can change the key between the statement and the read. */
+  const claim = (key: string, owner: string, expiresAt: number, now: number): ClaimResult => {
+    if (unwritten.has(key)) return 'used';
+    if (take.run(key, owner, expiresAt, now).changes > 0) return 'claimed';
+    return read.get(key)?.owner === null ? 'used' : 'busy';
+  };
+  /** The token, then (only when it is ours) each pair: one savepoint, so they are claimed together or not at all. */
+  const claimDelivery = db.transaction((token: string, pairs: readonly string[], owner: string, ttlMs: number): DeliveryClaims => {
     const now = clock.now();
-    if (unwritten.has(token)) return { token: 'used', pairs: [] };
-    const free = pairs.filter((pair) => !unwritten.has(pair));
-    const claimed = many.claim([token, ...new Set(free)], owner, now + ttlMs, now);
-    const answer = (key: string): ClaimResult => {
-      if (unwritten.has(key)) return 'used';
-      if (claimed.delete(key)) return 'claimed'; // a key named twice: ours once, then busy (held by ourselves)
-      return read.get(key)?.owner === null ? 'used' : 'busy';
-    };
-    const first = answer(token);
-    if (first !== 'claimed') {
-      for (const pair of claimed) releaseOwned.run(pair, owner);
-      return { token: first, pairs: [] };
-    }
-    return { token: first, pairs: pairs.map(answer) };
+    const first = claim(token, owner, now + ttlMs, now);
+    return { token: first, pairs: first === 'claimed' ? pairs.map((pair) => claim(pair, owner, now + ttlMs, now)) : [] };
   });
 
-  // Completions issued in one turn share one statement: the first one's write in the group carries them all. The
-  // batch closes when that write runs, or when its group failed without running it (a completion that joins a
-  // failed batch is told so, and kept in `unwritten` like any completion the disk refused).
-  let completing: Array<readonly [string, number]> | null = null;
-  let completed: Promise<void> = Promise.resolve();
-  const complete = (key: string, expiresAt: number): Promise<void> => {
-    if (completing === null) {
-      const batch: Array<readonly [string, number]> = (completing = []);
-      const close = (): void => {
-        if (completing === batch) completing = null;
-      };
-      completed = write('complete', () => {
-        close();
-        many.done(batch);
-      });
-      completed.catch(close);
-    }
-    completing.push([key, expiresAt]);
-    return completed;
-  };
-
-  const writeUnwritten = (): Promise<void> => unwritten.writeOut((entries) => write('unwritten completions', () => many.done(entries)));
+  const writeUnwritten = (): Promise<void> =>
+    unwritten.writeOut((entries) => write('unwritten completions', () => entries.forEach(([key, expiresAt]) => upsert.run(key, null, expiresAt))));
   // Issued before the caller's own write, so both go in the same group.
   const alongside = (): void => {
     if (unwritten.size > 0) writeUnwritten().catch(() => undefined);
@@ -82,18 +55,22 @@ export function sqliteLedger(db: SqliteDatabase, clock: Clock, write: GroupWrite
       const k = storedKey(space, key);
       if (unwritten.has(k)) return 'used';
       alongside();
-      return write('claim', () => claimKeys(k, [], owner, ttlMs).token);
+      return write('claim', () => {
+        const now = clock.now();
+        return claim(k, owner, now + ttlMs, now);
+      });
     },
     async claimDelivery(token, pairs, owner, ttlMs) {
+      const keys = pairs.map((pair) => storedKey('delivery', pair));
       alongside();
-      return write('claim delivery', () => claimKeys(storedKey('token', token), pairs.map((pair) => storedKey('delivery', pair)), owner, ttlMs));
+      return write('claim delivery', () => claimDelivery(storedKey('token', token), keys, owner, ttlMs));
     },
     async complete(space, key, ttlMs) {
       const k = storedKey(space, key);
       const expiresAt = clock.now() + ttlMs;
       alongside();
       try {
-        await complete(k, expiresAt);
+        await write('complete', () => upsert.run(k, null, expiresAt));
       } catch (err) {
         unwritten.keep(k, expiresAt);
         throw err;
