@@ -32,6 +32,8 @@ export interface PendingAlias {
  */
 export function pendingCounts(max: number) {
   let byAlias = new Map<string, PendingAlias>();
+  // Taken for a write that has not committed yet: still counted by reads until it has (or has failed).
+  const writing = new Set<Map<string, PendingAlias>>();
   return {
     get size() {
       return byAlias.size;
@@ -52,12 +54,20 @@ export function pendingCounts(max: number) {
       byAlias.set(use.address, alias);
       return byAlias.size >= max;
     },
-    get: (address: string): PendingAlias | undefined => byAlias.get(address),
-    /** Hands every pending alias over and starts afresh. */
-    take(): Map<string, PendingAlias> {
+    /** What is not on disk yet for one alias: kept, and taken for a write still under way (oldest first). */
+    get(address: string): PendingAlias[] {
+      return [...writing, byAlias].flatMap((batch) => batch.get(address) ?? []);
+    },
+    /** Hands every pending alias over to `write`, and starts afresh; they count for reads until `write` settles. */
+    async writeOut(write: (taken: ReadonlyMap<string, PendingAlias>) => Promise<void>): Promise<void> {
       const taken = byAlias;
       byAlias = new Map();
-      return taken;
+      writing.add(taken);
+      try {
+        await write(taken);
+      } finally {
+        writing.delete(taken);
+      }
     },
   };
 }
@@ -69,16 +79,14 @@ export type PendingCounts = ReturnType<typeof pendingCounts>;
  * domain that just wrote is seen — unless it would find no room among `roomForSenders` more sender rows, as a domain
  * beyond the cap is new at every message (when unsure, it errs towards new: the leak signal fires once more).
  */
-export function withPending(stored: AliasFacts, pending: PendingAlias | undefined, senderDomain: string | null, roomForSenders: () => number): AliasFacts {
-  if (!pending) return stored;
-  const seen = (): boolean => {
-    if (senderDomain === null || !pending.senders.has(senderDomain)) return false;
-    return [...pending.senders.keys()].indexOf(senderDomain) < roomForSenders();
-  };
+export function withPending(stored: AliasFacts, pending: readonly PendingAlias[], senderDomain: string | null, roomForSenders: () => number): AliasFacts {
+  if (pending.length === 0) return stored;
+  const domains = [...new Set(pending.flatMap((p) => [...p.senders.keys()]))];
+  const seen = (): boolean => senderDomain !== null && domains.includes(senderDomain) && domains.indexOf(senderDomain) < roomForSenders();
   return {
-    known: stored.known || pending.forwarded > 0,
+    known: stored.known || pending.some((p) => p.forwarded > 0),
     blocked: stored.blocked,
-    firstSeen: stored.firstSeen ?? pending.first,
+    firstSeen: stored.firstSeen ?? Math.min(...pending.map((p) => p.first)),
     senderSeen: stored.senderSeen || seen(),
   };
 }

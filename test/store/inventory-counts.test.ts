@@ -48,6 +48,16 @@ test('counts wait in memory: this relay sees them at once, another process once 
   });
 });
 
+test('counts on their way to the disk still count: a read between the flush and its commit sees them', async (t) => {
+  const dataDir = await tempDir(t, 'inventory-counts');
+  const relay = createSqliteStore({ location: { dataDir }, clock: testClock(), countsFlushMs: 60_000 });
+  t.after(() => relay.close());
+  await relay.inventory.record(use('first@d.example', T0, 'forwarded', 'shop.example'));
+  const listed = relay.inventory.list({ limit: 10 }); // takes the counts for the next commit, a turn from now
+  assert.deepEqual(await relay.inventory.facts('first@d.example', 'shop.example'), { known: true, blocked: false, firstSeen: T0, senderSeen: true });
+  assert.deepEqual((await listed).map((e) => [e.address, e.forwarded]), [['first@d.example', 1]]);
+});
+
 test('counts kept in memory obey the caps as messages written one by one would: a domain beyond them stays new', async (t) => {
   const dataDir = await tempDir(t, 'inventory-counts');
   const limits = { maxLearnedAliases: 1, maxOperatorAliases: 5, maxSendersPerAlias: 2, transientTtlMs: 3600_000, learnedTtlMs: 3600_000 };

@@ -124,8 +124,7 @@ export function sqliteInventory(
     if (timer) clearTimeout(timer);
     timer = null;
     if (pending.size === 0) return Promise.resolve();
-    const taken = pending.take();
-    return write('record', () => flush(taken));
+    return pending.writeOut((taken) => write('record', () => flush(taken)));
   };
   // Bookkeeping after the fact: counts lost to a store outage (or a crash) cost those counts, nothing else.
   const flushSoon = (): void => {
