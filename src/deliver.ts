@@ -14,9 +14,9 @@ import type { Inventory } from './store/inventory.js';
 import type { PolicyVerdict } from './policy/decide.js';
 import { policyStep } from './policy/step.js';
 import { POLICY_OUTCOMES } from './policy/outcomes.js';
-import { DEFAULT_LIMITS, type FloodHold, type ResolvedLimits } from './flood/limits.js';
+import { DEFAULT_LIMITS, type FloodHold } from './flood/limits.js';
 import { holdReason, type FloodGuard } from './flood/budget.js';
-import { claimPair, claimWaiting } from './claim-pair.js';
+import { claimDelivery, claimWaiting, type ClaimedPair } from './claim-pair.js';
 
 export type { Outcome };
 
@@ -80,14 +80,10 @@ export async function deliver(message: InboundMessage, deps: DeliveryDeps, reque
   const { ledger, exactlyOnce } = deps;
 
   try {
-    // Two copies of one delivery at once: the second waits for the first rather than sending.
-    const claim = await claimWaiting(deps, 'token', token, requestId);
-    if (claim === 'used') return result('duplicate', 'token already used');
-    if (claim === 'busy') return result('busy', 'the same delivery is in progress');
-
     let routed: Routed;
     try {
-      routed = await forward(message, message.recipient, deps, requestId, result);
+      // forward() claims the token: with the pairs' claims when there are targets (one write), else alone.
+      routed = await forward(message, message.recipient, token, deps, requestId, result);
     } catch (err) {
       await ledger.release('token', token, requestId).catch(() => undefined);
       throw err;
@@ -96,7 +92,8 @@ export async function deliver(message: InboundMessage, deps: DeliveryDeps, reque
     // retryable frees the token for Mailgun's retry. Issued in the same turn as the forward's own writes (the
     // pairs' completions, the inventory's record), so that all of them share one commit (one round trip).
     const { status } = routed.result;
-    const token_ = status === 200 || status === 406 ? ledger.complete('token', token, exactlyOnce.tokenTtlMs) : ledger.release('token', token, requestId);
+    const done = status === 200 || status === 406;
+    const token_ = !routed.tokenHeld ? NOTHING_PENDING : done ? ledger.complete('token', token, exactlyOnce.tokenTtlMs) : ledger.release('token', token, requestId);
     const [completed] = await Promise.all([routed.written, token_]);
     // A pair forwarded whose completion the store refused: answered 503 as before. Its completion is kept (a
     // retry finds the pair 'used'), and so is the token's when that one failed too.
@@ -125,6 +122,8 @@ interface TargetResult {
 interface Routed {
   result: DeliveryResult;
   written: Promise<Error | null>;
+  /** The token is this delivery's claim (to complete or release); false when it was used or busy. */
+  tokenHeld: boolean;
 }
 
 const NOTHING_PENDING: Promise<null> = Promise.resolve(null);
@@ -132,23 +131,32 @@ const NOTHING_PENDING: Promise<null> = Promise.resolve(null);
 async function forward(
   message: InboundMessage,
   recipient: string,
+  token: string,
   deps: DeliveryDeps,
   requestId: string,
   result: (outcome: Outcome, reason: string, more?: Partial<DeliveryResult>) => DeliveryResult,
 ): Promise<Routed> {
   const decision = deps.rules().route(recipient, message.sender ?? undefined);
   const step = policyStep(message, recipient, deps, decision);
-  const settled = async (r: DeliveryResult, completions: ReadonlyArray<Promise<Error | null>> = []): Promise<Routed> => {
+  const settled = async (r: DeliveryResult, completions: ReadonlyArray<Promise<Error | null>> = [], tokenHeld = true): Promise<Routed> => {
     // Not awaited before the caller issues its own write: the record joins the completions' commit.
     const recorded = step.settle(r.outcome);
     const written = Promise.all([...completions, recorded]).then((errors) => errors.find((e) => e instanceof Error) ?? null);
-    return { result: r, written: completions.length === 0 ? recorded.then(() => null) : written };
+    return { result: r, written: completions.length === 0 ? recorded.then(() => null) : written, tokenHeld };
   };
-  if (decision.action === 'reject') return settled(result('rejected', decision.reason, { rule: decision.rule }));
+  // The token not ours: a replay of a delivery answered earlier, or one still in flight after the wait.
+  const notOurs = (claim: 'used' | 'busy'): Promise<Routed> =>
+    settled(claim === 'used' ? result('duplicate', 'token already used') : result('busy', 'the same delivery is in progress'), [], false);
+  // Without targets, the token is claimed alone (two copies of one delivery at once: the second waits for the first).
+  const claimed = async (answer: () => Promise<Routed>): Promise<Routed> => {
+    const claim = await claimWaiting(deps, 'token', token, requestId);
+    return claim === 'claimed' ? answer() : notOurs(claim);
+  };
+  if (decision.action === 'reject') return claimed(() => settled(result('rejected', decision.reason, { rule: decision.rule })));
   const policy = await step.decide(decision);
   const decided = { rule: decision.rule, policy, newSender: step.newSender };
   const answer = POLICY_OUTCOMES[policy.outcome].delivery;
-  if (answer !== 'forwarded') return settled(result(answer, policy.detail, { ...decided, ...(await noted(step.held, deps)) }));
+  if (answer !== 'forwarded') return claimed(async () => settled(result(answer, policy.detail, { ...decided, ...(await noted(step.held, deps)) })));
 
   // Raw mode: the original bytes pass DMARC at the target only on an aligned DKIM signature; without one, and under
   // an enforcing policy, From becomes ours (once, for every target). The key stays that of the message as it came.
@@ -157,7 +165,10 @@ async function forward(
   const targets = [...policy.to];
   const key = messageKey(message);
   const limits = decision.limits ?? DEFAULT_LIMITS;
-  const sent = await Promise.all(targets.map((to) => sendOnce(outgoing, key, to, limits, deps, requestId)));
+  const pairs = targets.map((to) => ({ pair: deliveryKey(key, to), to }));
+  const claims = await claimDelivery(token, pairs, limits, deps, requestId);
+  if (claims.token !== 'claimed') return notOurs(claims.token);
+  const sent = await Promise.all(claims.pairs.map((p) => sendOnce(outgoing, p, deps, requestId)));
   const storeDown = sent.find((s) => s.outcome === 'store-unavailable');
   if (storeDown) throw new StoreUnavailableError(storeDown.reason);
   const completions = sent.flatMap((s) => (s.completed ? [s.completed] : []));
@@ -181,12 +192,11 @@ async function noted(hold: FloodHold | null, deps: DeliveryDeps): Promise<{ floo
  * before a partial failure): not again. Being forwarded by another copy right now (any instance): wait
  * for it rather than send twice.
  */
-async function sendOnce(outgoing: InboundMessage, key: string, to: string, limits: ResolvedLimits, deps: DeliveryDeps, requestId: string): Promise<TargetResult> {
-  const pair = deliveryKey(key, to);
+async function sendOnce(outgoing: InboundMessage, { pair, to, claim }: ClaimedPair, deps: DeliveryDeps, requestId: string): Promise<TargetResult> {
   const release = () => deps.ledger.release('delivery', pair, requestId).catch(() => undefined);
   try {
     // The mailbox's budget is counted only once the pair is ours, so a copy already forwarded costs nothing.
-    const claimed = await claimPair(pair, to, limits, deps, requestId);
+    const claimed = await claim;
     if (claimed.claim === 'used') return { outcome: 'duplicate', reason: `already forwarded to ${to}` };
     if (claimed.claim === 'busy') return { outcome: 'busy', reason: `the same message is being forwarded to ${to} by another delivery` };
     const { slot } = claimed;

@@ -12,6 +12,15 @@ export type { BounceWatch, Inventory, FloodCounters };
 export type ClaimResult = 'claimed' | 'used' | 'busy';
 
 /**
+ * A signed delivery's claims, taken in one write: its token, and (only once the token is ours) each of its
+ * (message, target) pairs. `pairs` is empty unless the token was claimed: a replay or a copy in flight touches no pair.
+ */
+export interface DeliveryClaims {
+  token: ClaimResult;
+  pairs: ClaimResult[];
+}
+
+/**
  * The namespaces of the ledger. `token`: a Mailgun signature token, in flight or used (a replay of a
  * used one is answered without sending). `delivery`: one (message, target) send. `event`: the token of
  * an event webhook post (a replayed event is counted once). `unsuppress`: a rule target whose bounce
@@ -31,6 +40,11 @@ export interface Ledger {
   claim(space: LedgerSpace, key: string, owner: string, ttlMs: number): Promise<ClaimResult>;
   complete(space: LedgerSpace, key: string, ttlMs: number): Promise<void>;
   release(space: LedgerSpace, key: string, owner: string): Promise<void>;
+  /**
+   * The token's claim (space `token`) and, when it is 'claimed', the pairs' claims (space `delivery`), in that order
+   * and as one write: one group commit on SQLite, one script on Redis. Each claim answers as `claim` would.
+   */
+  claimDelivery(token: string, pairs: readonly string[], owner: string, ttlMs: number): Promise<DeliveryClaims>;
 }
 
 export type FailureSeverity = 'permanent' | 'temporary';

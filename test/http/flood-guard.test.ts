@@ -170,6 +170,18 @@ test('a new alias whose send failed gives its new-alias unit back', async (t) =>
   assert.equal((await post(app, mail('two@destroy.systems', { clock }))).statusCode, 406);
 });
 
+test('a token posted twice at once, then replayed, to a new alias costs one new alias: units asked for before the token is claimed are given back', async (t) => {
+  const clock = hourClock();
+  const { app, api } = await build(t, { clock, rules: rulesWith('limits: {new_aliases_per_hour: 2}') });
+  const first = mail('one@destroy.systems', { clock });
+  const copies = await Promise.all([post(app, first), post(app, first)]);
+  assert.deepEqual(copies.map((r) => r.json<{ status: string }>().status).sort(), ['duplicate', 'forwarded']);
+  assert.equal((await post(app, first)).json<{ status: string }>().status, 'duplicate');
+  assert.equal((await post(app, mail('two@destroy.systems', { clock }))).statusCode, 200, 'the second new alias of the hour');
+  assert.equal((await post(app, mail('three@destroy.systems', { clock }))).statusCode, 406);
+  assert.deepEqual(sentTo(api), ['me+one@gmail.com', 'me+two@gmail.com']);
+});
+
 test('the page shows held messages; without holds it shows no flood line', async (t) => {
   const clock = hourClock();
   const { app } = await build(t, { clock, env: { ADMIN_TOKEN }, rules: rulesWith('limits: {per_target: {per_minute: 1}}') });

@@ -84,3 +84,26 @@ test('closing the store first commits the writes still queued', async (t) => {
   t.after(() => reopened.close());
   assert.equal(await reopened.ledger.claim('token', 'queued', 'x', 1000), 'used');
 });
+
+test("a turn's completions: all done together, or all kept when their group cannot commit, and a later turn writes them out", async (t) => {
+  const dir = await tempDir(t, 'group');
+  const store = createSqliteStore({ location: { dataDir: dir }, clock: testClock(), checkEveryMs: 3600_000 });
+  t.after(() => store.close());
+  await Promise.all(['a', 'b', 'c'].map((key) => store.ledger.complete('delivery', key, 3600_000)));
+  for (const key of ['a', 'b', 'c']) assert.equal(await store.ledger.claim('delivery', key, 'x', 1000), 'used');
+
+  // Another process holds the write lock past the busy timeout: the group's BEGIN IMMEDIATE fails, and so does
+  // every completion of that turn; the ledger keeps them ('used') until the disk takes them.
+  const other = new Database(join(dir, 'plus-relay.sqlite'));
+  t.after(() => other.close());
+  other.exec('BEGIN IMMEDIATE');
+  const refused = await Promise.allSettled(['d', 'e'].map((key) => store.ledger.complete('delivery', key, 3600_000)));
+  assert.deepEqual(refused.map((s) => s.status), ['rejected', 'rejected']);
+  other.exec('ROLLBACK');
+  // A later turn's completion is written, and carries the kept ones along.
+  await store.ledger.complete('delivery', 'f', 3600_000);
+  const reader = new Database(join(dir, 'plus-relay.sqlite'), { readonly: true });
+  t.after(() => reader.close());
+  const done = reader.prepare<[], { n: number }>('SELECT count(*) AS n FROM ledger WHERE owner IS NULL').get();
+  assert.equal(done?.n, 6, 'a, b, c, the kept d and e, and f are on disk');
+});

@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createSqliteStore } from '../../src/store/sqlite/index.js';
 import { createRedisStore } from '../../src/store/redis/index.js';
-import { INVENTORY_LIMITS, InventoryFull, type AliasUse, type Inventory, type InventoryLimits } from '../../src/store/inventory.js';
+import { INVENTORY_LIMITS, InventoryFull, type Inventory, type InventoryLimits } from '../../src/store/inventory.js';
 import type { Store } from '../../src/store/types.js';
 import { sharedRedis, untilHealthy } from '../helpers/redis.js';
 import { testClock } from '../helpers/build.js';
+import { use } from '../helpers/alias-use.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // Recent: SQLite prunes on a timer (every 50 ms here) by the real clock, and a fixed date more than
@@ -22,9 +23,11 @@ const HOUR = 3600_000;
 type Open = (t: TestContext, limits?: InventoryLimits) => Promise<[Inventory, Inventory] | null>;
 
 const backends: Record<string, Open> = {
+  // Two processes on one file, each message's counts written with its own commit (countsFlushMs 0), so that either
+  // sees the other's at once; counts kept in memory for a while (the default) have their own tests (inventory-counts).
   async sqlite(t, limits) {
     const dataDir = await mkdtemp(join(tmpdir(), 'plus-relay-inventory-'));
-    const open = () => createSqliteStore({ location: { dataDir }, clock: testClock(), pruneEveryMs: 50, ...(limits ? { inventoryLimits: limits } : {}) });
+    const open = () => createSqliteStore({ location: { dataDir }, clock: testClock(), pruneEveryMs: 50, countsFlushMs: 0, ...(limits ? { inventoryLimits: limits } : {}) });
     const stores: Store[] = [open(), open()];
     t.after(async () => {
       for (const s of stores) await s.close();
@@ -46,13 +49,6 @@ const backends: Record<string, Open> = {
   },
 };
 
-const use = (address: string, at: number, outcome: AliasUse['outcome'], senderDomain: string | null, newSender = false): AliasUse => ({
-  address,
-  at,
-  outcome,
-  senderDomain,
-  newSender,
-});
 
 for (const [name, open] of Object.entries(backends)) {
   describe(`inventory on ${name}`, () => {

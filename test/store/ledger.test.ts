@@ -52,6 +52,37 @@ for (const [name, backend] of Object.entries(backends)) {
       assert.equal(await ledger.claim('delivery', longKey, 'C', 10_000), 'claimed', 'forgotten after its TTL');
     });
 
+    test("a delivery's claims in one write: the token first, its pairs only once the token is ours", async (t) => {
+      const pair = await backend.open(t);
+      if (!pair) return;
+      const [a, b]: [Ledger, Ledger] = [pair[0].ledger, pair[1].ledger];
+      await a.complete('delivery', 'sent', 10_000);
+      assert.equal(await b.claim('delivery', 'in-flight', 'B', 10_000), 'claimed');
+      assert.deepEqual(await a.claimDelivery('tok', ['sent', 'in-flight', 'new'], 'A', 10_000), { token: 'claimed', pairs: ['used', 'busy', 'claimed'] });
+      assert.equal(await b.claim('token', 'tok', 'B', 10_000), 'busy', 'the token is claimed as claim() would');
+      assert.equal(await b.claim('delivery', 'new', 'B', 10_000), 'busy', 'and so is the free pair');
+
+      // The same delivery again (a replay, a copy in flight): its pairs are not touched.
+      assert.deepEqual(await b.claimDelivery('tok', ['other'], 'B', 10_000), { token: 'busy', pairs: [] });
+      await a.complete('token', 'tok', 10_000);
+      assert.deepEqual(await b.claimDelivery('tok', ['other'], 'B', 10_000), { token: 'used', pairs: [] });
+      assert.equal(await a.claim('delivery', 'other', 'A', 10_000), 'claimed', 'a pair of a replayed token stays free');
+      // A released token and pair are free again; only their owner's release counts.
+      await b.release('delivery', 'new', 'B');
+      await a.release('delivery', 'new', 'A');
+      assert.deepEqual(await b.claimDelivery('tok2', ['new'], 'B', 10_000), { token: 'claimed', pairs: ['claimed'] });
+    });
+
+    test("a delivery's claims whose holder died expire together; done keys stay done", async (t) => {
+      const pair = await backend.open(t);
+      if (!pair) return;
+      const ledger = pair[0].ledger;
+      assert.deepEqual(await ledger.claimDelivery('tok', ['one', 'two'], 'dead', 150), { token: 'claimed', pairs: ['claimed', 'claimed'] });
+      await ledger.complete('delivery', 'one', 10_000);
+      await sleep(300);
+      assert.deepEqual(await ledger.claimDelivery('tok', ['one', 'two'], 'retry', 10_000), { token: 'claimed', pairs: ['used', 'claimed'] });
+    });
+
     test('concurrent claims of one key: exactly one wins', async (t) => {
       const pair = await backend.open(t);
       if (!pair) return;

@@ -9,6 +9,19 @@ const DONE = '\u0000done';
 // instance must survive our late release. GET + DEL in one script so nothing runs in between.
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
+// KEYS: the token, then the pairs. ARGV: the owner, the claim's ttl (ms), the done value. Claims the token, and only when it is ours
+// each pair: 1 claimed, 2 used, 3 busy, one per key tried. One script: nothing runs between a key's SET and its GET.
+const CLAIM_DELIVERY = `
+local answers = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('SET', key, ARGV[1], 'NX', 'PX', ARGV[2]) then answers[i] = 1
+  elseif redis.call('GET', key) == ARGV[3] then answers[i] = 2
+  else answers[i] = 3 end
+  if i == 1 and answers[1] ~= 1 then break end
+end
+return answers`;
+const ANSWERS: Record<number, ClaimResult> = { 1: 'claimed', 2: 'used', 3: 'busy' };
+
 /**
  * The ledger on Redis: a claim is SET NX PX with the owner as value, done is the DONE value with its
  * own expiry. Keys live under `<namespace>:`.
@@ -29,6 +42,14 @@ export function redisLedger(redis: RedisConnection, namespace: string): Ledger &
       const current = await call('claim', () => client.get(k));
       // Gone between the two commands (expired or released): busy, and the caller's wait loop claims again.
       return current === DONE ? 'used' : 'busy';
+    },
+    async claimDelivery(token, pairs, owner, ttlMs) {
+      const keys = [keyOf('token', token), ...pairs.map((pair) => keyOf('delivery', pair))];
+      if (unwritten.has(keys[0] ?? '')) return { token: 'used', pairs: [] };
+      const reply = await call('claim delivery', () => client.eval(CLAIM_DELIVERY, { keys, arguments: [owner, String(ttlMs), DONE] }));
+      const answers = (reply as number[]).map((n, i) => (i > 0 && unwritten.has(keys[i] ?? '') ? 'used' : (ANSWERS[n] ?? 'busy')));
+      const [first = 'busy', ...rest] = answers;
+      return { token: first, pairs: first === 'claimed' ? rest : [] };
     },
     async complete(space, key, ttlMs) {
       const k = keyOf(space, key);

@@ -32,8 +32,11 @@ interface EventRow {
  */
 export function sqliteFlood(db: SqliteDatabase, guard: <T>(what: string, run: () => T) => T, write: GroupWrite): FloodCounters & { prune(now: number): number } {
   db.exec(TABLES);
-  const count = db.prepare<[string, number], { count: number }>('SELECT count FROM flood_windows WHERE key = ? AND ends_at > ?');
-  const increment = db.prepare<[string, number]>('INSERT INTO flood_windows (key, count, ends_at) VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE SET count = count + 1');
+  // One unit of one window while it has room, in one statement: no change when it is full. A key names its window
+  // (windowOf), so a row found under it is that window's, never an ended one's.
+  const increment = db.prepare<[string, number, number]>(
+    'INSERT INTO flood_windows (key, count, ends_at) VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE SET count = count + 1 WHERE count < ?',
+  );
   const decrement = db.prepare<[string]>('UPDATE flood_windows SET count = count - 1 WHERE key = ? AND count > 0');
   const ended = db.prepare<[number]>('DELETE FROM flood_windows WHERE ends_at <= ?');
   const forget = db.prepare<[number]>('DELETE FROM flood_events WHERE last_at <= ?');
@@ -42,12 +45,14 @@ export function sqliteFlood(db: SqliteDatabase, guard: <T>(what: string, run: ()
   const insert = db.prepare<[string, string, number, number, number]>('INSERT INTO flood_events (limit_name, mailbox, max, count, first_at, last_at) VALUES (?, ?, ?, 1, ?, ?)');
   const since = db.prepare<[number], EventRow>('SELECT * FROM flood_events WHERE last_at > ?');
 
+  // All or none: the units taken before a full window are given back, and a failing statement undoes the savepoint.
   const take = db.transaction((budgets: Parameters<FloodCounters['take']>[0], now: number): TakeResult => {
     const windows = budgets.map((budget) => ({ budget, ...windowOf(budget, now) }));
-    const full = windows.find((w) => (count.get(w.key, now)?.count ?? 0) >= w.budget.limit);
-    if (full) return { full: full.budget };
-    for (const w of windows) increment.run(w.key, w.endsAt);
-    return { taken: { keys: windows.map((w) => w.key) } };
+    const full = windows.findIndex((w) => increment.run(w.key, w.endsAt, w.budget.limit).changes === 0);
+    const budget = windows[full]?.budget;
+    if (!budget) return { taken: { keys: windows.map((w) => w.key) } };
+    for (const w of windows.slice(0, full)) decrement.run(w.key);
+    return { full: budget };
   });
   const note = db.transaction((limit: LimitName, mailbox: string, max: number, now: number) => {
     forget.run(now - FLOOD_EVENT_LIMITS.retentionMs);

@@ -21,8 +21,8 @@ interface Pending {
  * order they were issued, and each caller hears of its own write once that transaction has committed.
  *
  * Why: a commit, not a statement, is what a write costs here (the WAL frames and their index, and the fsync of
- * every checkpoint): measured about 30 µs each, and one message makes five (token and delivery claims, their
- * completions, the inventory's record) — the largest fixed cost of a small message. Under load the messages in
+ * every checkpoint): measured about 30 µs each, and one message makes four (its token and pairs' claims, their
+ * two completions, the flood guard's unit) — the largest fixed cost of a small message. Under load the messages in
  * flight share their commits. Nothing about a write changes: it is as atomic as before (a transaction function is
  * a savepoint inside the group, a statement is atomic by itself), later writes see earlier ones, and the
  * IMMEDIATE lock still keeps a second process on the file from interleaving. A failed write fails alone; a group

@@ -19,6 +19,11 @@ export interface SqliteStoreOptions {
   /** Smaller caps for tests; production uses INVENTORY_LIMITS. */
   inventoryLimits?: InventoryLimits;
   /**
+   * How long the inventory's per-message counts wait in memory before they are written (COUNTS_FLUSH_MS); 0 writes
+   * each message's counts with its own commit.
+   */
+  countsFlushMs?: number;
+  /**
    * How often the store checks that its file is still in DATA_DIR and writes the completions the disk refused
    * (both also happen on every health check; kept completions also go with every ledger write).
    */

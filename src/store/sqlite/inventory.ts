@@ -2,6 +2,7 @@ import type { Clock } from '../../clock.js';
 import { INVENTORY_LIMITS, InventoryFull, type AliasEntry, type Inventory, type InventoryLimits } from '../inventory.js';
 import type { SqliteDatabase } from './database.js';
 import type { GroupWrite } from './group-commit.js';
+import { COUNTS_FLUSH_MS, MAX_PENDING_ALIASES, pendingCounts, withPending, type PendingAlias } from '../inventory-counts.js';
 
 interface AliasRow {
   address: string;
@@ -36,7 +37,8 @@ export function sqliteInventory(
   guard: <T>(what: string, run: () => T) => T,
   write: GroupWrite,
   limits: InventoryLimits = INVENTORY_LIMITS,
-): Inventory & { prune(): number } {
+  countsFlushMs: number = COUNTS_FLUSH_MS,
+): Inventory & { prune(): number; flushCounts(): Promise<void> } {
   const facts = db.prepare<[string, string], Omit<AliasRow, 'address' | 'last_seen' | 'refused' | 'operator' | 'description'> & { seen: number }>(
     `SELECT first_seen, added_at, forwarded, blocked,
             EXISTS (SELECT 1 FROM alias_senders s WHERE s.address = a.address AND s.domain = ?) AS seen
@@ -51,13 +53,14 @@ export function sqliteInventory(
   // Who gives way when the learned part is full: the oldest refused-only alias, else the least recently mailed.
   const evictTransient = db.prepare('DELETE FROM aliases WHERE address = (SELECT address FROM aliases WHERE transient = 1 ORDER BY touched_at LIMIT 1)');
   const evictLearned = db.prepare('DELETE FROM aliases WHERE address = (SELECT address FROM aliases WHERE operator = 0 ORDER BY touched_at LIMIT 1)');
-  const insert = db.prepare<[{ address: string; first: number | null; added: number | null; at: number; fwd: number; ref: number; blocked: number; transient: number; operator: number; description: string | null }]>(
+  const insert = db.prepare<[{ address: string; first: number | null; last: number | null; added: number | null; at: number; fwd: number; ref: number; blocked: number; transient: number; operator: number; description: string | null }]>(
     `INSERT INTO aliases (address, first_seen, last_seen, added_at, touched_at, forwarded, refused, blocked, transient, operator, description)
-     VALUES (@address, @first, @first, @added, @at, @fwd, @ref, @blocked, @transient, @operator, @description)`,
+     VALUES (@address, @first, @last, @added, @at, @fwd, @ref, @blocked, @transient, @operator, @description)`,
   );
-  const mailed = db.prepare<[{ address: string; at: number; fwd: number; ref: number }]>(
-    `UPDATE aliases SET first_seen = COALESCE(first_seen, @at), last_seen = @at, touched_at = @at,
-            forwarded = forwarded + @fwd, refused = refused + @ref, transient = transient * (1 - @fwd)
+  // A flush's messages to one alias (inventory-counts.ts): from @first to @at, @fwd forwarded and @ref refused.
+  const mailed = db.prepare<[{ address: string; first: number; at: number; fwd: number; ref: number }]>(
+    `UPDATE aliases SET first_seen = COALESCE(first_seen, @first), last_seen = MAX(COALESCE(last_seen, @at), @at), touched_at = MAX(touched_at, @at),
+            forwarded = forwarded + @fwd, refused = refused + @ref, transient = transient * (@fwd = 0)
       WHERE address = @address`,
   );
   const markAdded = db.prepare<[number, string | null, string]>(
@@ -68,10 +71,10 @@ export function sqliteInventory(
     'UPDATE aliases SET blocked = 0, operator = (added_at IS NOT NULL), transient = (added_at IS NULL AND forwarded = 0) WHERE address = ?',
   );
   const forget = db.prepare<[string]>('DELETE FROM aliases WHERE address = ?');
-  const senderMailed = db.prepare<[number, string, string]>('UPDATE alias_senders SET count = count + 1, last_seen = ? WHERE address = ? AND domain = ?');
+  const senderMailed = db.prepare<[number, number, string, string]>('UPDATE alias_senders SET count = count + ?, last_seen = MAX(last_seen, ?) WHERE address = ? AND domain = ?');
   const senderCount = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM alias_senders WHERE address = ?');
-  const senderInsert = db.prepare<[string, string, number, number, number]>(
-    'INSERT INTO alias_senders (address, domain, count, first_seen, last_seen, is_new) VALUES (?, ?, 1, ?, ?, ?)',
+  const senderInsert = db.prepare<[string, string, number, number, number, number]>(
+    'INSERT INTO alias_senders (address, domain, count, first_seen, last_seen, is_new) VALUES (?, ?, ?, ?, ?, ?)',
   );
   const blockedCount = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM aliases WHERE blocked = 1');
   const expiredTransient = db.prepare<[number]>('DELETE FROM aliases WHERE transient = 1 AND touched_at <= ?');
@@ -100,15 +103,35 @@ export function sqliteInventory(
   });
   const empty = (address: string): AliasEntry => ({ address, firstSeen: null, lastSeen: null, added: null, forwarded: 0, refused: 0, blocked: false, senders: [] });
 
-  const record = db.transaction((address: string, at: number, forwarded: boolean, domain: string | null, isNew: boolean) => {
-    const counts = { address, at, fwd: forwarded ? 1 : 0, ref: forwarded ? 0 : 1 };
-    if (mailed.run(counts).changes === 0) {
-      if (!learnedRoom(!forwarded)) return;
-      insert.run({ ...counts, first: at, added: null, blocked: 0, transient: forwarded ? 0 : 1, operator: 0, description: null });
+  /** Writes what was kept in memory (inventory-counts.ts), alias by alias, as one message each would have been. */
+  const flush = db.transaction((taken: ReadonlyMap<string, PendingAlias>) => {
+    for (const [address, p] of taken) {
+      const counts = { address, first: p.first, at: p.last, fwd: p.forwarded, ref: p.refused };
+      if (mailed.run(counts).changes === 0) {
+        if (!learnedRoom(p.forwarded === 0)) continue;
+        insert.run({ ...counts, last: p.last, added: null, blocked: 0, transient: p.forwarded === 0 ? 1 : 0, operator: 0, description: null });
+      }
+      for (const [domain, sender] of p.senders) {
+        if (senderMailed.run(sender.count, sender.last, address, domain).changes > 0) continue;
+        if ((senderCount.get(address)?.n ?? 0) < limits.maxSendersPerAlias) senderInsert.run(address, domain, sender.count, sender.first, sender.last, sender.isNew ? 1 : 0);
+      }
     }
-    if (domain === null || senderMailed.run(at, address, domain).changes > 0) return;
-    if ((senderCount.get(address)?.n ?? 0) < limits.maxSendersPerAlias) senderInsert.run(address, domain, at, at, isNew ? 1 : 0);
   });
+  // Counts wait in memory for `countsFlushMs` (0: written with the message's own commit, and awaited).
+  const pending = pendingCounts(MAX_PENDING_ALIASES);
+  let timer: NodeJS.Timeout | null = null;
+  const flushCounts = (): Promise<void> => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (pending.size === 0) return Promise.resolve();
+    return pending.writeOut((taken) => write('record', () => flush(taken)));
+  };
+  // Bookkeeping after the fact: counts lost to a store outage (or a crash) cost those counts, nothing else.
+  const flushSoon = (): void => {
+    timer ??= setTimeout(() => void flushCounts().catch(() => undefined), countsFlushMs);
+    timer.unref();
+  };
+
   /** add, block, unblock in one transaction; null when the operator's part is full. */
   const operatorWrite = db.transaction((address: string, at: number, mode: OperatorMode, description: string | null): AliasEntry | null => {
     const row = one.get(address);
@@ -124,7 +147,7 @@ export function sqliteInventory(
     } else {
       if (row?.operator !== 1 && !operatorRoom()) return null;
       if (!row) {
-        insert.run({ address, first: null, added: null, at, fwd: 0, ref: 0, blocked: 0, transient: 0, operator: 1, description: null });
+        insert.run({ address, first: null, last: null, added: null, at, fwd: 0, ref: 0, blocked: 0, transient: 0, operator: 1, description: null });
       }
       if (mode === 'add') markAdded.run(at, description, address);
       else markBlocked.run(address);
@@ -133,6 +156,8 @@ export function sqliteInventory(
     return after ? entry(after) : empty(address);
   });
   const operator = async (address: string, at: number, mode: OperatorMode, description: string | null = null): Promise<AliasEntry> => {
+    // The counts kept so far go first, in the same group: the operator's write sees every message before it.
+    flushCounts().catch(() => undefined);
     const result = await write(mode, () => operatorWrite(address, at, mode, description));
     if (result === null) throw new InventoryFull(`the operator's part of the inventory holds its ${limits.maxOperatorAliases} added or blocked aliases`);
     return result;
@@ -141,21 +166,29 @@ export function sqliteInventory(
   return {
     async facts(address, senderDomain) {
       const row = guard('facts', () => facts.get(senderDomain ?? '', address));
-      if (!row) return { known: false, blocked: false, firstSeen: null, senderSeen: false };
-      return { known: row.added_at !== null || row.forwarded > 0, blocked: row.blocked === 1, firstSeen: row.first_seen, senderSeen: row.seen === 1 };
+      const stored = row
+        ? { known: row.added_at !== null || row.forwarded > 0, blocked: row.blocked === 1, firstSeen: row.first_seen, senderSeen: row.seen === 1 }
+        : { known: false, blocked: false, firstSeen: null, senderSeen: false };
+      const room = () => limits.maxSendersPerAlias - guard('facts', () => senderCount.get(address)?.n ?? 0);
+      return withPending(stored, pending.get(address), senderDomain, room);
     },
     async record(use) {
-      await write('record', () => record(use.address, use.at, use.outcome === 'forwarded', use.senderDomain, use.newSender));
+      const full = pending.add(use);
+      if (countsFlushMs === 0 || full) await flushCounts();
+      else flushSoon();
     },
+    flushCounts,
     add: (address, at, description) => operator(address, at, 'add', description ?? null),
     setBlocked: (address, blocked, at) => operator(address, at, blocked ? 'block' : 'unblock'),
     async list(query) {
+      await flushCounts().catch(() => undefined);
       return guard('list', () => (query.address === undefined ? recent.all(query.limit, query.offset ?? 0) : [one.get(query.address)].flatMap((r) => (r ? [r] : []))).map(entry));
     },
     async blockedCount() {
       return guard('blocked count', () => blockedCount.get()?.n ?? 0);
     },
     async size() {
+      await flushCounts().catch(() => undefined);
       return guard('size', () => {
         const { learned, operator } = counts();
         const { added, blocked } = operatorCounts.get() ?? { added: 0, blocked: 0 };

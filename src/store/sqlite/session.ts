@@ -29,7 +29,7 @@ export function openSession(options: SqliteStoreOptions, unwritten: UnwrittenCom
   const { write, flush } = groupCommit(db);
   const ledger = sqliteLedger(db, options.clock, write, unwritten);
   const failures = sqliteFailures(db, options.clock, options.failureLimits ?? FAILURE_LOG_LIMITS, guard, write);
-  const inventory = sqliteInventory(db, options.clock, guard, write, options.inventoryLimits);
+  const inventory = sqliteInventory(db, options.clock, guard, write, options.inventoryLimits, options.countsFlushMs);
   const bounces = sqliteBounceWatch(db, options.clock, BOUNCE_WATCH_LIMITS, guard, write);
   const flood = sqliteFlood(db, guard, write);
   const prune = (): void => {
@@ -46,6 +46,7 @@ export function openSession(options: SqliteStoreOptions, unwritten: UnwrittenCom
   const commitQueued = (): void => {
     if (!db.open) return;
     ledger.writeUnwritten().catch(() => undefined);
+    inventory.flushCounts().catch(() => undefined);
     flush();
   };
   const health = sqliteHealth({ db, file, write, ledger, minFreeBytes: options.minFreeBytes ?? MIN_FREE_BYTES });
