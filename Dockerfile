@@ -14,6 +14,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund \
   && npm rebuild better-sqlite3 --build-from-source
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/bundle.mjs ./scripts/
 COPY src ./src
 RUN npm run build
 # What the runtime stage copies: the same tree without dev dependencies, the compiled addon inside it.
@@ -39,5 +40,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node directly, never `npm start`: SIGTERM from `docker stop` or Fly must reach the relay, which drains in-flight
 # forwards and exits (npm would not pass the signal on, and the process would be killed mid-send).
+# dist/bundle/: the relay in a few files rather than some 750 (scripts/bundle.mjs), for a shorter start.
 # --expose-gc lets the body readers free spent request chunks as a 25 MB message streams in (src/inbound/reclaim.ts).
-CMD ["node", "--expose-gc", "dist/main.js"]
+CMD ["node", "--expose-gc", "dist/bundle/main.js"]

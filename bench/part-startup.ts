@@ -1,13 +1,16 @@
-// Start-up and idle memory: a fresh relay (outbox off: MAILGUN_API_KEY set, sending to the stand-in) and a fresh
-// minimal forwarder, one at a time, the first of the two alternating each round. Start = wall time from spawn to
-// the first GET /healthz answered 200 (polled every few ms on a port chosen beforehand); idle RSS = VmRSS a while
-// after that answer, with no traffic at all.
-// Both sides restart as production restarts: with a warm V8 compile cache (Node 22+; Node 20 has none and ignores
-// the variable). The relay keeps its cache in DATA_DIR (src/compile-cache.ts), but each start here has a fresh
-// DATA_DIR, so both sides get Node's own NODE_COMPILE_CACHE, one folder per side for the whole part, filled by one
-// unmeasured start of each before the rounds: like with like.
+// Start-up and idle memory: a fresh relay (outbox off: MAILGUN_API_KEY set, sending to the stand-in), a fresh
+// minimal forwarder, and the minimal forwarder bundled as the relay is (reported, not judged), one at a time, the
+// order rotating each round. Start = wall time from spawn to the first GET /healthz answered 200 (polled every few
+// ms on a port chosen beforehand); idle RSS = VmRSS a while after that answer, with no traffic at all.
+// Every side restarts as production restarts: with a warm V8 compile cache (Node 22+; Node 20 has none and ignores
+// the variable), Node's own NODE_COMPILE_CACHE, one folder per side for the whole part, filled by one unmeasured
+// start of each before the rounds: like with like (the relay's own cache in DATA_DIR, src/compile-cache.ts, gives
+// way to it). The relay keeps one DATA_DIR for the whole part, as a restart finds its volume: the unmeasured start
+// creates its SQLite file and each round opens it (a first start on an empty volume, once in a deployment's life,
+// also creates the tables: some 10 ms more).
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Child } from './process.js';
 import { startMinimal, startRelay, type Stack } from './sides.js';
@@ -28,7 +31,9 @@ export interface StartupFigures {
   medianIdleRss: number;
 }
 
-export type StartupResult = Record<'relay' | 'minimal', StartupFigures>;
+/** `minimalBundled`: the minimal forwarder bundled as the relay is; reported beside the judged figure, not judged. */
+export type StartupResult = Record<'relay' | 'minimal' | 'minimalBundled', StartupFigures>;
+type SideName = keyof StartupResult;
 
 const POLL_MS = 3;
 
@@ -73,21 +78,26 @@ async function once(start: (port: number) => Promise<Child>, idleMs: number): Pr
 }
 
 export async function measureStartup(stack: Stack, rulesFile: string, settings: StartupSettings): Promise<StartupResult> {
-  const sides = {
-    relay: (port: number) => startRelay(stack, rulesFile, 'startup-relay.bench', port, { NODE_COMPILE_CACHE: join(stack.dir, 'compile-cache-relay') }),
-    minimal: (port: number) => startMinimal(stack, 'startup-minimal.bench', port, { NODE_COMPILE_CACHE: join(stack.dir, 'compile-cache-minimal') }),
+  const dataDir = mkdtempSync(join(stack.dir, 'data-startup-'));
+  const sides: Record<SideName, (port: number) => Promise<Child>> = {
+    relay: (port) => startRelay(stack, rulesFile, 'startup-relay.bench', port, { NODE_COMPILE_CACHE: join(stack.dir, 'compile-cache-relay'), DATA_DIR: dataDir }),
+    minimal: (port) => startMinimal(stack, 'startup-minimal.bench', port, { NODE_COMPILE_CACHE: join(stack.dir, 'compile-cache-minimal') }),
+    minimalBundled: (port) =>
+      startMinimal(stack, 'startup-minimal.bench', port, { NODE_COMPILE_CACHE: join(stack.dir, 'compile-cache-minimal-bundled') }, stack.builds.minimalBundled),
   };
-  for (const name of ['relay', 'minimal'] as const) await once(sides[name], 0);
-  const runs = { relay: { startMs: [] as number[], idleRss: [] as number[] }, minimal: { startMs: [] as number[], idleRss: [] as number[] } };
+  const names = Object.keys(sides) as SideName[];
+  for (const name of names) await once(sides[name], 0);
+  const runs = Object.fromEntries(names.map((name) => [name, { startMs: [] as number[], idleRss: [] as number[] }])) as Record<SideName, { startMs: number[]; idleRss: number[] }>;
   for (let round = 0; round < settings.rounds; round++) {
-    const order = round % 2 === 0 ? (['relay', 'minimal'] as const) : (['minimal', 'relay'] as const);
+    // The order rotates each round, so no side always starts first after a pause or right after another.
+    const order = names.map((_, i) => names[(i + round) % names.length] as SideName);
     for (const name of order) {
       const run = await once(sides[name], settings.idleMs);
       runs[name].startMs.push(run.startMs);
       runs[name].idleRss.push(run.idleRss);
-      process.stderr.write(`  ${name.padEnd(9)} round ${round + 1}: first 200 after ${run.startMs.toFixed(0)} ms, idle RSS ${(run.idleRss / 2 ** 20).toFixed(1)} MiB\n`);
+      process.stderr.write(`  ${name.padEnd(14)} round ${round + 1}: first 200 after ${run.startMs.toFixed(0)} ms, idle RSS ${(run.idleRss / 2 ** 20).toFixed(1)} MiB\n`);
     }
   }
   const figures = (r: { startMs: number[]; idleRss: number[] }): StartupFigures => ({ ...r, medianStartMs: median(r.startMs), medianIdleRss: median(r.idleRss) });
-  return { relay: figures(runs.relay), minimal: figures(runs.minimal) };
+  return { relay: figures(runs.relay), minimal: figures(runs.minimal), minimalBundled: figures(runs.minimalBundled) };
 }

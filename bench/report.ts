@@ -110,6 +110,8 @@ export function report(m: Measured) {
     startup: {
       relay: startupJson(relay),
       minimal: startupJson(minimal),
+      minimal_bundled: startupJson(m.startup.minimalBundled),
+      start_ratio_to_bundled_minimal: round(relay.medianStartMs / m.startup.minimalBundled.medianStartMs),
       start_ratio: round(ratio('start')),
       idle_rss_ratio: round(ratio('idleRss')),
     },

@@ -1,6 +1,6 @@
 // `npm run bench` (full: about 8 minutes on 2 cores) or `npm run bench -- --smoke` / BENCH_SMOKE=1 (tiny, for CI:
 // checks that every part runs and every send happens, judges no figure). It builds the relay (`npm run build`'s
-// tsc) and the minimal forwarder first, then measures, side by side in one run:
+// tsc, then the bundle) and the minimal forwarder first, then measures, side by side in one run:
 //   start-up      fresh relay vs fresh minimal forwarder: spawn → first 200 from /healthz, and idle RSS after it
 //   CPU per post  per kind (notification, newsletter, attachment, raw) and for the mix, relay vs minimal forwarder;
 //                 for notifications also the relay with 10,000 users (rules at scale), and the raw burst's DNS
@@ -49,7 +49,7 @@ const dir = await mkdtemp(join(tmpdir(), 'plus-relay-bench-'));
 const dkim = dkimSigner();
 const dns = await startDnsServer(dkim.records);
 try {
-  log(`build (${smoke ? 'smoke' : 'full'} run): the relay with tsc -p tsconfig.build.json, the minimal forwarder into .bench/`);
+  log(`build (${smoke ? 'smoke' : 'full'} run): the relay with npm run build (tsc, then the bundle), the minimal forwarder into .bench/`);
   const built = performance.now();
   const builds = await build(root);
   const buildS = (performance.now() - built) / 1000;

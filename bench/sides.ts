@@ -55,10 +55,11 @@ export async function startRelay(stack: Stack, rulesFile: string, sendingDomain:
   });
 }
 
-export async function startMinimal(stack: Stack, sendingDomain: string, port = 0, extraEnv: Record<string, string> = {}): Promise<Child> {
+/** `entry`: the minimal forwarder as transpiled (the floor), or bundled (the start-up part reports both). */
+export async function startMinimal(stack: Stack, sendingDomain: string, port = 0, extraEnv: Record<string, string> = {}, entry = stack.builds.minimal): Promise<Child> {
   return startChild(stack.root, {
     name: 'minimal forwarder',
-    entry: stack.builds.minimal,
+    entry,
     env: {
       PORT: String(port),
       SIGNING_KEY,

@@ -23,6 +23,7 @@ export function summary(r: Report, verdicts: Verdict[], smoke: boolean): string 
     `  machine: ${m.cpus} × ${m.cpuModel}, ${m.platform}, Node ${m.node}; load average ${m.loadavg.start.join(' ')} at start, ${m.loadavg.end.join(' ')} at end; build ${r.build_s} s`,
     ...(smoke ? ['  SMOKE run: too small for any figure to mean something; only the sends are checked'] : []),
     ...verdicts.map(verdictLine),
+    `  start beside the minimal forwarder bundled as the relay is (no target): ${r.startup.start_ratio_to_bundled_minimal}× (relay ${r.startup.relay.start_ms} ms, bundled minimal ${r.startup.minimal_bundled.start_ms} ms, transpiled minimal ${r.startup.minimal.start_ms} ms)`,
     `  latency at ${l.rate_rps} req/s (no target): the relay adds p50 ${l.relay_added_p50_ms} ms, p99 ${l.relay_added_p99_ms} ms; the minimal forwarder ${l.minimal_added_p50_ms} / ${l.minimal_added_p99_ms} ms`,
     `  sends: ${sends.reached_api} reached the API stand-in; ${sends.problems.length ? 'PROBLEMS above' : 'one per accepted post'}`,
     `  ${outcome}`,

@@ -26,8 +26,8 @@ export function compileCacheDir(env: NodeJS.ProcessEnv): string {
 
 /**
  * Turns on the compile cache before the relay's modules load (main.ts imports them after this returns): a restart
- * then reads V8's compiled code instead of compiling some 750 files again. A folder that cannot be written only
- * means no cache (Node reports FAILED and the relay starts as without it).
+ * then reads V8's compiled code instead of compiling the bundle (or, run from dist/, some 750 files) again. A
+ * folder that cannot be written only means no cache (Node reports FAILED and the relay starts as without it).
  */
 export function startCompileCache(env: NodeJS.ProcessEnv): CompileCacheResult {
   if (!enableCompileCache) return { status: 'unsupported' };

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/relay-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -23,6 +23,7 @@ function buildIfStale(dir: string): { code: number | null; out: string } {
 test('build-if-stale: builds a missing dist/, then nothing until a source or a tsconfig is newer than its output', async (t) => {
   const dir = await tempDir(t, 'build');
   mkdirSync(join(dir, 'src/sub'), { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', strict: true, skipLibCheck: true, types: [] } }));
   writeFileSync(join(dir, 'tsconfig.build.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { outDir: 'dist', rootDir: 'src' }, include: ['src'] }));
   writeFileSync(join(dir, 'src/main.ts'), 'export const a: number = 1;\n');
@@ -34,12 +35,24 @@ test('build-if-stale: builds a missing dist/, then nothing until a source or a t
   assert.equal(first.code, 0, first.out);
   assert.match(first.out, /dist\/main\.js is missing: rebuilding/);
   assert.match(await import(join(dir, 'dist/sub/part.js')).then((m: { b: string }) => m.b), /^b$/);
+  // And the bundle npm start runs: dist/main.js with what it imports, in one file here.
+  assert.equal(await import(join(dir, 'dist/bundle/main.js')).then((m: { a: number }) => m.a), 1);
 
   // Sources an hour old, outputs now: up to date, silent, nothing rewritten.
   for (const f of [...files(join(dir, 'src')), join(dir, 'tsconfig.json'), join(dir, 'tsconfig.build.json')]) utimesSync(f, HOUR_AGO, HOUR_AGO);
   const built = statSync(output).mtimeMs;
   assert.deepEqual(buildIfStale(dir), { code: 0, out: '' });
   assert.equal(statSync(output).mtimeMs, built);
+
+  // dist/ newer than the bundle (a `tsc` run by hand, a bundle step that failed): bundled again, tsc not run.
+  rmSync(join(dir, 'dist/bundle'), { recursive: true });
+  const rebundled = buildIfStale(dir);
+  assert.equal(rebundled.code, 0, rebundled.out);
+  assert.match(rebundled.out, /dist\/bundle\/main\.js is missing: bundling/);
+  assert.equal(statSync(output).mtimeMs, built, 'tsc did not run');
+  assert.ok(existsSync(join(dir, 'dist/bundle/main.js')));
+  utimesSync(join(dir, 'dist/bundle/main.js'), HOUR_AGO, HOUR_AGO);
+  assert.match(buildIfStale(dir).out, /dist\/ is newer than dist\/bundle\/main\.js: bundling/);
 
   writeFileSync(join(dir, 'src/sub/part.ts'), 'export const b: string = "edited";\n');
   const edited = buildIfStale(dir);
@@ -65,7 +78,7 @@ test('npm start after the first build runs dist/ as it is: no tsc, listening at 
   assert.equal(buildIfStale(dir).code, 0);
   // As after `npm ci` (whose `prepare` builds): every output newer than its source.
   for (const f of [...files(join(dir, 'src')), join(dir, 'tsconfig.json'), join(dir, 'tsconfig.build.json')]) utimesSync(f, HOUR_AGO, HOUR_AGO);
-  const main = join(dir, 'dist/main.js');
+  const main = join(dir, 'dist/bundle/main.js');
   const built = statSync(main).mtimeMs;
 
   const started = performance.now();
