@@ -83,7 +83,7 @@ export async function measureStartup(stack: Stack, rulesFile: string, settings: 
     relay: (port) => startRelay(stack, rulesFile, 'startup-relay.bench', port, { NODE_COMPILE_CACHE: join(stack.dir, 'compile-cache-relay'), DATA_DIR: dataDir }),
     minimal: (port) => startMinimal(stack, 'startup-minimal.bench', port, { NODE_COMPILE_CACHE: join(stack.dir, 'compile-cache-minimal') }),
     minimalBundled: (port) =>
-      startMinimal(stack, 'startup-minimal.bench', port, { NODE_COMPILE_CACHE: join(stack.dir, 'compile-cache-minimal-bundled') }, stack.builds.minimalBundled),
+      startMinimal(stack, 'startup-minimal.bench', port, { NODE_COMPILE_CACHE: join(stack.dir, 'compile-cache-minimal-bundled') }, { entry: stack.builds.minimalBundled }),
   };
   const names = Object.keys(sides) as SideName[];
   for (const name of names) await once(sides[name], 0);

@@ -32,11 +32,11 @@ export async function startStandIn(root: string): Promise<Child> {
  * `port` 0 lets the system pick; the start-up part gives a known one, to poll it from the first moment, and its
  * compile cache folder in `extraEnv`.
  */
-export async function startRelay(stack: Stack, rulesFile: string, sendingDomain: string, port = 0, extraEnv: Record<string, string> = {}): Promise<Child> {
+export async function startRelay(stack: Stack, rulesFile: string, sendingDomain: string, port = 0, extraEnv: Record<string, string> = {}, extraNodeArgs: string[] = []): Promise<Child> {
   return startChild(stack.root, {
     name: `relay (${sendingDomain})`,
     entry: stack.builds.relay,
-    nodeArgs: ['--expose-gc'],
+    nodeArgs: ['--expose-gc', ...extraNodeArgs],
     env: {
       HOST: '127.0.0.1',
       PORT: String(port),
@@ -55,11 +55,21 @@ export async function startRelay(stack: Stack, rulesFile: string, sendingDomain:
   });
 }
 
-/** `entry`: the minimal forwarder as transpiled (the floor), or bundled (the start-up part reports both). */
-export async function startMinimal(stack: Stack, sendingDomain: string, port = 0, extraEnv: Record<string, string> = {}, entry = stack.builds.minimal): Promise<Child> {
+/**
+ * `entry`: the minimal forwarder as transpiled (the floor; the default), or bundled as the relay is (the start-up
+ * part reports both); `nodeArgs`: extra node flags (bench/profile-cpu.ts's --cpu-prof).
+ */
+export async function startMinimal(
+  stack: Stack,
+  sendingDomain: string,
+  port = 0,
+  extraEnv: Record<string, string> = {},
+  { entry = stack.builds.minimal, nodeArgs = [] }: { entry?: string; nodeArgs?: string[] } = {},
+): Promise<Child> {
   return startChild(stack.root, {
     name: 'minimal forwarder',
     entry,
+    nodeArgs,
     env: {
       PORT: String(port),
       SIGNING_KEY,

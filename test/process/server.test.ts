@@ -99,5 +99,7 @@ test('SIGTERM: stops taking requests, lets the in-flight forward finish, exits 0
   await assert.rejects(fetch(`${relay.url}/healthz`), 'the port is closed after shutdown');
   const log = relay.output();
   assert.match(log, /"outcome":"forwarded"/);
+  // JSON lines are written in batches (src/log-format.ts): the last one, logged just before process.exit, still is.
+  assert.match(log, /"msg":"stopped"/);
   for (const secret of ['key-secret-api', signingKey, block.signature, 'BODY-SENTINEL-42']) assert.ok(!log.includes(secret), `log leaks ${secret}`);
 });
