@@ -17,6 +17,8 @@ export interface DkimSigner {
   records: TxtRecords;
   /** The names the relay looks up for one of these messages. */
   names: string[];
+  /** Of those, the sender domain's DMARC policy: asked at least once by a relay that checks. */
+  dmarcName: string;
 }
 
 export function dkimSigner(): DkimSigner {
@@ -36,5 +38,6 @@ export function dkimSigner(): DkimSigner {
     },
     records: { [keyName]: [`v=DKIM1; k=rsa; p=${publicKey}`], [dmarcName]: ['v=DMARC1; p=none'] },
     names: [keyName, dmarcName],
+    dmarcName,
   };
 }

@@ -76,6 +76,9 @@ try {
     if (kind === 'raw') rawQuestions = dns.questions.slice(asked);
   }
   const dmarc = countLookups(rawQuestions, dkim.names, kinds.raw.sides.relay5?.posts ?? 0);
+  // Never asked is no saving: the check did not run (as when a bundling slip left mailauth's functions undefined and
+  // the check let every raw message through). Smoke runs fail on it too.
+  if (dmarc.posts > 0 && !dmarc.asked[dkim.dmarcName]) ledger.problems.push(`raw: ${dmarc.posts} posts and ${dkim.dmarcName} never asked: the DMARC check did not run`);
 
   const route = await measureRoute(rules5, rules10k, settings.route.batches, settings.route.perBatch);
   log(`route(): ${route.users5Us.toFixed(2)} µs with 5 users, ${route.users10kUs.toFixed(2)} µs with 10,000`);

@@ -67,11 +67,26 @@ let mailauth: Promise<Mailauth> | undefined;
  * process's life costs nobody anything (Mailgun waits far longer).
  */
 function loadMailauth(): Promise<Mailauth> {
-  mailauth ??= Promise.all([import('mailauth/lib/dkim/verify.js'), import('mailauth/lib/dmarc/index.js')]).then(([verify, policy]) => ({
-    dkimVerify: verify.dkimVerify,
-    dmarc: policy.dmarc,
-  }));
+  mailauth ??= Promise.all([import('mailauth/lib/dkim/verify.js'), import('mailauth/lib/dmarc/index.js')]).then(([verify, policy]) =>
+    mailauthApi(verify.default, policy.default),
+  );
   return mailauth;
+}
+
+/**
+ * mailauth is CommonJS: its functions are read from the module object itself, the `default` of an import() of it
+ * under Node and in the bundle (scripts/bundle.mjs) alike. The names Node's loader also guesses from the source,
+ * the bundle does not give: read that way, `dmarc` was undefined there, the check threw, and its catch-all let every
+ * raw message through unchecked as a `dns-error`. A load that yields no function fails every raw message loudly
+ * instead (answered 5xx, retried by Mailgun), never quietly.
+ */
+function mailauthApi(verify: Partial<Mailauth> | undefined, policy: Partial<Mailauth> | undefined): Mailauth {
+  const dkimVerify = verify?.dkimVerify;
+  const dmarc = policy?.dmarc;
+  if (typeof dkimVerify !== 'function' || typeof dmarc !== 'function') {
+    throw new TypeError('mailauth did not load: no dkimVerify or dmarc function in its modules (a broken build?)');
+  }
+  return { dkimVerify, dmarc };
 }
 
 /** The check, built from a resolver: node:dns at DNS_SERVERS in production, a loopback DNS server in tests. */

@@ -1,5 +1,6 @@
-// The real relay process (`src/main.ts` through tsx) on a free loopback port, for tests that need what only a
-// process has: signals, exit codes, the listening server's timeouts, its memory apart from the test's.
+// The real relay process (`src/main.ts` through tsx, or the built bundle) on a free loopback port, for tests that
+// need what only a process has: signals, exit codes, the listening server's timeouts, its memory apart from the
+// test's, what the bundle makes of the code.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,8 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const MAIN = join(ROOT, 'src/main.ts');
+/** What `npm start` and the image run (scripts/bundle.mjs): plain node, no TypeScript loader. */
+export const BUNDLE = join(ROOT, 'dist/bundle/main.js');
 
 export interface RelayProcess {
   child: ChildProcess;
@@ -25,6 +28,8 @@ export interface StartOptions {
   /** Keep only this much output: a relay under load logs every request. */
   keepBytes?: number;
   startTimeoutMs?: number;
+  /** Run the built bundle instead of src/main.ts (the caller brings it up to date: scripts/build-if-stale.mjs). */
+  bundle?: boolean;
 }
 
 /**
@@ -35,7 +40,8 @@ export interface StartOptions {
 export async function startRelay(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<RelayProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'plus-relay-data-'));
   const preload = (options.preload ?? []).flatMap((m) => ['--import', m]);
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', ...preload, MAIN], {
+  const entry = options.bundle ? [BUNDLE] : ['--import', 'tsx', ...preload, MAIN];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
     cwd: ROOT,
     env: Object.fromEntries(Object.entries({ PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', RULES_FILE: join(ROOT, 'rules.yaml'), DATA_DIR: dataDir, ...env }).filter(([, v]) => v !== undefined)),
     stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
