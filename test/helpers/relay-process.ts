@@ -1,4 +1,4 @@
-// The real relay process (`src/main.ts` through tsx, or the built bundle) on a free loopback port, for tests that
+// The real relay process (`src/main.ts` through tsx, or a built entry) on a free loopback port, for tests that
 // need what only a process has: signals, exit codes, the listening server's timeouts, its memory apart from the
 // test's, what the bundle makes of the code.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,8 +8,6 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const MAIN = join(ROOT, 'src/main.ts');
-/** What `npm start` and the image run (scripts/bundle.mjs): plain node, no TypeScript loader. */
-export const BUNDLE = join(ROOT, 'dist/bundle/main.js');
 
 export interface RelayProcess {
   child: ChildProcess;
@@ -28,8 +26,8 @@ export interface StartOptions {
   /** Keep only this much output: a relay under load logs every request. */
   keepBytes?: number;
   startTimeoutMs?: number;
-  /** Run the built bundle instead of src/main.ts (the caller brings it up to date: scripts/build-if-stale.mjs). */
-  bundle?: boolean;
+  /** A built entry (JavaScript, e.g. a bundle) to run with plain node instead of src/main.ts through tsx. */
+  entry?: string;
 }
 
 /**
@@ -40,7 +38,7 @@ export interface StartOptions {
 export async function startRelay(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<RelayProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'plus-relay-data-'));
   const preload = (options.preload ?? []).flatMap((m) => ['--import', m]);
-  const entry = options.bundle ? [BUNDLE] : ['--import', 'tsx', ...preload, MAIN];
+  const entry = options.entry ? [options.entry] : ['--import', 'tsx', ...preload, MAIN];
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
     cwd: ROOT,
     env: Object.fromEntries(Object.entries({ PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', RULES_FILE: join(ROOT, 'rules.yaml'), DATA_DIR: dataDir, ...env }).filter(([, v]) => v !== undefined)),
