@@ -4,11 +4,13 @@
 // and links some 750 module files before it can listen (measured on Node 22 with a warm compile cache: ~130 ms of
 // the ~230 ms to the first /healthz 200); from the bundle, a handful (~85 ms). The code is the same JavaScript tsc
 // emitted, type-checked by it: esbuild only concatenates, without minifying, so stack traces keep names and each
-// module starts with a `// src/…` or `// node_modules/…` comment; `node --enable-source-maps` maps them back to the
+// module starts with a `// dist/…` or `// node_modules/…` comment; `node --enable-source-maps` maps them back to the
 // TypeScript through the linked source maps.
 // What stays outside: better-sqlite3 (a native addon, found through its own files at run time); a dynamic import()
 // in the relay (the admin page, the alias API, pino-pretty, the Redis or SQLite store, mailauth) becomes a chunk of
-// its own, still loaded only when needed.
+// its own, still loaded only when needed. One difference from Node to keep in mind: an import() of a CommonJS module
+// gives only its `default` here (Node also guesses named exports): read its functions from `default`
+// (src/forward/dmarc.ts does; test/process/bundle.test.ts runs the bundle through a raw message to prove it).
 // Plain JavaScript: build-if-stale.mjs imports the names below without a TypeScript loader, and esbuild (a dev
 // dependency) only when it bundles.
 import { fileURLToPath } from 'node:url';
