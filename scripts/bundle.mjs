@@ -3,9 +3,11 @@
 // few files under dist/bundle/, which is what `npm start` and the image run. Why: a start from dist/ resolves, reads
 // and links some 750 module files before it can listen (measured on Node 22 with a warm compile cache: ~130 ms of
 // the ~230 ms to the first /healthz 200); from the bundle, a handful (~85 ms). The code is the same JavaScript tsc
-// emitted, type-checked by it: esbuild only concatenates, without minifying, so stack traces keep names and each
-// module starts with a `// dist/…` or `// node_modules/…` comment; `node --enable-source-maps` maps them back to the
-// TypeScript through the linked source maps.
+// emitted, type-checked by it: esbuild concatenates it, and takes out whitespace and comments and shortens syntax
+// (a third less source for V8 to read and check against its compile cache: measured 192 → 184 ms to the first 200
+// on Node 22), but renames nothing, so a stack trace still names its functions; its lines and columns are the
+// bundle's, and `node --enable-source-maps` maps them back to src/*.ts through the linked maps (at ~0.1 s of start,
+// so not by default).
 // What stays outside: better-sqlite3 (a native addon, found through its own files at run time); a dynamic import()
 // in the relay (the admin page, the alias API, pino-pretty, the Redis or SQLite store, mailauth) becomes a chunk of
 // its own, still loaded only when needed. One difference from Node to keep in mind: an import() of a CommonJS module
@@ -63,6 +65,9 @@ export async function bundle(root, entry = 'dist/main.js', outdir = BUNDLE_DIR) 
     target: 'node22',
     external: ['better-sqlite3'],
     banner: { js: BANNER },
+    // No minifyIdentifiers: names stay in stack traces and in error classes' `name`.
+    minifyWhitespace: true,
+    minifySyntax: true,
     plugins: [mailgunCommonJs(root)],
     // Maps to src/*.ts through tsc's own maps (dist/*.js.map), for --enable-source-maps; not loaded otherwise.
     sourcemap: 'linked',
