@@ -43,12 +43,11 @@ try {
   const prof = (name: string): string[] => (profDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profDir, name)}`] : []);
   const sides: Side[] = [
     { name: 'minimal', child: await startMinimal(stack, 'minimal.bench', 0, {}, { nodeArgs: prof('minimal') }), domain: 'minimal.bench', users: 5 },
-    { name: 'relay5', child: await startRelay({ ...stack, builds: { ...builds, relay: values.relay ?? builds.relay } }, rules5, 'relay5.bench', 0, {}, prof('relay')), domain: 'relay5.bench', users: 5 },
+    { name: 'relay5', child: await startRelay(stack, rules5, 'relay5.bench', 0, {}, { entry: values.relay ?? builds.relay, nodeArgs: prof('relay') }), domain: 'relay5.bench', users: 5 },
   ];
   // The third side takes the 10,000-user relay's slot in the figures; here it is the base for a before/after.
   if (values.base || values['base-env']) {
-    const baseStack = { ...stack, builds: { ...builds, relay: values.base ?? builds.relay } };
-    sides.push({ name: 'relay10k', child: await startRelay(baseStack, rules5, 'base.bench', 0, baseEnv), domain: 'base.bench', users: 5 });
+    sides.push({ name: 'relay10k', child: await startRelay(stack, rules5, 'base.bench', 0, baseEnv, { entry: values.base ?? builds.relay }), domain: 'base.bench', users: 5 });
   }
   const result = await measureKind(api, kind, sides, SETTINGS.full.cpu.kinds[kind], Number(roundsArg), ledger, dkim);
   const us = (name: 'minimal' | 'relay5' | 'relay10k') => result.sides[name]?.medianCpuUs ?? NaN;

@@ -12,6 +12,12 @@ const READY_LINE = /^READY (\d+)$/;
 // Fastify's own "Server listening at http://127.0.0.1:PORT" line (the relay logs JSON at info level).
 const RELAY_LISTENING = /"msg":"Server listening at http:\/\/127\.0\.0\.1:(\d+)"/;
 
+/** Which build a side runs (its entry, relative to the repository root) and with which extra node flags. */
+export interface StartOptions {
+  entry?: string;
+  nodeArgs?: string[];
+}
+
 /** What every forwarder of one run shares. */
 export interface Stack {
   root: string;
@@ -30,13 +36,21 @@ export async function startStandIn(root: string): Promise<Child> {
 /**
  * `sendingDomain` is the path the relay's sends arrive under at the stand-in, which counts them per domain.
  * `port` 0 lets the system pick; the start-up part gives a known one, to poll it from the first moment, and its
- * compile cache folder in `extraEnv`.
+ * compile cache folder in `extraEnv`. Options as for startMinimal: `entry`, another build of the relay (the
+ * production one by default); `nodeArgs`, node flags beside production's --expose-gc.
  */
-export async function startRelay(stack: Stack, rulesFile: string, sendingDomain: string, port = 0, extraEnv: Record<string, string> = {}, extraNodeArgs: string[] = []): Promise<Child> {
+export async function startRelay(
+  stack: Stack,
+  rulesFile: string,
+  sendingDomain: string,
+  port = 0,
+  extraEnv: Record<string, string> = {},
+  { entry = stack.builds.relay, nodeArgs = [] }: StartOptions = {},
+): Promise<Child> {
   return startChild(stack.root, {
     name: `relay (${sendingDomain})`,
-    entry: stack.builds.relay,
-    nodeArgs: ['--expose-gc', ...extraNodeArgs],
+    entry,
+    nodeArgs: ['--expose-gc', ...nodeArgs],
     env: {
       HOST: '127.0.0.1',
       PORT: String(port),
@@ -64,7 +78,7 @@ export async function startMinimal(
   sendingDomain: string,
   port = 0,
   extraEnv: Record<string, string> = {},
-  { entry = stack.builds.minimal, nodeArgs = [] }: { entry?: string; nodeArgs?: string[] } = {},
+  { entry = stack.builds.minimal, nodeArgs = [] }: StartOptions = {},
 ): Promise<Child> {
   return startChild(stack.root, {
     name: 'minimal forwarder',

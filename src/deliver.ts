@@ -142,7 +142,7 @@ async function forward(
     // Not awaited before the caller issues its own write: the record joins the completions' commit.
     const recorded = step.settle(r.outcome);
     const written = Promise.all([...completions, recorded]).then((errors) => errors.find((e) => e instanceof Error) ?? null);
-    return { result: r, written: completions.length === 0 ? recorded.then(() => null) : written, tokenHeld };
+    return { result: r, written, tokenHeld };
   };
   // The token not ours: a replay of a delivery answered earlier, or one still in flight after the wait.
   const notOurs = (claim: 'used' | 'busy'): Promise<Routed> =>

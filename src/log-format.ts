@@ -21,9 +21,9 @@ const LOG_WRITE_BYTES = 4096;
 const LOG_FLUSH_MS = 100;
 
 /**
- * pino's options for the relay. JSON: pino's own lines on stdout, batched as above. Pretty: pino-pretty, loaded only then, as the
- * logger's stream (in-process and synchronous: a line logged just before process.exit is not lost, and the
- * delivery summary can be a function, which a worker-thread transport could not be given).
+ * pino's options for the relay. JSON: pino's own lines on stdout, batched as above. Pretty: pino-pretty, loaded only
+ * then, as the logger's stream (in-process and synchronous: a line logged just before process.exit is not lost, and
+ * the delivery summary can be a function, which a worker-thread transport could not be given).
  */
 export async function loggerOptions(env: Pick<Env, 'LOG_LEVEL' | 'LOG_FORMAT'>, stdoutIsTty: boolean): Promise<LoggerOptions> {
   const base = { level: env.LOG_LEVEL, redact: ['req.headers.authorization'] };

@@ -121,7 +121,6 @@ async function wholeInventory(inventory: Inventory): Promise<AliasEntry[]> {
   return [...found.values()];
 }
 
-
 /** How recent a permanent failure must be for its mailbox to count as failing right now. */
 export const FAILING_WINDOW_MS = 24 * 3600_000;
 

@@ -6,13 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFile, symlink, writeFile } from 'node:fs/promises';
+import { cp, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { API_KEY, RULES, SIGNING_KEY } from '../helpers/build.js';
 import { ROOT, startRelay } from '../helpers/relay-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { BUNDLE_ENTRY, bundle } from '../../scripts/bundle.mjs';
+import { BUNDLE_ENTRY } from '../../scripts/bundle.mjs';
 import { startMailgunApi } from '../support/mailgun-api.js';
 import { startDnsServer } from '../support/dns-server.js';
 import { freshSignatureBlock, parsedUrlencoded, rawModeFields, rawUrlencoded, sampleMessage, sampleMime } from '../support/fixtures.js';
@@ -28,15 +28,14 @@ function signed(fields: Fields): Fields {
 }
 
 /**
- * `npm run build` of the sources as they are, into a folder of the test's own (the checkout's dist/ may be older
- * than src/, and other tests read it): tsc, then the bundle, beside a link to node_modules.
+ * `npm run build` itself, of the sources as they are, in a folder of the test's own (the checkout's dist/ may be
+ * older than src/, and other tests read it): what the build reads is copied there, beside a link to node_modules.
  */
 async function buildBundle(dir: string): Promise<string> {
   await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  await copyFile(join(ROOT, 'package.json'), join(dir, 'package.json'));
-  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')], { encoding: 'utf8' });
-  assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
-  await bundle(dir);
+  for (const name of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'scripts']) await cp(join(ROOT, name), join(dir, name), { recursive: true });
+  const build = spawnSync('npm', ['run', 'build'], { cwd: dir, encoding: 'utf8' });
+  assert.equal(build.status, 0, build.stdout + build.stderr);
   return join(dir, BUNDLE_ENTRY);
 }
 
