@@ -8,7 +8,7 @@ import type { Transport } from './forward/types.js';
 import type { DmarcCheck } from './forward/dmarc.js';
 import { limitSends } from './forward/limit.js';
 import type { Store } from './store/types.js';
-import { inboundRoutes } from './inbound/routes.js';
+import { inboundRoutes } from './inbound-route/routes.js';
 import { createBodyBudget } from './inbound/budget.js';
 import { errorHandler } from './error-handler.js';
 import type { DeliveryDeps, DeliveryResult } from './deliver.js';
