@@ -18,7 +18,7 @@ import { eventRoutes } from './events/routes.js';
 import type { EventResult } from './events/handle-event.js';
 import type { Suppressions } from './events/suppressions.js';
 import type { AliasFactsSource } from './admin/index.js';
-import { failureFacts } from './events/alias-facts.js';
+import { failureFacts } from './admin/alias-facts.js';
 import { repeatedBounceLine, REPEATED_BOUNCES_SHOWN } from './events/bounce-warning.js';
 import { floodGuard } from './flood/budget.js';
 import { floodNotices } from './flood/notices.js';
