@@ -34,11 +34,3 @@ export interface CompiledRules {
   /** User name → where their digest goes (rules/digest.ts); null when their targets cannot be rendered for it. */
   readonly digestTargets?: ReadonlyMap<string, readonly string[] | null>;
 }
-
-/** One problem in a rules file, located for a human: `file:line:col: message`. */
-export interface RulesProblem {
-  file: string;
-  line: number;
-  col: number;
-  message: string;
-}
