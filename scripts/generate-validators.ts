@@ -1,7 +1,7 @@
 // Compiles the environment's and rules.yaml's schemas into validator code ahead of time (Ajv's standalone mode),
 // so the relay starts without TypeBox or Ajv's compiler: together about 400 ms of start-up and 200 modules,
 // spent on every deploy and restart to produce the same two functions. The schemas stay the one statement
-// (src/env-schema.ts, src/rules/schema.ts); this writes src/generated/ from them.
+// (src/env-schema.ts, src/rules-schema.ts); this writes src/generated/ from them.
 //
 //   npm run validators            rewrite src/generated/*-validator.ts
 //   test/config/validators.test.ts fails when a committed file differs from what this generates now.
@@ -12,7 +12,7 @@ import { Ajv, type Options } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
 import type { TSchema } from '@sinclair/typebox';
 import { EnvSchema } from '../src/env-schema.js';
-import { RulesFileSchema } from '../src/rules/schema.js';
+import { RulesFileSchema } from '../src/rules-schema.js';
 
 interface Validator {
   file: string;
@@ -40,7 +40,7 @@ const VALIDATORS: Validator[] = [
   {
     file: 'rules-validator.ts',
     schema: RulesFileSchema,
-    from: '../rules/schema.js',
+    from: '../rules-schema.js',
     type: 'RulesFile',
     name: 'validateFile',
     // allErrors: every problem in one pass; verbose: errors carry their schema, for key lists and descriptions.

@@ -8,7 +8,7 @@ import type { Transport } from './forward/types.js';
 import type { DmarcCheck } from './forward/dmarc.js';
 import { limitSends } from './forward/limit.js';
 import type { Store } from './store/types.js';
-import { inboundRoutes } from './inbound/routes.js';
+import { inboundRoutes } from './inbound-route/routes.js';
 import { createBodyBudget } from './inbound/budget.js';
 import { errorHandler } from './error-handler.js';
 import type { DeliveryDeps, DeliveryResult } from './deliver.js';
@@ -18,11 +18,11 @@ import { eventRoutes } from './events/routes.js';
 import type { EventResult } from './events/handle-event.js';
 import type { Suppressions } from './events/suppressions.js';
 import type { AliasFactsSource } from './admin/index.js';
-import { failureFacts } from './events/alias-facts.js';
+import { failureFacts } from './admin/alias-facts.js';
 import { repeatedBounceLine, REPEATED_BOUNCES_SHOWN } from './events/bounce-warning.js';
 import { floodGuard } from './flood/budget.js';
 import { floodNotices } from './flood/notices.js';
-import { createDigest } from './digest/index.js';
+import { createDigest, digestRoutes } from './digest/index.js';
 import type { FloodHolds } from './digest/collect.js';
 import type { StoredMessages } from './resend/stored-messages.js';
 
@@ -191,7 +191,8 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
       sources: [failureFacts(deps.store.failures), ...(deps.aliasSources ?? [])],
       warnings: async () => (await deps.store.bounces.repeated(REPEATED_BOUNCES_SHOWN)).map(repeatedBounceLine),
       flood: deps.store.flood,
-      digest: { service: digest, on: () => rules.digest !== undefined },
+      notes: () => digest.notes(),
+      routes: [(admin) => digestRoutes(admin, digest, () => rules.digest !== undefined)],
       resend: {
         failures: deps.store.failures,
         ledger: deps.store.ledger,

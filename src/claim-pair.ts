@@ -1,6 +1,6 @@
 import type { ClaimResult, Ledger } from './store/types.js';
 import type { FloodGuard, Slot } from './flood/budget.js';
-import type { ResolvedLimits } from './flood/limits.js';
+import type { ResolvedLimits } from './rules/resolved-limits.js';
 import type { ExactlyOncePolicy } from './exactly-once.js';
 import type { Clock } from './clock.js';
 

@@ -14,7 +14,7 @@ import type { Inventory } from './store/inventory.js';
 import type { PolicyVerdict } from './policy/decide.js';
 import { policyStep } from './policy/step.js';
 import { POLICY_OUTCOMES } from './policy/outcomes.js';
-import { DEFAULT_LIMITS, type FloodHold } from './flood/limits.js';
+import { DEFAULT_LIMITS, type FloodHold } from './rules/resolved-limits.js';
 import { holdReason, type FloodGuard } from './flood/budget.js';
 import { claimDelivery, claimWaiting, type ClaimedPair } from './claim-pair.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyServerOptions } from 'fastify';
 import pino from 'pino';
 import type { Env } from './env-schema.js';
-import { DELIVERY_LINE_KEYS } from './inbound/delivery-line.js';
+import { DELIVERY_LINE_KEYS } from './inbound-route/delivery-line.js';
 
 type LoggerOptions = Exclude<FastifyServerOptions['logger'], boolean | undefined>;
 

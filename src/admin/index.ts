@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { RouteDecision } from '../rules/types.js';
 import { InventoryFull, type Inventory } from '../store/inventory.js';
@@ -8,7 +8,6 @@ import { AdminCrossSite, AdminInventoryFull, AdminStoreUnavailable, AdminUnautho
 import type { AliasFactsSource } from './listing.js';
 import { errorPage, PAGE_HEADERS } from './page.js';
 import { adminRoutes, bodyField } from './routes.js';
-import { digestRoutes, type Digest } from '../digest/index.js';
 import { resendRoute } from './resend-route.js';
 import type { ResendDeps } from '../resend/resend.js';
 
@@ -28,8 +27,10 @@ export interface AdminOptions {
   warnings?: () => Promise<readonly string[]>;
   /** The flood guard's recent holds (store/flood.ts), for the page. */
   flood?: FloodCounters;
-  /** The daily digest: GET/POST /admin/digest, and its notes on the page. `on`: rules.yaml sets `digest:` now. */
-  digest?: { service: Digest; on(): boolean };
+  /** Short lines the page shows above the aliases, asked on every view (the daily digest's runs not sent, and why). */
+  notes?: () => readonly string[];
+  /** More routes under /admin, behind its token check (the daily digest's GET/POST /admin/digest). */
+  routes?: readonly ((admin: FastifyInstance) => void)[];
   /** What resending a failed forward needs (POST /admin/failures/<id>/resend). */
   resend: ResendDeps;
 }
@@ -74,7 +75,7 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options
   });
   app.setErrorHandler((error: FastifyError, request, reply) => answerError(toAdminError(error), request, reply));
 
-  const { flood, clock, digest } = options;
+  const { flood, clock } = options;
   const floodEvents = async () => (flood ? flood.recent(clock.now()) : []);
   adminRoutes(app, {
     inventory: options.inventory,
@@ -85,9 +86,9 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options
     formToken: token,
     warnings: options.warnings ?? (async () => []),
     floodEvents,
-    notes: () => digest?.service.notes() ?? [],
+    notes: options.notes ?? (() => []),
   });
-  if (digest) digestRoutes(app, digest.service, digest.on);
+  for (const routes of options.routes ?? []) routes(app);
   resendRoute(app, options.resend);
 };
 

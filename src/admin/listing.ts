@@ -13,7 +13,7 @@ export interface AliasView {
   senders: Array<{ domain: string; count: number; firstSeen: string; lastSeen: string; new: boolean }>;
   /** The operator's note from `add`; absent when none was given. */
   description?: string;
-  /** Forwards Mailgun reported as failed (event webhooks; events/alias-facts.ts), and the last failure. */
+  /** Forwards Mailgun reported as failed (event webhooks; alias-facts.ts), and the last failure. */
   failed?: number;
   lastFailure?: {
     /** What `POST /admin/failures/<id>/resend` and `plus-relay resend` take. */

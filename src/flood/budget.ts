@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Budget, FloodCounters, Taken } from '../store/flood.js';
-import type { FloodHold, LimitName, ResolvedLimits } from './limits.js';
+import type { FloodHold, LimitName, ResolvedLimits } from '../rules/resolved-limits.js';
 import { targetMailbox } from './mailbox.js';
 
 const MINUTE = 60_000;

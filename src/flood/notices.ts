@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { FloodHold } from './limits.js';
+import type { FloodHold } from '../rules/resolved-limits.js';
 
 const EVERY_MS = 60_000;
 // Mailboxes are the rules' targets, so few; bounded anyway, since any_mailbox templates let senders choose many.

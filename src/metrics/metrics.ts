@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { DeliveryResult } from '../deliver.js';
 import { OUTCOMES } from '../retry-contract.js';
 import { POLICY_REASON_NAMES } from '../policy/outcomes.js';
-import { LIMIT_NAMES } from '../flood/limits.js';
+import { LIMIT_NAMES } from '../rules/resolved-limits.js';
 
 /**
  * What the relay counts. Labels are bounded on purpose: outcome (the retry contract's), rule (an index into

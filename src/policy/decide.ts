@@ -1,7 +1,7 @@
 import type { AliasFacts } from '../store/inventory.js';
 import type { MessageFacts, SenderAddress } from './facts.js';
 import type { PolicyOutcome, PolicyReason } from './outcomes.js';
-import type { PolicyAction, ResolvedPolicy, SenderPattern } from './types.js';
+import type { PolicyAction, ResolvedPolicy, SenderPattern } from '../rules/resolved-policy.js';
 
 /** The policy's decision for one message, as data: the delivery sends (or refuses), the log and metrics read it. */
 export interface PolicyVerdict {

@@ -6,9 +6,9 @@ import type { RouteDecision } from '../rules/types.js';
 import type { Inventory } from '../store/inventory.js';
 import { decidePolicy, type PolicyVerdict } from './decide.js';
 import { messageFacts } from './facts.js';
-import { DEFAULT_POLICY } from './types.js';
+import { DEFAULT_POLICY } from '../rules/resolved-policy.js';
 import { holdReason, type FloodGuard } from '../flood/budget.js';
-import { DEFAULT_LIMITS, type FloodHold } from '../flood/limits.js';
+import { DEFAULT_LIMITS, type FloodHold } from '../rules/resolved-limits.js';
 import type { Taken } from '../store/flood.js';
 
 export interface PolicyStepDeps {

@@ -1,7 +1,7 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { compileDomains } from './domains.js';
 import { RulesLoadError } from './errors.js';
-import { makeLocator, type PathProblem } from './positions.js';
+import { makeLocator, type PathProblem, type RulesProblem } from './positions.js';
 import { compileRuleList } from './rule-list.js';
 import { makeRouter } from './router.js';
 import { targetMatcher } from './target-match.js';
@@ -9,7 +9,7 @@ import { compilePolicyLayer } from './policy.js';
 import { compileLimits } from './limits.js';
 import { BUILTIN_PLACEHOLDERS } from './template.js';
 import { structuralProblems } from './schema-errors.js';
-import type { CompiledRules, RulesProblem } from './types.js';
+import type { CompiledRules } from './types.js';
 import { compileUsers } from './users.js';
 import { compileDigest, digestTargets } from './digest.js';
 

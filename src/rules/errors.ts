@@ -1,4 +1,4 @@
-import type { RulesProblem } from './types.js';
+import type { RulesProblem } from './positions.js';
 
 export function formatProblem(p: RulesProblem): string {
   return `${p.file}:${p.line}:${p.col}: ${p.message}`;

@@ -1,4 +1,4 @@
-import type { LimitsLayer, ResolvedLimits } from '../flood/limits.js';
+import type { LimitsLayer, ResolvedLimits } from './resolved-limits.js';
 import { mapping } from './policy.js';
 import type { DocPath, PathProblem } from './positions.js';
 

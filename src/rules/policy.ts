@@ -1,4 +1,4 @@
-import { DEFAULT_POLICY, DEFAULT_LEARN_MS, type PolicyAction, type ResolvedPolicy, type SenderPattern } from '../policy/types.js';
+import { DEFAULT_POLICY, DEFAULT_LEARN_MS, type PolicyAction, type ResolvedPolicy, type SenderPattern } from './resolved-policy.js';
 import { isHostname, parseAddress } from './address.js';
 import { parseDuration } from './duration.js';
 import type { DocPath, PathProblem } from './positions.js';

@@ -1,5 +1,12 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
-import type { RulesProblem } from './types.js';
+
+/** One problem in a rules file, located for a human: `file:line:col: message`. */
+export interface RulesProblem {
+  file: string;
+  line: number;
+  col: number;
+  message: string;
+}
 
 /** A path into the parsed document, as Ajv's `instancePath` segments or written by hand. */
 export type DocPath = readonly (string | number)[];

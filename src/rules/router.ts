@@ -1,7 +1,7 @@
 import { parseAddress } from './address.js';
 import { matchPattern } from './pattern.js';
 import { resolvePolicy, type PolicyLayer } from './policy.js';
-import { resolveLimits, type LimitsLayer } from '../flood/limits.js';
+import { resolveLimits, type LimitsLayer } from './resolved-limits.js';
 import { renderTargets } from './render.js';
 import type { CompiledRule } from './rule-list.js';
 import type { RouteDecision } from './types.js';

@@ -1,5 +1,5 @@
-import type { ResolvedPolicy } from '../policy/types.js';
-import type { ResolvedLimits } from '../flood/limits.js';
+import type { ResolvedPolicy } from './resolved-policy.js';
+import type { ResolvedLimits } from './resolved-limits.js';
 import type { DigestSchedule } from './digest.js';
 
 /**
@@ -15,8 +15,8 @@ export type RejectReason =
 
 export type RouteDecision =
   /**
-   * `policy`: present when rules.yaml sets a policy key that applies to this recipient (policy/types.ts); `limits`:
-   * when the top level or the recipient's user sets a flood-guard limit (flood/limits.ts).
+   * `policy`: present when rules.yaml sets a policy key that applies to this recipient (resolved-policy.ts); `limits`:
+   * when the top level or the recipient's user sets a flood-guard limit (resolved-limits.ts).
    */
   | { action: 'forward'; to: string[]; rule: number; user: string | null; policy?: ResolvedPolicy; limits?: ResolvedLimits }
   | { action: 'reject'; reason: RejectReason; rule: number | null };
@@ -33,12 +33,4 @@ export interface CompiledRules {
   readonly digest?: DigestSchedule;
   /** User name → where their digest goes (rules/digest.ts); null when their targets cannot be rendered for it. */
   readonly digestTargets?: ReadonlyMap<string, readonly string[] | null>;
-}
-
-/** One problem in a rules file, located for a human: `file:line:col: message`. */
-export interface RulesProblem {
-  file: string;
-  line: number;
-  col: number;
-  message: string;
 }

@@ -1,7 +1,7 @@
 import type { PathProblem } from './positions.js';
 import { compilePolicyLayer, type PolicyLayer } from './policy.js';
 import { compileLimits } from './limits.js';
-import type { LimitsLayer } from '../flood/limits.js';
+import type { LimitsLayer } from './resolved-limits.js';
 import { BUILTIN_PLACEHOLDERS, type Template } from './template.js';
 import { compileTargets } from './targets.js';
 

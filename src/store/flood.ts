@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FloodHold } from '../flood/limits.js';
+import type { FloodHold } from '../rules/resolved-limits.js';
 
 /**
  * The flood guard's state (flood/budget.ts decides with it): counters in fixed windows, shared by every instance

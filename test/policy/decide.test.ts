@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decidePolicy, isNewSender } from '../../src/policy/decide.js';
 import { messageFacts } from '../../src/policy/facts.js';
-import { DEFAULT_POLICY, type ResolvedPolicy } from '../../src/policy/types.js';
+import { DEFAULT_POLICY, type ResolvedPolicy } from '../../src/rules/resolved-policy.js';
 import type { AliasFacts } from '../../src/store/inventory.js';
 import type { HeaderList } from '../../src/mail/headers.js';
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileRules, RulesLoadError } from '../../src/rules/index.js';
-import { DEFAULT_POLICY } from '../../src/policy/types.js';
+import { DEFAULT_POLICY } from '../../src/rules/resolved-policy.js';
 
 function problems(text: string): string[] {
   try {

@@ -1,4 +1,4 @@
-import type { LimitName } from '../../flood/limits.js';
+import type { LimitName } from '../../rules/resolved-limits.js';
 import { byLatest, FLOOD_EVENT_LIMITS, windowOf, type FloodCounters, type FloodEvent, type TakeResult } from '../flood.js';
 import type { SqliteDatabase } from './database.js';
 import type { GroupWrite } from './group-commit.js';

@@ -1,39 +1,13 @@
-import type { Clock } from '../../clock.js';
 import { StoreUnavailableError, type Store } from '../types.js';
-import { NewerSchemaError, type SqliteLocation } from './database.js';
-import type { FailureLogLimits } from '../failures.js';
+import { NewerSchemaError } from './database.js';
 import { unavailable } from './group-commit.js';
-import type { InventoryLimits } from '../inventory.js';
 import { unwrittenCompletions } from '../unwritten-completions.js';
 import { delegate } from '../delegate.js';
 import { fileState, restoreDeletedFile } from './file-identity.js';
 import { openSession, type Session } from './session.js';
-import type { StoreLogger } from '../redis/connection.js';
+import type { SqliteStoreOptions } from './options.js';
 
-export interface SqliteStoreOptions {
-  location: SqliteLocation;
-  clock: Clock;
-  /** How often expired rows are deleted. */
-  pruneEveryMs?: number;
-  failureLimits?: FailureLogLimits;
-  /** Smaller caps for tests; production uses INVENTORY_LIMITS. */
-  inventoryLimits?: InventoryLimits;
-  /**
-   * How long the inventory's per-message counts wait in memory before they are written (COUNTS_FLUSH_MS); 0 writes
-   * each message's counts with its own commit.
-   */
-  countsFlushMs?: number;
-  /**
-   * How often the store checks that its file is still in DATA_DIR and writes the completions the disk refused
-   * (both also happen on every health check; kept completions also go with every ledger write).
-   */
-  checkEveryMs?: number;
-  /** Less free space than this in DATA_DIR and the health check fails (MIN_FREE_BYTES). */
-  minFreeBytes?: number;
-  /** Told when the file is reopened or the store has no usable file; the process log in production. */
-  logger?: StoreLogger;
-}
-
+export type { SqliteStoreOptions };
 
 /**
  * The default store: one SQLite file in DATA_DIR, so used tokens, forwarded (message, target) pairs and

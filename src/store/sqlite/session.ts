@@ -10,7 +10,7 @@ import { groupCommit, unavailable } from './group-commit.js';
 import type { UnwrittenCompletions } from '../unwritten-completions.js';
 import { MIN_FREE_BYTES, sqliteHealth } from './health.js';
 import { identityOf, type FileIdentity } from './file-identity.js';
-import type { SqliteStoreOptions } from './index.js';
+import type { SqliteStoreOptions } from './options.js';
 
 /** One open database and the parts built on it; replaced as a whole when the file is reopened. */
 export function openSession(options: SqliteStoreOptions, unwritten: UnwrittenCompletions) {

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { DeliveryResult } from '../deliver.js';
-import type { InboundMessage } from './message.js';
+import type { InboundMessage } from '../inbound/message.js';
 
 /** The one log line of each message, `"msg":"delivery"` (README, Logs): what operators read per address. */
 export function deliveryLine(result: DeliveryResult, message: Pick<InboundMessage, 'sender' | 'from'>, durationMs: number) {

@@ -42,7 +42,7 @@ const PolicyKeys = {
 };
 
 /**
- * The flood guard (flood/limits.ts), at the top level and in a user's mapping form. Whole numbers of at least 1,
+ * The flood guard (resolved-limits.ts), at the top level and in a user's mapping form. Whole numbers of at least 1,
  * never defaulted from a bad value: a 0 would hold every message to the mailbox until Mailgun gives up on it
  * (lost mail), and a typo must not silently lift the guard that keeps the mailbox from being locked.
  */

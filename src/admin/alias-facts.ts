@@ -1,4 +1,4 @@
-import type { AliasFactsSource } from '../admin/index.js';
+import type { AliasFactsSource } from './listing.js';
 import { failureId } from '../store/failures.js';
 import type { FailureLog } from '../store/types.js';
 
