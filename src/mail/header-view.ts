@@ -74,9 +74,13 @@ export function readRawHeader(raw: Buffer): HeaderView | null {
   return view(fields, spans, end, raw);
 }
 
-/** Parsed mode's view: Mailgun's `message-headers` JSON (parseMessageHeaders()), or a list of fields. */
-export function readMessageHeaders(source: string | null | HeaderList): HeaderView {
-  const fields = typeof source === 'string' || source === null ? parseMessageHeaders(source) : source;
+/** Parsed mode's view: Mailgun's `message-headers` JSON, read by parseMessageHeaders(). */
+export function readMessageHeaders(json: string | null): HeaderView {
+  return headerViewOf(parseMessageHeaders(json));
+}
+
+/** The view of fields already read (parsed mode's, or a message the CLI describes). */
+export function headerViewOf(fields: HeaderList): HeaderView {
   return view(fields, [], null, fields);
 }
 
