@@ -1,6 +1,7 @@
-// CPU per post, one kind of post at a time: the minimal forwarder and the relay (and, for notifications, the relay
-// with 10,000 users), all running at once and loaded in turn by autocannon, the order rotating each round. CPU
-// time per accepted post (from /proc) is the figure: steadier than req/s when other work shares the machine.
+// CPU per post, one kind of post at a time: the minimal forwarders (stateless and durable) and the relay (and, for
+// notifications, the relay with 10,000 users), all running at once and loaded in turn by autocannon, the order
+// rotating each round. CPU time per accepted post (from /proc) is the figure: steadier than req/s when other work
+// shares the machine.
 import type { Child } from './process.js';
 import { throughput, type ThroughputOptions } from './load.js';
 import { RECEIVING_DOMAIN } from './rules-file.js';
@@ -11,7 +12,7 @@ import { cpuMs } from './proc.js';
 import { pathOf, postsOf, type Kind } from './kinds.js';
 import type { DkimSigner } from './dkim.js';
 
-export type SideName = 'minimal' | 'relay5' | 'relay10k';
+export type SideName = 'minimal' | 'durable' | 'relay5' | 'relay10k';
 
 export interface Side {
   name: SideName;

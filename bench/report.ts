@@ -1,7 +1,7 @@
 // The run's figures as one JSON object, and the verdicts: each judged figure beside its target (targets.ts).
 import { cpus } from 'node:os';
 import type { Ledger } from './checks.js';
-import type { KindResult, SideFigures } from './part-cpu.js';
+import type { KindResult, SideFigures, SideName } from './part-cpu.js';
 import type { LatencyResult } from './part-latency.js';
 import type { MemoryKind, MemoryRun } from './part-memory.js';
 import type { StartupFigures, StartupResult } from './part-startup.js';
@@ -58,22 +58,26 @@ function memoryJson(run: MemoryRun & { ratios: number[] }) {
 export function report(m: Measured) {
   const judged = !m.smoke;
   const verdicts: Verdict[] = [];
-  const cpuUs = (kind: Kind, side: 'minimal' | 'relay5' | 'relay10k') => m.kinds[kind].sides[side]?.medianCpuUs ?? NaN;
-  const rps = (kind: Kind, side: 'minimal' | 'relay5' | 'relay10k') => m.kinds[kind].sides[side]?.medianRps ?? NaN;
+  const cpuUs = (kind: Kind, side: SideName) => m.kinds[kind].sides[side]?.medianCpuUs ?? NaN;
+  const rps = (kind: Kind, side: SideName) => m.kinds[kind].sides[side]?.medianRps ?? NaN;
 
   const { relay, minimal } = m.startup;
   const rounds = relay.startMs.length;
   verdicts.push(judge('start', relay.medianStartMs / minimal.medianStartMs, `relay ${relay.medianStartMs.toFixed(0)} ms vs minimal ${minimal.medianStartMs.toFixed(0)} ms, medians of ${rounds}`, judged));
   verdicts.push(judge('idleRss', relay.medianIdleRss / minimal.medianIdleRss, `relay ${(relay.medianIdleRss / MiB).toFixed(1)} MiB vs minimal ${(minimal.medianIdleRss / MiB).toFixed(1)} MiB, medians of ${rounds}`, judged));
 
+  // Judged against the durable floor; the stateless one's ratio beside it.
+  const stateless = (minimalUs: number, relayUs: number) => `stateless ${(minimalUs / relayUs).toFixed(2)} (${minimalUs.toFixed(0)} µs)`;
   for (const kind of KINDS) {
-    const detail = `relay ${cpuUs(kind, 'relay5').toFixed(0)} µs vs minimal ${cpuUs(kind, 'minimal').toFixed(0)} µs per post; ${rps(kind, 'relay5').toFixed(0)} vs ${rps(kind, 'minimal').toFixed(0)} req/s`;
-    verdicts.push(judge(CPU_TARGET[kind], cpuUs(kind, 'minimal') / cpuUs(kind, 'relay5'), detail, judged));
+    const [relay, durable, minimal] = [cpuUs(kind, 'relay5'), cpuUs(kind, 'durable'), cpuUs(kind, 'minimal')];
+    const detail = `relay ${relay.toFixed(0)} µs vs durable ${durable.toFixed(0)} µs per post; ${stateless(minimal, relay)}; ${rps(kind, 'relay5').toFixed(0)} vs ${rps(kind, 'durable').toFixed(0)} req/s`;
+    verdicts.push(judge(CPU_TARGET[kind], durable / relay, detail, judged));
   }
   // The mix: what a stream of posts in these shares costs each side, per post.
-  const mixUs = (side: 'minimal' | 'relay5') => KINDS.reduce((sum, kind) => sum + MIX[kind] * cpuUs(kind, side), 0);
+  const mixUs = (side: SideName) => KINDS.reduce((sum, kind) => sum + MIX[kind] * cpuUs(kind, side), 0);
   const weights = KINDS.map((kind) => `${kind} ${MIX[kind] * 100}%`).join(', ');
-  verdicts.push(judge('cpuMix', mixUs('minimal') / mixUs('relay5'), `relay ${mixUs('relay5').toFixed(0)} µs vs minimal ${mixUs('minimal').toFixed(0)} µs per post of ${weights}`, judged));
+  const mixDetail = `relay ${mixUs('relay5').toFixed(0)} µs vs durable ${mixUs('durable').toFixed(0)} µs per post of ${weights}; ${stateless(mixUs('minimal'), mixUs('relay5'))}`;
+  verdicts.push(judge('cpuMix', mixUs('durable') / mixUs('relay5'), mixDetail, judged));
 
   const { route } = m;
   const rulesRps = rps('notification', 'relay10k') / rps('notification', 'relay5');
@@ -116,12 +120,20 @@ export function report(m: Measured) {
       idle_rss_ratio: round(ratio('idleRss')),
     },
     cpu: {
-      mix: { weights: MIX, relay_us: round(mixUs('relay5'), 0), minimal_us: round(mixUs('minimal'), 0), ratio: round(ratio('cpuMix')) },
+      mix: {
+        weights: MIX,
+        relay_us: round(mixUs('relay5'), 0),
+        durable_us: round(mixUs('durable'), 0),
+        minimal_us: round(mixUs('minimal'), 0),
+        ratio: round(ratio('cpuMix')),
+        stateless_ratio: round(mixUs('minimal') / mixUs('relay5')),
+      },
       ...Object.fromEntries(
         KINDS.map((kind) => {
           const k = m.kinds[kind];
           const figures = { description: DESCRIPTION[kind], post_bytes: k.postBytes, connections: k.connections, posts_per_run: k.postsPerRun };
-          return [kind, { ...figures, relay: sideJson(k.sides.relay5), minimal: sideJson(k.sides.minimal), ratio: round(ratio(CPU_TARGET[kind])) }];
+          const sides = { relay: sideJson(k.sides.relay5), durable: sideJson(k.sides.durable), minimal: sideJson(k.sides.minimal) };
+          return [kind, { ...figures, ...sides, ratio: round(ratio(CPU_TARGET[kind])), stateless_ratio: round(cpuUs(kind, 'minimal') / cpuUs(kind, 'relay5')) }];
         }),
       ),
     },

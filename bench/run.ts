@@ -1,8 +1,9 @@
-// `npm run bench` (full: about 8 minutes on 2 cores) or `npm run bench -- --smoke` / BENCH_SMOKE=1 (tiny, for CI:
+// `npm run bench` (full: about 10 minutes on 2 cores) or `npm run bench -- --smoke` / BENCH_SMOKE=1 (tiny, for CI:
 // checks that every part runs and every send happens, judges no figure). It builds the relay (`npm run build`'s
 // tsc, then the bundle) and the minimal forwarder first, then measures, side by side in one run:
 //   start-up      fresh relay vs fresh minimal forwarder: spawn → first 200 from /healthz, and idle RSS after it
-//   CPU per post  per kind (notification, newsletter, attachment, raw) and for the mix, relay vs minimal forwarder;
+//   CPU per post  per kind (notification, newsletter, attachment, raw) and for the mix, relay vs the durable minimal
+//                 forwarder (judged) and the stateless one (printed beside);
 //                 for notifications also the relay with 10,000 users (rules at scale), and the raw burst's DNS
 //                 questions at the bench's DNS server (the DMARC check's cache)
 //   route()       in process, 5 vs 10,000 users (reported, not judged)
@@ -19,7 +20,7 @@ import { stopAll } from './process.js';
 import { build } from './build.js';
 import { createLedger } from './checks.js';
 import { dkimSigner } from './dkim.js';
-import { startMinimal, startRelay, startStandIn, type Stack } from './sides.js';
+import { startDurable, startMinimal, startRelay, startStandIn, type Stack } from './sides.js';
 import { writeRulesFile } from './rules-file.js';
 import { measureStartup } from './part-startup.js';
 import { measureKind, type KindResult, type Side } from './part-cpu.js';
@@ -61,20 +62,22 @@ try {
   log(`start-up: ${settings.startup.rounds} round(s), a fresh relay and a fresh minimal forwarder each`);
   const startup = await measureStartup(stack, rules5, settings.startup);
 
-  log('CPU per post: minimal forwarder, relay with 5 users (and, for notifications, with 10,000 users)');
+  log('CPU per post: minimal forwarder (stateless, durable), relay with 5 users (and, for notifications, with 10,000 users)');
   const minimal: Side = { name: 'minimal', child: await startMinimal(stack, 'minimal.bench'), domain: 'minimal.bench', users: 5 };
+  const durable: Side = { name: 'durable', child: await startDurable(stack, 'durable.bench'), domain: 'durable.bench', users: 5 };
   const relay5: Side = { name: 'relay5', child: await startRelay(stack, rules5, 'relay5.bench'), domain: 'relay5.bench', users: 5 };
   const relay10k: Side = { name: 'relay10k', child: await startRelay(stack, rules10k, 'relay10k.bench'), domain: 'relay10k.bench', users: 10_000 };
   const kinds = {} as Record<Kind, KindResult>;
   let rawQuestions: DnsQuestion[] = [];
   for (const kind of KINDS) {
-    const sides = kind === 'notification' ? [minimal, relay5, relay10k] : [minimal, relay5];
+    const sides = kind === 'notification' ? [minimal, durable, relay5, relay10k] : [minimal, durable, relay5];
     const asked = dns.questions.length;
     kinds[kind] = await measureKind(api, kind, sides, settings.cpu.kinds[kind], settings.cpu.rounds, ledger, dkim);
     if (kind === 'notification') await relay10k.child.stop();
-    // Only relay5 asks anything during these runs: the minimal forwarder checks no DMARC.
+    // Only relay5 asks anything during these runs: the minimal forwarders check no DMARC.
     if (kind === 'raw') rawQuestions = dns.questions.slice(asked);
   }
+  await durable.child.stop();
   const dmarc = countLookups(rawQuestions, dkim.names, kinds.raw.sides.relay5?.posts ?? 0);
   // Never asked is no saving: the check did not run (as when a bundling slip left mailauth's functions undefined and
   // the check let every raw message through). Smoke runs fail on it too.

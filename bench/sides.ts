@@ -1,6 +1,7 @@
 // The processes a benchmark run starts: the lean Mailgun API stand-in, the relay as production runs it (the built
 // dist/main.js with --expose-gc, NODE_ENV=production, LOG_LEVEL=info, the Mailgun transport, the SQLite store in a
-// fresh DATA_DIR, DKIM/DMARC lookups through the bench's DNS server), and the minimal forwarder, compiled as well.
+// fresh DATA_DIR, DKIM/DMARC lookups through the bench's DNS server), and the minimal forwarder, compiled as well:
+// stateless, or durable (its SQLite ledger in a fresh DATA_DIR of its own).
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { startChild, type Child } from './process.js';
@@ -81,7 +82,7 @@ export async function startMinimal(
   { entry = stack.builds.minimal, nodeArgs = [] }: StartOptions = {},
 ): Promise<Child> {
   return startChild(stack.root, {
-    name: 'minimal forwarder',
+    name: extraEnv.DATA_DIR ? 'durable minimal forwarder' : 'minimal forwarder',
     entry,
     nodeArgs,
     env: {
@@ -96,6 +97,11 @@ export async function startMinimal(
     ready: READY_LINE,
     timeoutMs: 30_000,
   });
+}
+
+/** The minimal forwarder with its durable ledger (claim, send, completion) in a fresh DATA_DIR. */
+export async function startDurable(stack: Stack, sendingDomain: string, options: StartOptions = {}): Promise<Child> {
+  return startMinimal(stack, sendingDomain, 0, { DATA_DIR: mkdtempSync(join(stack.dir, 'durable-')) }, options);
 }
 
 export interface DomainStats {

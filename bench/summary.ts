@@ -5,7 +5,7 @@ import type { Verdict } from './targets.js';
 
 function verdictLine(v: Verdict): string {
   const mark = v.met === null ? 'not judged' : v.met ? 'met' : 'MISSED';
-  return `  ${v.figure.padEnd(48)} ${v.value.toFixed(2).padStart(6)}  ${v.target.padEnd(6)} ${mark.padEnd(10)} ${v.detail}`;
+  return `  ${v.figure.padEnd(54)} ${v.value.toFixed(2).padStart(6)}  ${v.target.padEnd(6)} ${mark.padEnd(10)} ${v.detail}`;
 }
 
 export function summary(r: Report, verdicts: Verdict[], smoke: boolean): string {

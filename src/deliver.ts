@@ -160,7 +160,7 @@ async function forward(
 
   // Raw mode: the original bytes pass DMARC at the target only on an aligned DKIM signature; without one, and under
   // an enforcing policy, From becomes ours (once, for every target). The key stays that of the message as it came.
-  const dmarc = message.raw ? await deps.dmarc.check(message.raw, message.headers) : undefined;
+  const dmarc = message.raw ? await deps.dmarc.check(message.raw, message.header) : undefined;
   const outgoing = applyDmarcVerdict(message, dmarc, deps.sendingDomain);
   const targets = [...policy.to];
   const key = messageKey(message);

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Env } from './config.js';
-import { headerValues } from './mail/headers.js';
 import type { InboundMessage } from './inbound/message.js';
 
 /** How long each ledger entry lives; derived from the signature window and the send timeout. */
@@ -43,8 +42,7 @@ export function messageKey(message: InboundMessage): string {
     for (const part of [message.from, message.subject, message.text, message.html]) hash.update(`${part ?? ''}\0`);
     for (const a of [...message.attachments, ...message.inline]) hash.update(`${a.filename}\0${a.data.length}\0`).update(a.data);
   }
-  const id = headerValues(message.headers, 'message-id')[0]?.trim() ?? '';
-  return `${id}\n${hash.digest('hex')}`;
+  return `${message.header.messageId}\n${hash.digest('hex')}`;
 }
 
 /** One (message, target) send in the ledger's `delivery` space. */

@@ -1,6 +1,5 @@
 import type { InboundMessage } from './inbound/message.js';
-import { headerValues } from './mail/headers.js';
-import { RELAY_HEADER } from './forward/types.js';
+import { RELAY_HEADER } from './mail/header-view.js';
 
 /** More hops than any real path has: RFC 5321 suggests 100, real mail rarely passes 15. */
 export const MAX_RECEIVED = 25;
@@ -10,10 +9,9 @@ export const MAX_RECEIVED = 25;
  * Checked on the headers the message arrived with (parsed mode: `message-headers`; raw mode:
  * the MIME header block), before anything is claimed or sent.
  */
-export function loopVerdict(message: InboundMessage, relayId: string): string | null {
-  const hops = headerValues(message.headers, 'received').length;
+export function loopVerdict(message: Pick<InboundMessage, 'header'>, relayId: string): string | null {
+  const { received: hops, relayMarks } = message.header.loop;
   if (hops > MAX_RECEIVED) return `mail loop: ${hops} Received headers (more than ${MAX_RECEIVED})`;
-  const marks = headerValues(message.headers, RELAY_HEADER).map((v) => v.trim().toLowerCase());
-  if (marks.includes(relayId.toLowerCase())) return `mail loop: already relayed by ${relayId} (${RELAY_HEADER})`;
+  if (relayMarks.includes(relayId.toLowerCase())) return `mail loop: already relayed by ${relayId} (${RELAY_HEADER})`;
   return null;
 }

@@ -4,6 +4,7 @@ import { loadRules } from '../rules/load.js';
 import type { RuleSet } from '../rules/compile.js';
 import type { RouteDecision } from '../rules/types.js';
 import { decidePolicy, type PolicyVerdict } from '../policy/decide.js';
+import { headerViewOf } from '../mail/header-view.js';
 import { messageFacts } from '../policy/facts.js';
 import type { CliIO, Command } from './io.js';
 import { commandSpec, parseCommand, usageError } from './command-spec.js';
@@ -53,7 +54,7 @@ const OFFLINE_ALIAS = { known: true, blocked: false, firstSeen: null, senderSeen
  */
 function policyOf(decision: RouteDecision, from: string | undefined): PolicyVerdict | null {
   if (from === undefined || decision.action !== 'forward' || !decision.policy) return null;
-  const facts = messageFacts({ from, sender: from, headers: [] });
+  const facts = messageFacts({ from, sender: from, header: headerViewOf([]) });
   return decidePolicy(decision.policy, decision.to, facts, OFFLINE_ALIAS, Date.now());
 }
 

@@ -42,7 +42,7 @@ export function relayFromHeader(from: string | null, sendingDomain: string): str
  */
 export function applyDmarcVerdict(message: InboundMessage, verdict: DmarcVerdict | undefined, sendingDomain: string): InboundMessage {
   if (!message.raw || verdict?.action !== 'rewrite') return message;
-  return { ...message, raw: rewriteFrom(message.raw, relayFromHeader(message.from, sendingDomain)) };
+  return { ...message, raw: rewriteFrom(message.raw, message.header, relayFromHeader(message.from, sendingDomain)) };
 }
 
 export function compose(message: InboundMessage, to: string, sendingDomain: string, relayId: string): Outbound {

@@ -1,5 +1,5 @@
 import { getDomain } from 'tldts';
-import { headerFields } from '../mail/header-fields.js';
+import { lineEnding, terminated, type HeaderView } from '../mail/header-view.js';
 
 /**
  * What the DKIM verifier is given: at most this many signatures, hashing the body at most MAX_BODY_HASHES ways.
@@ -65,24 +65,34 @@ function alignment(fromDomain: string): (fieldText: string) => boolean {
  * fields nothing signs. A signature that signs other DKIM-Signature fields fails here (they are gone): senders do
  * not do that.
  */
-export function alignedHeader(head: Buffer, fromDomain: string): Buffer | null {
-  const fields = headerFields(head.toString('latin1'));
+export function alignedHeader(raw: Buffer, header: Pick<HeaderView, 'spans'>, fromDomain: string): Buffer | null {
+  const fields = header.spans;
+  // latin1 maps each byte to one character: the tags are read as they were written.
+  const text = (i: number): string => raw.toString('latin1', fields[i]?.start, fields[i]?.end);
   const chosen = new Set<number>();
   const hashes = new Set<string>();
   const signed = new Set(['from', 'content-type']);
   const aligns = alignment(fromDomain);
   let read = 0;
   fields.forEach((field, i) => {
-    if (field.name !== 'dkim-signature' || chosen.size >= MAX_SIGNATURES || read >= MAX_ALIGNED_READ || !aligns(field.text)) return;
+    if (field.name !== 'dkim-signature' || chosen.size >= MAX_SIGNATURES || read >= MAX_ALIGNED_READ) return;
+    const fieldText = text(i);
+    if (!aligns(fieldText)) return;
     read += 1;
-    const sig = signature(field.text);
+    const sig = signature(fieldText);
     if (!hashes.has(sig.bodyHash) && hashes.size >= MAX_BODY_HASHES) return;
     hashes.add(sig.bodyHash);
     chosen.add(i);
     for (const name of sig.signs) if (name !== 'dkim-signature') signed.add(name);
   });
   if (chosen.size === 0) return null;
-  const eol = /\r\n$/.test(fields[0]?.text ?? '\r\n') ? '\r\n' : '\n';
-  const kept = fields.filter((field, i) => chosen.has(i) || signed.has(field.name)).map((f) => (/\n$/.test(f.text) ? f.text : f.text + eol));
-  return Buffer.from(kept.join('') + eol, 'latin1');
+  const eol = Buffer.from(lineEnding(raw, header));
+  const kept: Buffer[] = [];
+  fields.forEach((f, i) => {
+    if (!chosen.has(i) && !signed.has(f.name)) return;
+    kept.push(raw.subarray(f.start, f.end));
+    if (!terminated(raw, f)) kept.push(eol);
+  });
+  kept.push(eol);
+  return Buffer.concat(kept);
 }

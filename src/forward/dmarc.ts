@@ -2,8 +2,8 @@ import { domainToASCII } from 'node:url';
 import type { DNSResolver, DKIMVerifyResult } from 'mailauth';
 import type { Clock } from '../clock.js';
 import { cachedResolver, withTimeout } from './dns.js';
-import { headerBlockEnd, parseHeaderBlock, type HeaderList } from '../mail/headers.js';
-import { authorAddresses, domainOf } from '../mail/address.js';
+import type { HeaderView } from '../mail/header-view.js';
+import { domainOf } from '../mail/address.js';
 import { isHostname } from '../rules/address.js';
 import { alignedHeader } from './dkim-signatures.js';
 import { budgetedInput, cpuMs, OverBudget } from './dkim-budget.js';
@@ -32,8 +32,8 @@ export interface DmarcVerdict {
 }
 
 export interface DmarcCheck {
-  /** `headers`: the message's header block as the inbound side already read it (read from `raw` when not given). */
-  check(raw: Buffer, headers?: HeaderList): Promise<DmarcVerdict>;
+  /** `header`: the view of `raw`'s header section the inbound side read (readRawHeader()). */
+  check(raw: Buffer, header: HeaderView): Promise<DmarcVerdict>;
 }
 
 export interface DmarcCheckOptions {
@@ -99,11 +99,11 @@ export function createDmarcCheck(resolver: DNSResolver, options: DmarcCheckOptio
     maxEntries: options.maxCacheEntries ?? 10_000,
   });
   return {
-    async check(raw, headers = parseHeaderBlock(raw)) {
+    async check(raw, header) {
       // Outside the timeout: the lookups get their whole budget even on the first message.
       const lib = await loadMailauth();
       try {
-        return await withTimeout(verdict(lib, raw, headers, cached, options.dkimBudgetMs ?? DKIM_BUDGET_MS), timeoutMs, `DKIM/DMARC lookups took more than ${timeoutMs} ms`);
+        return await withTimeout(verdict(lib, raw, header, cached, options.dkimBudgetMs ?? DKIM_BUDGET_MS), timeoutMs, `DKIM/DMARC lookups took more than ${timeoutMs} ms`);
       } catch (err) {
         return { action: 'keep', reason: 'dns-error', domain: null, policy: null, detail: (err as Error).message };
       }
@@ -111,13 +111,13 @@ export function createDmarcCheck(resolver: DNSResolver, options: DmarcCheckOptio
   };
 }
 
-async function verdict(lib: Mailauth, raw: Buffer, headers: HeaderList, resolver: DNSResolver, budgetMs: number): Promise<DmarcVerdict> {
+async function verdict(lib: Mailauth, raw: Buffer, header: HeaderView, resolver: DNSResolver, budgetMs: number): Promise<DmarcVerdict> {
   // No author, or several: DMARC cannot judge it and a target may refuse it outright (Gmail refuses several From
   // fields, RFC 5322 wants exactly one). Never forwarded as it is: From becomes ours, the original kept beside it,
   // whatever the policies of the domains named. No lookup is needed for that.
   // A domain no DNS can hold counts as no address: its policy cannot be looked up, yet a target reading it its own
   // way might find one (`ceo@bank.example ` with a space inside) and refuse the bytes.
-  const authors = authorAddresses(headers);
+  const { authors } = header;
   const from = authors.length === 1 ? authors[0] : undefined;
   const domain = from && domainToASCII(domainOf(from) ?? '');
   if (!from || !domain || !isHostname(domain)) return { action: 'rewrite', reason: 'no-single-from', domain: null, policy: null };
@@ -131,10 +131,10 @@ async function verdict(lib: Mailauth, raw: Buffer, headers: HeaderList, resolver
   if ('action' in decided) return decided;
   const policy = decided.enforced;
 
-  // Choosing the signatures reads the whole header section (up to 256 KiB): it is paid from the same budget.
+  // Choosing the signatures reads the aligned ones among the section's fields: it is paid from the same budget.
   const choosing = process.cpuUsage();
-  const end = headerBlockEnd(raw) ?? raw.length;
-  const head = alignedHeader(raw.subarray(0, end), domain);
+  const end = header.end ?? raw.length;
+  const head = alignedHeader(raw, header, domain);
   if (!head) return { action: 'rewrite', reason: 'no-aligned-dkim', domain, policy };
   let dkim: DKIMVerifyResult;
   try {

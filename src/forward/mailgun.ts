@@ -1,6 +1,7 @@
 import Mailgun from 'mailgun.js';
 import FormData from 'form-data';
-import { ALIAS_VARIABLE, RELAY_HEADER, type Outbound, type SendResult, type Transport } from './types.js';
+import { RELAY_HEADER } from '../mail/header-view.js';
+import { ALIAS_VARIABLE, type Outbound, type SendResult, type Transport } from './types.js';
 import { classifySendError } from './classify.js';
 
 export interface MailgunTransportOptions {

@@ -1,35 +1,39 @@
-import { headerBlockEnd } from '../mail/headers.js';
-import { headerFields } from '../mail/header-fields.js';
+import { lineEnding, terminated, type HeaderView } from '../mail/header-view.js';
 
 /**
  * The message with From made the relay's own (`from`: one line of ASCII, e.g. relayFromHeader()), and nothing else
  * changed that does not have to be: the original From fields are kept as X-Original-From, the first one's value also
  * becomes Reply-To unless the message has one, and every other byte (other headers, their folding and line endings,
- * the body) is copied as it was. New lines use the message's own line ending.
+ * the body) is copied as it was. New lines use the message's own line ending. `header`: the view of `raw`'s header
+ * section (readRawHeader()).
  */
-export function rewriteFrom(raw: Buffer, from: string): Buffer {
+export function rewriteFrom(raw: Buffer, header: Pick<HeaderView, 'spans' | 'end'>, from: string): Buffer {
   if (!/^[\x20-\x7e]+$/.test(from)) throw new TypeError('rewriteFrom: the new From must be one line of printable ASCII');
-  // The inbound side refused a section over MAX_HEADER_BYTES: null cannot come from a relayed message.
-  const end = headerBlockEnd(raw) ?? raw.length;
-  // latin1 maps each byte to one character and back: 8-bit bytes in other headers survive untouched.
-  const fields = headerFields(raw.subarray(0, end).toString('latin1'));
-  const eol = /\r\n$/.test(fields[0]?.text ?? '\r\n') ? '\r\n' : '\n';
-  const hasReplyTo = fields.some((f) => f.name === 'reply-to');
-  const out: string[] = [];
+  const eol = lineEnding(raw, header);
+  const hasReplyTo = header.spans.some((f) => f.name === 'reply-to');
+  // Copies of the original bytes, never decoded: 8-bit bytes in other headers survive untouched.
+  const out: Buffer[] = [];
+  const line = (text: string): void => void out.push(Buffer.from(text, 'latin1'));
   let first = true;
-  for (const { name, text } of fields) {
-    if (name !== 'from') {
-      out.push(text);
+  for (const span of header.spans) {
+    if (span.name !== 'from') {
+      out.push(raw.subarray(span.start, span.end));
       continue;
     }
     // From the colon on: the value exactly as it was, folding and line ending included (one is added to a last
     // header line that had none, as the copies are not last).
-    const value = /\n$/.test(text) ? text.slice(text.indexOf(':')) : `${text.slice(text.indexOf(':'))}${eol}`;
-    if (first) out.push(`From: ${from}${eol}`);
-    out.push(`X-Original-From${value}`);
-    if (first && !hasReplyTo) out.push(`Reply-To${value}`);
+    const value = Buffer.concat([raw.subarray(raw.indexOf(':', span.start), span.end), Buffer.from(terminated(raw, span) ? '' : eol)]);
+    if (first) line(`From: ${from}${eol}`);
+    line('X-Original-From');
+    out.push(value);
+    if (first && !hasReplyTo) {
+      line('Reply-To');
+      out.push(value);
+    }
     first = false;
   }
-  if (first) out.unshift(`From: ${from}${eol}`);
-  return Buffer.concat([Buffer.from(out.join(''), 'latin1'), raw.subarray(end)]);
+  if (first) out.unshift(Buffer.from(`From: ${from}${eol}`, 'latin1'));
+  // The inbound side refused a section over MAX_HEADER_BYTES: a relayed message always has an end.
+  out.push(raw.subarray(header.end ?? raw.length));
+  return Buffer.concat(out);
 }

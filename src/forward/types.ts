@@ -2,9 +2,6 @@ import createError from '@fastify/error';
 import { statusOf } from '../retry-contract.js';
 import type { Attachment } from '../inbound/message.js';
 
-/** The header every forward carries (value: RELAY_ID), so a message that loops back is recognised. */
-export const RELAY_HEADER = 'X-Plus-Relay';
-
 /**
 /**
  * The Mailgun user variable every forward carries (value: the alias, lower-cased). Mailgun returns it in the

@@ -1,6 +1,7 @@
 import type { RawForm } from './form.js';
 import { textField } from './form.js';
-import { MAX_HEADER_BYTES, headerBlockEnd, headerValues, parseHeaderBlock, parseMessageHeaders, type HeaderList } from '../mail/headers.js';
+import { MAX_HEADER_BYTES, headerValues } from '../mail/headers.js';
+import { readMessageHeaders, readRawHeader, type HeaderView } from '../mail/header-view.js';
 import type { SignatureBlock } from './signature.js';
 import { checkFieldCaps } from './caps.js';
 import { HeaderTooLarge } from './errors.js';
@@ -20,7 +21,8 @@ export interface InboundMessage {
   sender: string | null;
   from: string | null;
   subject: string;
-  headers: HeaderList;
+  /** The header section, read once here (raw mode: `body-mime`'s; parsed mode: `message-headers`). */
+  header: HeaderView;
   /** The original message bytes in raw mode; null in parsed mode. */
   raw: Buffer | null;
   text: string | null;
@@ -52,8 +54,9 @@ export function readInbound(form: RawForm): InboundMessage {
   checkFieldCaps(form);
   const rawFile = form.files.find((f) => f.field === 'body-mime');
   const raw = form.fields.get('body-mime')?.[0] ?? rawFile?.data ?? null;
-  // Before anything reads the headers: an oversized section costs this bounded scan and nothing more.
-  if (raw && headerBlockEnd(raw) === null) throw new HeaderTooLarge(MAX_HEADER_BYTES);
+  // Before anything else is read: an oversized section costs headerBlockEnd()'s bounded scan and nothing more.
+  const header = raw ? readRawHeader(raw) : readMessageHeaders(textField(form, 'message-headers'));
+  if (header === null) throw new HeaderTooLarge(MAX_HEADER_BYTES);
   const cidByField = parseContentIdMap(textField(form, 'content-id-map'));
   const attachments: Attachment[] = [];
   const inline: Attachment[] = [];
@@ -63,7 +66,6 @@ export function readInbound(form: RawForm): InboundMessage {
     const part = { filename: file.filename, contentType: file.contentType || 'application/octet-stream', data: file.data, contentId };
     (contentId ? inline : attachments).push(part);
   }
-  const headers = raw ? parseHeaderBlock(raw) : parseMessageHeaders(textField(form, 'message-headers'));
   return {
     signature: {
       timestamp: textField(form, 'timestamp') ?? undefined,
@@ -72,9 +74,9 @@ export function readInbound(form: RawForm): InboundMessage {
     },
     recipient: textField(form, 'recipient')?.trim() || null,
     sender: textField(form, 'sender')?.trim() || null,
-    from: textField(form, 'from') ?? headerValues(headers, 'from')[0] ?? null,
-    subject: textField(form, 'subject') ?? headerValues(headers, 'subject')[0] ?? '',
-    headers,
+    from: textField(form, 'from') ?? header.from,
+    subject: textField(form, 'subject') ?? headerValues(header.fields, 'subject')[0] ?? '',
+    header,
     raw,
     text: textField(form, 'body-plain'),
     html: textField(form, 'body-html'),

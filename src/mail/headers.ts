@@ -1,5 +1,5 @@
 /** A message's header fields, in order, duplicates kept (several `Received`, for one). */
-export type HeaderList = Array<[name: string, value: string]>;
+export type HeaderList = ReadonlyArray<readonly [name: string, value: string]>;
 
 /**
  * The largest header section a raw message may have (its empty line included). Real ones are tens of KiB; every
@@ -28,28 +28,6 @@ export function headerBlockEnd(raw: Buffer): number | null {
 }
 
 /**
- * Reads the header section of a raw RFC 5322 message: up to the first empty line, CRLF or LF
- * (captures differ), folded lines joined. Bytes are read as latin1 so nothing is replaced.
- * A section over MAX_HEADER_BYTES reads as no headers: the inbound side refuses such a message before this.
- */
-export function parseHeaderBlock(raw: Buffer): HeaderList {
-  const end = headerBlockEnd(raw);
-  if (end === null) return [];
-  const block = raw.subarray(0, end).toString('latin1').replace(/\r?\n(\r?\n)?$/, '');
-  const headers: HeaderList = [];
-  for (const line of block.split(/\r?\n/)) {
-    const last = headers[headers.length - 1];
-    if (/^[ \t]/.test(line) && last) {
-      last[1] += ' ' + line.trim();
-      continue;
-    }
-    const colon = line.indexOf(':');
-    if (colon > 0) headers.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
-  }
-  return headers;
-}
-
-/**
  * Mailgun's `message-headers` field: a JSON list of [name, value] pairs. Anything else in it
  * (broken JSON, non-string values, wrong shapes) is skipped rather than failing the message.
  */
@@ -62,7 +40,7 @@ export function parseMessageHeaders(json: string | null): HeaderList {
     return [];
   }
   if (!Array.isArray(parsed)) return [];
-  const headers: HeaderList = [];
+  const headers: Array<[string, string]> = [];
   for (const pair of parsed) {
     if (Array.isArray(pair) && typeof pair[0] === 'string' && pair.length >= 2) {
       const value: unknown = pair[1];

@@ -1,5 +1,4 @@
 import { getDomain } from 'tldts';
-import { headerValues } from '../mail/headers.js';
 import type { InboundMessage } from '../inbound/message.js';
 import { splitFrom } from '../mail/address.js';
 import { isHostname } from '../rules/address.js';
@@ -18,7 +17,7 @@ export interface MessageFacts {
   envelope: SenderAddress | null;
   /** The registrable domain (eTLD+1) of the From address, else of the envelope sender: the inventory's key. */
   senderDomain: string | null;
-  /** Mailgun's spam marking: any X-Mailgun-Sflag: Yes. */
+  /** Mailgun's spam marking: any X-Mailgun-Sflag: Yes (a forged `No` never hides Mailgun's `Yes`, see HeaderView). */
   spamFlag: boolean;
   /** The highest X-Mailgun-Sscore, or null without one. */
   spamScore: number | null;
@@ -44,21 +43,10 @@ export function registrableDomain(domain: string): string {
   return getDomain(domain, { allowPrivateDomains: true }) ?? domain;
 }
 
-/**
- * Mailgun adds its spam headers at the top of the message; a sender can add look-alikes of their own
- * further down. Any `Yes` and the highest score count, so a forged `No` or a low score never hides
- * Mailgun's verdict (and a forged `Yes` only gets the forger's own mail refused).
- */
-function spamMarks(message: Pick<InboundMessage, 'headers'>): { flag: boolean; score: number | null } {
-  const flag = headerValues(message.headers, 'x-mailgun-sflag').some((v) => v.trim().toLowerCase() === 'yes');
-  const scores = headerValues(message.headers, 'x-mailgun-sscore').map((v) => Number.parseFloat(v.trim())).filter(Number.isFinite);
-  return { flag, score: scores.length > 0 ? Math.max(...scores) : null };
-}
-
-export function messageFacts(message: Pick<InboundMessage, 'from' | 'sender' | 'headers'>): MessageFacts {
+export function messageFacts(message: Pick<InboundMessage, 'from' | 'sender' | 'header'>): MessageFacts {
   const from = senderAddress(message.from);
   const envelope = senderAddress(message.sender);
   const domain = from?.domain ?? envelope?.domain;
-  const spam = spamMarks(message);
+  const { spam } = message.header;
   return { from, envelope, senderDomain: domain ? registrableDomain(domain) : null, spamFlag: spam.flag, spamScore: spam.score };
 }

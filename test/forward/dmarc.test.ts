@@ -7,11 +7,21 @@ import { dnsResolver } from '../../src/forward/dns.js';
 import { startDnsServer, type TxtRecords } from '../support/dns-server.js';
 import { dkimSignedMime, sampleMime } from '../support/fixtures.js';
 import { testClock } from '../helpers/build.js';
+import { readRawHeader } from '../../src/mail/header-view.js';
 
 async function checker(t: TestContext, txt: TxtRecords, options: Partial<DmarcCheckOptions> = {}) {
   const dns = await startDnsServer(txt);
   t.after(() => dns.close());
-  return { dns, dmarc: createDmarcCheck(dnsResolver([dns.address]), { clock: testClock(), ...options }) };
+  const check = createDmarcCheck(dnsResolver([dns.address]), { clock: testClock(), ...options });
+  // The header section read as the inbound side reads it.
+  const dmarc = {
+    check(raw: Buffer) {
+      const header = readRawHeader(raw);
+      if (!header) throw new RangeError('header section over the limit');
+      return check.check(raw, header);
+    },
+  };
+  return { dns, dmarc };
 }
 
 test("a subdomain without its own record falls under the organisation's sp= policy", async (t) => {

@@ -7,6 +7,7 @@ import { messageFacts } from '../../src/policy/facts.js';
 import { DEFAULT_POLICY, type ResolvedPolicy } from '../../src/rules/resolved-policy.js';
 import type { AliasFacts } from '../../src/store/inventory.js';
 import type { HeaderList } from '../../src/mail/headers.js';
+import { headerViewOf } from '../../src/mail/header-view.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 20);
@@ -14,7 +15,7 @@ const ROUTE = ['me+shop@gmail.com'];
 const KNOWN: AliasFacts = { known: true, blocked: false, firstSeen: NOW - 30 * DAY, senderSeen: true };
 
 function message(from: string | null, sender: string | null = null, headers: HeaderList = []) {
-  return messageFacts({ from, sender, headers });
+  return messageFacts({ from, sender, header: headerViewOf(headers) });
 }
 function policy(over: Partial<ResolvedPolicy>): ResolvedPolicy {
   return { ...DEFAULT_POLICY, ...over };
