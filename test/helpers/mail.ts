@@ -88,3 +88,23 @@ export async function overHttp(app: FastifyInstance): Promise<(m: Mail) => Promi
     return { statusCode: res.status, body, json: () => JSON.parse(body) as { status: string; message: string } };
   };
 }
+
+/**
+ * Mailgun's side of a burst: posts every message at once (post(m, i) picks the instance), then, after each wait,
+ * retries those not answered 200 (a 503 of the flood guard, or a 502 of a Mailgun API that timed out on a loaded
+ * machine) until every one is forwarded or `waits` are used up. Returns each round's statuses. Any other answer (a
+ * 406 above all: Mailgun would never retry it) fails the test.
+ */
+export async function untilForwarded(messages: readonly Mail[], post: (m: Mail, i: number) => Promise<{ statusCode: number; body: string }>, waits: ReadonlyArray<() => void>): Promise<number[][]> {
+  const rounds: number[][] = [];
+  let pending = messages.map((m, i) => ({ m, i }));
+  for (let round = 0; pending.length > 0 && round <= waits.length; round++) {
+    if (round > 0) waits[round - 1]?.();
+    const answers = await Promise.all(pending.map(({ m, i }) => post(m, i)));
+    for (const a of answers) if (![200, 502, 503].includes(a.statusCode)) throw new Error(`answered ${a.statusCode}, not forwarded nor held: ${a.body}`);
+    rounds.push(answers.map((a) => a.statusCode));
+    pending = pending.filter((_, k) => answers[k]?.statusCode !== 200);
+  }
+  if (pending.length > 0) throw new Error(`${pending.length} messages still not forwarded after every retry`);
+  return rounds;
+}
