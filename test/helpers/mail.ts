@@ -37,11 +37,12 @@ export function mail(recipient: string, opts: MailOptions = {}): Mail {
 
 /**
  * Raw mode with the From domain's own DKIM signature (relaxed, aligned) over the whole message, and the TXT record of
- * its key for the loopback DNS server (Built's `dns.txt`): mail whose sender domain authenticates it.
+ * its key for the loopback DNS server (Built's `dns.txt`): mail whose sender domain authenticates it. `signedBy`:
+ * another domain signs instead (a third party's signature, which authenticates nothing about From).
  */
-export async function dkimMail(recipient: string, opts: Omit<MailOptions, 'raw' | 'spam'> & { from: string }): Promise<{ mail: Mail; records: TxtRecords }> {
+export async function dkimMail(recipient: string, opts: Omit<MailOptions, 'raw' | 'spam'> & { from: string; signedBy?: string }): Promise<{ mail: Mail; records: TxtRecords }> {
   const { id, sample, signature } = parts(recipient, opts);
-  const domain = /@([^@>\s]+)>?\s*$/.exec(opts.from)?.[1];
+  const domain = opts.signedBy ?? /@([^@>\s]+)>?\s*$/.exec(opts.from)?.[1];
   if (!domain) throw new TypeError(`no domain in From ${opts.from}`);
   const signed = await dkimSignedMime(rawMime(recipient, opts, id, []), { domain });
   return { mail: rawMail(signed.mime, sample, signature), records: signed.records };

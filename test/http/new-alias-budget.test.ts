@@ -76,8 +76,8 @@ test("a stranger's flood never holds back a DKIM-authenticated confirmation to a
   const clock = hourClock();
   const { app, api, dns } = await build(t, { clock, env: PATIENT, rules: rulesWith(`limits: {${FORWARDS_UNLIMITED}}`) });
   const post = await overHttp(app);
-  const signed = async (to: string, from: string) => {
-    const { mail: m, records } = await dkimMail(to, { from, clock });
+  const signed = async (to: string, from: string, signedBy?: string) => {
+    const { mail: m, records } = await dkimMail(to, { from, clock, ...(signedBy && { signedBy }) });
     Object.assign(dns.txt, records);
     return m;
   };
@@ -109,6 +109,10 @@ test("a stranger's flood never holds back a DKIM-authenticated confirmation to a
   const forged = await post(mail(randomAlias(), { raw: true, from: 'Shop <confirm@shop.example>', clock }));
   assert.equal(forged.statusCode, 503, forged.body);
   assert.match(forged.json().message, /new aliases from unauthenticated senders this hour/);
+  // So does a signature that verifies but is a third party's, not aligned with From.
+  const thirdParty = await post(await signed(randomAlias(), 'Shop <confirm@shop.example>', 'mailer.example'));
+  assert.equal(thirdParty.statusCode, 503, thirdParty.body);
+  assert.match(thirdParty.json().message, /from unauthenticated senders/);
   assert.equal(api.sent.length, 50 + 30 + 1 + 20 + 1);
 });
 
