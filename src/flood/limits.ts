@@ -41,6 +41,6 @@ export interface FloodHold {
   mailbox: string;
   /** The limit's value. */
   max: number;
-  /** For new_aliases_per_hour, whose share was spent: `unauthenticated` senders', or `dkim:<domain>`'s (newAliasPool). */
-  pool?: string;
+  /** For new_aliases_per_hour, whose pool was spent: the DKIM-authenticated sender domain's, or (null) everybody else's. */
+  authenticated?: string | null;
 }
