@@ -35,7 +35,7 @@ export interface DeliveryResult {
   policy: PolicyVerdict | null;
   /** The sender domain when it is new to the alias (the leak signal), else null. */
   newSender: string | null;
-  /** The flood guard held a send back (503) or refused a new alias (406). */
+  /** The flood guard held a send back, or mail to a new alias (503). */
   flood?: FloodHold;
 }
 
@@ -155,7 +155,8 @@ async function forward(
   if (decision.action === 'reject') return claimed(() => settled(result('rejected', decision.reason, { rule: decision.rule })));
   const policy = await step.decide(decision);
   const decided = { rule: decision.rule, policy, newSender: step.newSender };
-  const answer = POLICY_OUTCOMES[policy.outcome].delivery;
+  // Held by the new-alias budget (503, Mailgun retries), or refused by the policy (406): nothing to send.
+  const answer = step.held ? 'over-limit' : POLICY_OUTCOMES[policy.outcome].delivery;
   if (answer !== 'forwarded') return claimed(async () => settled(result(answer, policy.detail, { ...decided, ...(await noted(step.held, deps)) })));
 
   // Raw mode: the original bytes pass DMARC at the target only on an aligned DKIM signature; without one, and under

@@ -17,7 +17,11 @@ export const RETRY_CONTRACT = {
   timeout: { status: 408, mailgun: 'retries', when: 'the body did not arrive within REQUEST_TIMEOUT_MS: answered by the server, connection closed' },
   failed: { status: 502, mailgun: 'retries', when: 'the Mailgun API or the network to it failed' },
   busy: { status: 503, mailgun: 'retries', when: 'every send slot taken, or another copy of the message is being sent right now' },
-  'over-limit': { status: 503, mailgun: 'retries', when: "the flood guard: the target mailbox had its limits.per_target forwards this minute or hour; nothing is sent until the window ends" },
+  'over-limit': {
+    status: 503,
+    mailgun: 'retries',
+    when: "the flood guard: the target mailbox had its limits.per_target forwards this minute or hour, or (policy reason new-alias-limit) its limits.new_aliases_per_hour new aliases from the sender's pool this hour; nothing is sent until the window ends",
+  },
   'store-unavailable': { status: 503, mailgun: 'retries', when: 'the store (Redis, the disk) cannot answer: nothing is sent' },
   'over-capacity': { status: 503, mailgun: 'retries', when: 'request bodies in flight would exceed MAX_INFLIGHT_BYTES: refused before its body is read' },
   internal: { status: 500, mailgun: 'retries', when: 'a bug: logged with its stack' },

@@ -35,7 +35,7 @@ function sections(c: DigestContent): Array<{ head: string; lines: string[] }> {
     out.push({
       head: 'Flood guard',
       lines: c.flood.map((f) =>
-        `${f.limit === 'new_aliases_per_hour' ? 'new aliases refused' : 'mail held back (Mailgun retries it)'} for ${f.mailbox}: ${plural(f.count, 'time')}, ${utc(f.first)} to ${utc(f.last)}`,
+        `${f.limit === 'new_aliases_per_hour' ? 'mail to new aliases held back (Mailgun retries it)' : 'mail held back (Mailgun retries it)'} for ${f.mailbox}: ${plural(f.count, 'time')}, ${utc(f.first)} to ${utc(f.last)}`,
       ),
     });
   }

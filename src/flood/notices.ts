@@ -22,7 +22,7 @@ export function floodNotices(clock: Clock, warn: (fields: object, msg: string) =
     last.delete(key);
     if (last.size >= MAX_TRACKED) last.delete(last.keys().next().value ?? '');
     last.set(key, { at: now, held: 0 });
-    const what = hold.limit === 'new_aliases_per_hour' ? 'refusing new aliases (406) for' : 'holding back mail (503, Mailgun retries) to';
+    const what = hold.limit === 'new_aliases_per_hour' ? 'holding back mail to new aliases (503, Mailgun retries) of' : 'holding back mail (503, Mailgun retries) to';
     warn({ mailbox: hold.mailbox, limit: hold.limit, max: hold.max, heldSinceLastWarning: seen?.held ?? 0 }, `flood guard: ${what} ${hold.mailbox}`);
   };
 }

@@ -39,7 +39,8 @@ function signature(fieldText: string): Signature {
   };
 }
 
-const orgDomain = (domain: string): string => getDomain(domain, { allowPrivateDomains: true }) ?? domain;
+/** The registrable domain (public suffix list, private suffixes included): what relaxed alignment compares. */
+export const orgDomain = (domain: string): string => getDomain(domain, { allowPrivateDomains: true }) ?? domain;
 
 /**
  * Relaxed DMARC alignment with `fromDomain`: the same registrable domain (a strict policy is judged by mailauth

@@ -5,7 +5,7 @@ import { cachedResolver, withTimeout } from './dns.js';
 import type { HeaderView } from '../mail/header-view.js';
 import { domainOf } from '../mail/address.js';
 import { isHostname } from '../rules/address.js';
-import { alignedHeader } from './dkim-signatures.js';
+import { alignedHeader, orgDomain } from './dkim-signatures.js';
 import { budgetedInput, cpuMs, OverBudget } from './dkim-budget.js';
 
 /**
@@ -34,6 +34,12 @@ export interface DmarcVerdict {
 export interface DmarcCheck {
   /** `header`: the view of `raw`'s header section the inbound side read (readRawHeader()). */
   check(raw: Buffer, header: HeaderView): Promise<DmarcVerdict>;
+  /**
+   * The registrable domain of the message's one From address when a DKIM signature aligned with it verifies (a DMARC
+   * pass by DKIM, whatever the domain's policy), else null: no such signature, several From addresses, a lookup that
+   * failed or took too long, a verification over its CPU budget. Never throws: null is the cautious answer.
+   */
+  authenticated(raw: Buffer, header: HeaderView): Promise<string | null>;
 }
 
 export interface DmarcCheckOptions {
@@ -98,29 +104,65 @@ export function createDmarcCheck(resolver: DNSResolver, options: DmarcCheckOptio
     timeoutMs,
     maxEntries: options.maxCacheEntries ?? 10_000,
   });
+  const budgetMs = options.dkimBudgetMs ?? DKIM_BUDGET_MS;
+  // One verification per message: the flood guard asks before the forward, the DMARC verdict after it.
+  const verified = new WeakMap<Buffer, Promise<DKIMVerifyResult | null>>();
+  const verify: Verify = (lib, raw, header, domain) => {
+    let result = verified.get(raw);
+    if (!result) verified.set(raw, (result = verifyAligned(lib, raw, header, domain, cached, budgetMs)));
+    return result;
+  };
   return {
     async check(raw, header) {
       // Outside the timeout: the lookups get their whole budget even on the first message.
       const lib = await loadMailauth();
       try {
-        return await withTimeout(verdict(lib, raw, header, cached, options.dkimBudgetMs ?? DKIM_BUDGET_MS), timeoutMs, `DKIM/DMARC lookups took more than ${timeoutMs} ms`);
+        return await withTimeout(verdict(lib, raw, header, cached, verify), timeoutMs, `DKIM/DMARC lookups took more than ${timeoutMs} ms`);
       } catch (err) {
         return { action: 'keep', reason: 'dns-error', domain: null, policy: null, detail: (err as Error).message };
       }
     },
+    async authenticated(raw, header) {
+      const lib = await loadMailauth();
+      const from = singleFrom(header);
+      if (!from) return null;
+      const dkim = await withTimeout(verify(lib, raw, header, from.domain), timeoutMs, `DKIM lookups took more than ${timeoutMs} ms`).catch(() => null);
+      const pass = dkim?.results.some((r) => r.status.result === 'pass' && Boolean(r.status.aligned) && !r.status.underSized);
+      return pass ? orgDomain(from.domain) : null;
+    },
   };
 }
 
-async function verdict(lib: Mailauth, raw: Buffer, header: HeaderView, resolver: DNSResolver, budgetMs: number): Promise<DmarcVerdict> {
-  // No author, or several: DMARC cannot judge it and a target may refuse it outright (Gmail refuses several From
-  // fields, RFC 5322 wants exactly one). Never forwarded as it is: From becomes ours, the original kept beside it,
-  // whatever the policies of the domains named. No lookup is needed for that.
-  // A domain no DNS can hold counts as no address: its policy cannot be looked up, yet a target reading it its own
-  // way might find one (`ceo@bank.example ` with a space inside) and refuse the bytes.
+/** The message's DKIM signatures aligned with `domain`, verified (null: none aligns); OverBudget past the CPU budget. */
+type Verify = (lib: Mailauth, raw: Buffer, header: HeaderView, domain: string) => Promise<DKIMVerifyResult | null>;
+
+async function verifyAligned(lib: Mailauth, raw: Buffer, header: HeaderView, domain: string, resolver: DNSResolver, budgetMs: number): Promise<DKIMVerifyResult | null> {
+  // Choosing the signatures reads the aligned ones among the section's fields: it is paid from the same budget.
+  const choosing = process.cpuUsage();
+  const end = header.end ?? raw.length;
+  const head = alignedHeader(raw, header, domain);
+  if (!head) return null;
+  return lib.dkimVerify(budgetedInput(head, raw.subarray(end), budgetMs - cpuMs(choosing)), { resolver });
+}
+
+/**
+ * The one author and its domain, or null: no author, several, or a domain no DNS can hold (its policy cannot be
+ * looked up, yet a target reading it its own way might find one: `ceo@bank.example ` with a space inside).
+ */
+function singleFrom(header: HeaderView): { from: string; domain: string } | null {
   const { authors } = header;
   const from = authors.length === 1 ? authors[0] : undefined;
   const domain = from && domainToASCII(domainOf(from) ?? '');
-  if (!from || !domain || !isHostname(domain)) return { action: 'rewrite', reason: 'no-single-from', domain: null, policy: null };
+  return from && domain && isHostname(domain) ? { from, domain } : null;
+}
+
+async function verdict(lib: Mailauth, raw: Buffer, header: HeaderView, resolver: DNSResolver, verify: Verify): Promise<DmarcVerdict> {
+  // No author, or several: DMARC cannot judge it and a target may refuse it outright (Gmail refuses several From
+  // fields, RFC 5322 wants exactly one). Never forwarded as it is: From becomes ours, the original kept beside it,
+  // whatever the policies of the domains named. No lookup is needed for that.
+  const single = singleFrom(header);
+  if (!single) return { action: 'rewrite', reason: 'no-single-from', domain: null, policy: null };
+  const { from, domain } = single;
 
   // The policy first: one cached lookup. Only an enforcing policy makes the DKIM check worth its cost — it
   // reads and hashes the whole body — since under no policy, or p=none, the bytes are forwarded unchanged whatever
@@ -131,18 +173,14 @@ async function verdict(lib: Mailauth, raw: Buffer, header: HeaderView, resolver:
   if ('action' in decided) return decided;
   const policy = decided.enforced;
 
-  // Choosing the signatures reads the aligned ones among the section's fields: it is paid from the same budget.
-  const choosing = process.cpuUsage();
-  const end = header.end ?? raw.length;
-  const head = alignedHeader(raw, header, domain);
-  if (!head) return { action: 'rewrite', reason: 'no-aligned-dkim', domain, policy };
-  let dkim: DKIMVerifyResult;
+  let dkim: DKIMVerifyResult | null;
   try {
-    dkim = await lib.dkimVerify(budgetedInput(head, raw.subarray(end), budgetMs - cpuMs(choosing)), { resolver });
+    dkim = await verify(lib, raw, header, domain);
   } catch (err) {
     if (err instanceof OverBudget) return { action: 'rewrite', reason: 'cannot-verify', domain, policy, detail: err.message };
     throw err;
   }
+  if (!dkim) return { action: 'rewrite', reason: 'no-aligned-dkim', domain, policy };
   const passing = dkim.results.filter((r) => r.status.result === 'pass');
   const result = await lib.dmarc({
     headerFrom: [from],

@@ -70,7 +70,7 @@ export function createRelayMetrics(options: RelayMetricsOptions = {}): RelayMetr
   const redirects = new Counter({ name: 'plus_relay_policy_redirects_total', help: 'Messages a policy sent to its own {to} target instead, by reason (spam, leak)', labelNames: ['reason'], registers });
   const flood = new Counter({
     name: 'plus_relay_flood_guard_total',
-    help: 'Messages the flood guard stopped, by limit: per_minute and per_hour held back (503, Mailgun retries), new_aliases_per_hour refused (406)',
+    help: 'Messages the flood guard held back (503, Mailgun retries), by limit: per_minute, per_hour, new_aliases_per_hour',
     labelNames: ['limit'],
     registers,
   });

@@ -6,7 +6,7 @@ import type { PolicyAction, ResolvedPolicy, SenderPattern } from '../rules/resol
 /** The policy's decision for one message, as data: the delivery sends (or refuses), the log and metrics read it. */
 export interface PolicyVerdict {
   outcome: PolicyOutcome;
-  /** Why it was refused or redirected; null when nothing applied. */
+  /** Why it was refused or redirected, or `new-alias-limit` when the flood guard held it (policy/step.ts); null when nothing applied. */
   reason: PolicyReason | null;
   /** Where to send: the route's targets (forward), the policy's (redirect), none (reject). */
   to: readonly string[];

@@ -14,8 +14,8 @@ export const POLICY_OUTCOMES = {
 export type PolicyOutcome = keyof typeof POLICY_OUTCOMES;
 
 /**
- * Why a policy refused or redirected a message. A closed list: these are the metrics' `reason` labels,
- * so it never grows with what senders send.
+ * Why a policy refused or redirected a message, or (new-alias-limit) why the flood guard held it. A closed list:
+ * these are the metrics' `reason` labels, so it never grows with what senders send.
  */
 export const POLICY_REASONS = {
   blocked: 'the alias is blocked (plus-relay block, or the admin page)',
@@ -24,7 +24,8 @@ export const POLICY_REASONS = {
   'sender-not-allowed': 'senders.allow is set and names neither the From address nor the envelope sender',
   spam: 'Mailgun marked it spam (X-Mailgun-Sflag: Yes), or its X-Mailgun-Sscore is above spam.score_above',
   leak: 'its sender domain is new: first seen after the alias’s leaks.learn period',
-  'new-alias-limit': "limits.new_aliases_per_hour: the hour's new aliases of its target mailbox are used up; refused as new_aliases: reject would until the hour ends",
+  'new-alias-limit':
+    "limits.new_aliases_per_hour: the hour's new aliases of its target mailbox from its sender's pool (its DKIM-authenticated domain's own, or the one of all unauthenticated senders) are used up; held (503 over-limit, Mailgun retries) until the hour ends, never refused",
 } as const;
 
 export type PolicyReason = keyof typeof POLICY_REASONS;

@@ -10,11 +10,14 @@ import { DEFAULT_POLICY } from '../rules/resolved-policy.js';
 import { holdReason, type FloodGuard } from '../flood/budget.js';
 import { DEFAULT_LIMITS, type FloodHold } from '../rules/resolved-limits.js';
 import type { Taken } from '../store/flood.js';
+import type { DmarcCheck } from '../forward/dmarc.js';
 
 export interface PolicyStepDeps {
   inventory: Inventory;
   clock: Clock;
   flood: FloodGuard;
+  /** Which sender domain authenticated a raw-mode message (aligned DKIM): whose share of new aliases it spends. */
+  dmarc: Pick<DmarcCheck, 'authenticated'>;
 }
 
 /** The policy's part of one signed delivery, between routing and sending: the store I/O around decidePolicy. */
@@ -23,7 +26,7 @@ export interface PolicyStep {
   decide(decision: RouteDecision & { action: 'forward' }): Promise<PolicyVerdict>;
   /** The sender domain when decide() found it new to the alias (the leak signal), else null. */
   readonly newSender: string | null;
-  /** The new-alias budget decide() found spent, else null. */
+  /** The new-alias budget decide() found spent, else null: the message is held (503), not sent. */
   readonly held: FloodHold | null;
   /** Records the delivery in the inventory once its outcome is final (forwarded or refused). */
   settle(outcome: Outcome): Promise<void>;
@@ -47,15 +50,18 @@ export function policyStep(message: InboundMessage, recipient: string, deps: Pol
       newSender = verdict.newSender ? facts.senderDomain : null;
       if (verdict.outcome === 'reject' || alias.known) return verdict;
       // An alias new to the relay, whose mail would go out: it costs one of the hour's new aliases of every mailbox
-      // it goes to. Once they are spent, it is refused as `new_aliases: reject` would (a dictionary attack on a
-      // catch-all stops costing forwards). Taken now, given back in settle() unless the message was forwarded.
-      const slot = await deps.flood.takeNewAlias(verdict.to, decision.limits ?? DEFAULT_LIMITS);
+      // it goes to, from its sender's pool, once however many messages it gets. Once the pool is spent, its mail is
+      // held (503) until the hour ends, never refused: it may be the owner's, and Mailgun's retry gets through (a
+      // dictionary attack on a catch-all stops costing forwards). Taken now, given back in settle() unless the
+      // message was forwarded, so a message held by the per-minute limit keeps no unit.
+      const authenticated = message.raw ? await deps.dmarc.authenticated(message.raw, message.header) : null;
+      const slot = await deps.flood.takeNewAlias(address ?? recipient, verdict.to, decision.limits ?? DEFAULT_LIMITS, authenticated);
       if ('taken' in slot) {
         newAlias = slot.taken;
         return verdict;
       }
       held = slot.held;
-      return { ...verdict, outcome: 'reject', reason: 'new-alias-limit', to: [], detail: `policy new-alias-limit: ${holdReason(held)}` };
+      return { ...verdict, reason: 'new-alias-limit', to: [], detail: `policy new-alias-limit: ${holdReason(held)}; held, Mailgun retries` };
     },
     get newSender() {
       return newSender;

@@ -11,7 +11,10 @@ export interface ResolvedLimits {
   perMinute: number;
   /** Forwards per target mailbox per clock hour. */
   perHour: number;
-  /** Aliases new to the relay forwarded per target mailbox per clock hour; beyond, they are refused as `new_aliases: reject` would. */
+  /**
+   * Aliases new to the relay forwarded per target mailbox per clock hour, per pool of senders (flood/budget.ts,
+   * newAliasPool); beyond, mail to further new aliases is held (503, Mailgun retries) until the hour ends.
+   */
   newAliasesPerHour: number;
 }
 
@@ -31,11 +34,13 @@ export function resolveLimits(layers: readonly LimitsLayer[]): ResolvedLimits | 
 export const LIMIT_NAMES = ['per_minute', 'per_hour', 'new_aliases_per_hour'] as const;
 export type LimitName = (typeof LIMIT_NAMES)[number];
 
-/** One message held back or refused by the guard, for the answer, the log, the metric and the page. */
+/** One message held back by the guard, for the answer, the log, the metric and the page. */
 export interface FloodHold {
   limit: LimitName;
   /** The target mailbox (its `+tag` removed, lower-cased) whose budget is spent. */
   mailbox: string;
   /** The limit's value. */
   max: number;
+  /** For new_aliases_per_hour, whose pool was spent: the DKIM-authenticated sender domain's, or (null) everybody else's. */
+  authenticated?: string | null;
 }

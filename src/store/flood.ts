@@ -7,16 +7,28 @@ import type { FloodHold } from '../rules/resolved-limits.js';
  * implement it (store/<backend>/flood.ts).
  */
 
-/** At most `limit` units per `key` in each fixed window of `windowMs` (a clock minute, a clock hour). */
+/**
+ * At most `limit` units per `key` in each fixed window of `windowMs` (a clock minute, a clock hour). With a `member`,
+ * the window counts distinct members instead: taking a member the window already holds costs nothing more (one new
+ * alias is one unit however many messages it gets), and the member's unit is free again only once every take of it
+ * has been given back.
+ */
 export interface Budget {
   key: string;
   windowMs: number;
   limit: number;
+  member?: string;
+}
+
+/** One unit as stored: its window's key, and the member's stored name when the budget counts members. */
+export interface Unit {
+  readonly key: string;
+  readonly member?: string;
 }
 
 /** Units taken, by their stored keys: giving them back decrements exactly the windows they were taken in. */
 export interface Taken {
-  readonly keys: readonly string[];
+  readonly units: readonly Unit[];
 }
 
 export type TakeResult = { taken: Taken } | { full: Budget };
@@ -53,11 +65,13 @@ export const FLOOD_EVENT_LIMITS = { retentionMs: 24 * 3600_000, maxEvents: 100 }
  * (the counters hold no addresses in the clear) and names its window, so a new window starts from zero without
  * a reset, and an old one only waits to be pruned.
  */
-export function windowOf(budget: Budget, now: number): { key: string; endsAt: number } {
+export function windowOf(budget: Budget, now: number): Unit & { endsAt: number } {
   const start = Math.floor(now / budget.windowMs) * budget.windowMs;
-  const hash = createHash('sha256').update(budget.key).digest('hex');
-  return { key: `flood:${hash}:${budget.windowMs}:${start}`, endsAt: start + budget.windowMs };
+  const key = `${budget.member === undefined ? 'flood' : 'flood-members'}:${hashed(budget.key)}:${budget.windowMs}:${start}`;
+  return { key, endsAt: start + budget.windowMs, ...(budget.member !== undefined && { member: hashed(budget.member) }) };
 }
+
+const hashed = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** Latest first, as the page lists them. */
 export const byLatest = (a: FloodEvent, b: FloodEvent): number => b.last - a.last;

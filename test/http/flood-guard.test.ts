@@ -1,7 +1,7 @@
 // The flood guard through real HTTP, the Mailgun stand-in and real SQLite: a target mailbox gets at most
 // limits.per_target forwards a minute and an hour (503 beyond, nothing sent, Mailgun's retry goes through once the
-// window has passed), `+tags` share their mailbox's budget, only real sends count, and beyond new_aliases_per_hour new
-// aliases are refused as `new_aliases: reject` would until the hour ends. The relay's clock is moved, never waited for.
+// window has passed), `+tags` share their mailbox's budget, only real sends count, and beyond new_aliases_per_hour mail
+// to new aliases is held the same way until the hour ends. The relay's clock is moved, never waited for.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -133,16 +133,17 @@ test('only what was really sent counts: a duplicate takes nothing, a failed send
   assert.deepEqual(sentTo(api), ['me+github@gmail.com', 'me+gitlab@gmail.com']);
 });
 
-test('new_aliases_per_hour: beyond it, new aliases are refused (406) until the hour ends; known ones keep working; the page says so', async (t) => {
+test('new_aliases_per_hour: beyond it, mail to new aliases is held (503) until the hour ends; known ones keep working; the page says so', async (t) => {
   const clock = hourClock();
   const { app, api, store } = await build(t, { clock, env: { ADMIN_TOKEN }, rules: rulesWith('limits: {new_aliases_per_hour: 2}') });
   await store.inventory.add('added@destroy.systems', clock.now());
   for (const alias of ['one', 'two']) assert.equal((await post(app, mail(`${alias}@destroy.systems`, { clock }))).statusCode, 200);
-  const refused = await post(app, mail('three@destroy.systems', { clock }));
-  assert.equal(refused.statusCode, 406, refused.body);
-  assert.equal(refused.json().status, 'rejected');
-  assert.match(refused.json().message, /^policy new-alias-limit: flood guard: me@gmail\.com has had its 2 new aliases this hour/);
-  assert.equal((await post(app, mail('four@destroy.systems', { clock }))).statusCode, 406);
+  const three = mail('three@destroy.systems', { clock });
+  const held = await post(app, three);
+  assert.equal(held.statusCode, 503, held.body);
+  assert.equal(held.json().status, 'over-limit');
+  assert.match(held.json().message, /^policy new-alias-limit: flood guard: me@gmail\.com has had its 2 new aliases from unauthenticated senders this hour \(limits new_aliases_per_hour\); held, Mailgun retries$/);
+  assert.equal((await post(app, mail('four@destroy.systems', { clock }))).statusCode, 503);
   assert.equal((await post(app, mail('one@destroy.systems', { clock }))).statusCode, 200, 'an alias forwarded before is known');
   assert.equal((await post(app, mail('added@destroy.systems', { clock }))).statusCode, 200, 'an alias added ahead of time is known');
   assert.equal((await post(app, mail('partner+new@destroy.systems', { clock }))).statusCode, 200, "another mailbox's new aliases are its own");
@@ -150,13 +151,14 @@ test('new_aliases_per_hour: beyond it, new aliases are refused (406) until the h
 
   const metrics = parseExposition((await app.inject({ method: 'GET', url: '/metrics' })).body);
   assert.equal(metrics.value('plus_relay_flood_guard_total', { limit: 'new_aliases_per_hour' }), 2);
-  assert.equal(metrics.value('plus_relay_policy_refusals_total', { reason: 'new-alias-limit' }), 2);
+  assert.equal(metrics.value('plus_relay_policy_refusals_total', { reason: 'new-alias-limit' }), 0, 'held, not refused');
+  assert.equal(metrics.value('plus_relay_deliveries_total', { outcome: 'over-limit' }), 2);
   const page = await app.inject({ method: 'GET', url: '/admin', headers: { ...basic(), accept: 'text/html' } });
   assert.equal(page.statusCode, 200);
-  assert.match(page.body, /<strong>Flood guard<\/strong>, last 24 h: refused 2 messages to new aliases for me@gmail\.com \(new_aliases_per_hour 2\)/);
+  assert.match(page.body, /<strong>Flood guard<\/strong>, last 24 h: held back 2 messages to new aliases of me@gmail\.com \(new_aliases_per_hour 2; Mailgun retries them\)/);
 
   clock.offsetMs += HOUR;
-  assert.equal((await post(app, mail('three@destroy.systems', { clock }))).statusCode, 200, 'a new hour');
+  assert.equal((await post(app, three)).statusCode, 200, "Mailgun's retry in a new hour");
   assert.equal(sentTo(api).at(-1), 'me+three@gmail.com');
 });
 
@@ -167,7 +169,7 @@ test('a new alias whose send failed gives its new-alias unit back', async (t) =>
   const first = mail('one@destroy.systems', { clock });
   assert.equal((await post(app, first)).statusCode, 502);
   assert.equal((await post(app, first)).statusCode, 200, 'its retry is still the first new alias of the hour');
-  assert.equal((await post(app, mail('two@destroy.systems', { clock }))).statusCode, 406);
+  assert.equal((await post(app, mail('two@destroy.systems', { clock }))).statusCode, 503);
 });
 
 test('a token posted twice at once, then replayed, to a new alias costs one new alias: units asked for before the token is claimed are given back', async (t) => {
@@ -178,7 +180,7 @@ test('a token posted twice at once, then replayed, to a new alias costs one new 
   assert.deepEqual(copies.map((r) => r.json<{ status: string }>().status).sort(), ['duplicate', 'forwarded']);
   assert.equal((await post(app, first)).json<{ status: string }>().status, 'duplicate');
   assert.equal((await post(app, mail('two@destroy.systems', { clock }))).statusCode, 200, 'the second new alias of the hour');
-  assert.equal((await post(app, mail('three@destroy.systems', { clock }))).statusCode, 406);
+  assert.equal((await post(app, mail('three@destroy.systems', { clock }))).statusCode, 503);
   assert.deepEqual(sentTo(api), ['me+one@gmail.com', 'me+two@gmail.com']);
 });
 

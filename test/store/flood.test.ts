@@ -54,6 +54,43 @@ for (const [name, backend] of Object.entries(backends)) {
       assert.equal(results.filter((r) => 'taken' in r).length, 30);
     });
 
+    test('a budget of members counts each member once, however often it is taken, on both handles', async (t) => {
+      const pair = await backend.open(t);
+      if (!pair) return;
+      const [a, b] = [pair[0].flood, pair[1].flood];
+      const alias = (member: string): Budget[] => [{ key: 'new-alias:me@gmail.com', windowMs: HOUR, limit: 2, member }];
+      // Sixty takes of one member at once, from both handles: all taken, one unit spent.
+      const burst = await Promise.all(Array.from({ length: 60 }, (_, i) => pair[i % 2]!.flood.take(alias('burst@destroy.systems'), T0 + 1)));
+      assert.equal(burst.filter((r) => 'taken' in r).length, 60);
+      assert.ok('taken' in (await a.take(alias('second@destroy.systems'), T0 + 2)), 'the second member of two');
+      assert.deepEqual(await b.take(alias('third@destroy.systems'), T0 + 3), { full: alias('third@destroy.systems')[0] });
+      // The member's unit is free again only when its last take is given back.
+      for (const [i, r] of burst.slice(1).entries()) if ('taken' in r) await (i % 2 ? a : b).giveBack(r.taken);
+      assert.ok('full' in (await b.take(alias('third@destroy.systems'), T0 + 4)), 'one take of the member is still kept');
+      const first = burst[0];
+      assert.ok(first && 'taken' in first);
+      await a.giveBack(first.taken);
+      await a.giveBack(first.taken);
+      assert.ok('taken' in (await b.take(alias('third@destroy.systems'), T0 + 5)), 'its last take given back: the unit is free (given back twice: freed once)');
+      assert.ok('full' in (await b.take(alias('fourth@destroy.systems'), T0 + 6)));
+      assert.ok('taken' in (await a.take(alias('fourth@destroy.systems'), T0 + HOUR)), 'a new hour');
+    });
+
+    test('members and plain counters are all or none together', async (t) => {
+      const pair = await backend.open(t);
+      if (!pair) return;
+      const [a] = pair;
+      const both = (member: string): Budget[] => [
+        { key: 'new-alias:me@gmail.com', windowMs: HOUR, limit: 5, member },
+        { key: 'me@gmail.com', windowMs: MINUTE, limit: 1 },
+      ];
+      assert.ok('taken' in (await a.flood.take(both('one@destroy.systems'), T0)));
+      assert.deepEqual(await a.flood.take(both('two@destroy.systems'), T0 + 1), { full: both('two@destroy.systems')[1] });
+      const members = Array.from({ length: 4 }, (_, i): Budget[] => [{ key: 'new-alias:me@gmail.com', windowMs: HOUR, limit: 5, member: `m${i}@destroy.systems` }]);
+      for (const m of members) assert.ok('taken' in (await a.flood.take(m, T0 + 2)), 'the refused take left no member behind: four more fit');
+      assert.ok('full' in (await a.flood.take(both('two@destroy.systems').slice(0, 1), T0 + 3)));
+    });
+
     test('holds are remembered per (limit, mailbox) for a day, latest first', async (t) => {
       const pair = await backend.open(t);
       if (!pair) return;

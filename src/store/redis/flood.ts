@@ -1,25 +1,41 @@
-import { byLatest, FLOOD_EVENT_LIMITS, windowOf, type FloodCounters, type FloodEvent } from '../flood.js';
+import { byLatest, FLOOD_EVENT_LIMITS, windowOf, type FloodCounters, type FloodEvent, type Unit } from '../flood.js';
 import type { RedisConnection } from './connection.js';
 
-// KEYS: the windows' counters. ARGV: their limits, then their lifetimes (ms). Returns 0 when one unit of each was
-// taken, else the 1-based index of the first full one (and takes nothing). One script: no instance can read a
-// count between another's read and increment. A counter lives a little past its window (it is never read again
-// after it), by Redis's own clock, so the relay's clock can move without keys expiring early.
+// KEYS: the windows. ARGV: their limits, then their lifetimes (ms), then their members ('' for a plain counter).
+// Returns 0 when one unit of each was taken, else the 1-based index of the first full one (and takes nothing). A
+// plain window is a counter; a window of members is a hash of member → takes, whose size is its count, so a member
+// it holds is taken again at no cost. One script: no instance can read a count between another's read and
+// increment. A window lives a little past its end (it is never read again after it), by Redis's own clock, so the
+// relay's clock can move without keys expiring early.
 const TAKE = `
 local n = #KEYS
 for i = 1, n do
-  if tonumber(redis.call('GET', KEYS[i]) or '0') >= tonumber(ARGV[i]) then return i end
+  local m = ARGV[2 * n + i]
+  local limit = tonumber(ARGV[i])
+  if m == '' then
+    if tonumber(redis.call('GET', KEYS[i]) or '0') >= limit then return i end
+  elseif redis.call('HEXISTS', KEYS[i], m) == 0 and redis.call('HLEN', KEYS[i]) >= limit then
+    return i
+  end
 end
 for i = 1, n do
-  redis.call('INCR', KEYS[i])
+  local m = ARGV[2 * n + i]
+  if m == '' then redis.call('INCR', KEYS[i]) else redis.call('HINCRBY', KEYS[i], m, 1) end
   redis.call('PEXPIRE', KEYS[i], ARGV[n + i])
 end
 return 0`;
 
-// Decrements only counters that still exist: one that expired must not come back as -1.
+// ARGV: the members ('' for a plain counter). Decrements only what still exists: a counter that expired must not
+// come back as -1, and a member leaves its window (freeing its unit) with its last take.
 const GIVE_BACK = `
-for _, k in ipairs(KEYS) do
-  if tonumber(redis.call('GET', k) or '0') > 0 then redis.call('DECR', k) end
+for i, k in ipairs(KEYS) do
+  local m = ARGV[i]
+  if m == '' then
+    if tonumber(redis.call('GET', k) or '0') > 0 then redis.call('DECR', k) end
+  else
+    local refs = tonumber(redis.call('HGET', k, m) or '0')
+    if refs > 1 then redis.call('HINCRBY', k, m, -1) elseif refs == 1 then redis.call('HDEL', k, m) end
+  end
 end
 return 0`;
 
@@ -54,14 +70,15 @@ export function redisFlood(redis: RedisConnection, namespace: string): FloodCoun
   return {
     async take(budgets, now) {
       const windows = budgets.map((budget) => ({ budget, ...windowOf(budget, now) }));
-      const keys = windows.map((w) => `${namespace}:${w.key}`);
-      const args = [...windows.map((w) => String(w.budget.limit)), ...windows.map((w) => String(w.endsAt - now + 60_000))];
-      const full = Number(await call('flood take', () => client.eval(TAKE, { keys, arguments: args })));
+      const units = windows.map(({ key, member }): Unit => (member === undefined ? { key: `${namespace}:${key}` } : { key: `${namespace}:${key}`, member }));
+      const args = [...windows.map((w) => String(w.budget.limit)), ...windows.map((w) => String(w.endsAt - now + 60_000)), ...units.map((u) => u.member ?? '')];
+      const full = Number(await call('flood take', () => client.eval(TAKE, { keys: units.map((u) => u.key), arguments: args })));
       const budget = full > 0 ? budgets[full - 1] : undefined;
-      return budget ? { full: budget } : { taken: { keys } };
+      return budget ? { full: budget } : { taken: { units } };
     },
     async giveBack(taken) {
-      if (taken.keys.length > 0) await call('flood give back', () => client.eval(GIVE_BACK, { keys: [...taken.keys] }));
+      const { units } = taken;
+      if (units.length > 0) await call('flood give back', () => client.eval(GIVE_BACK, { keys: units.map((u) => u.key), arguments: units.map((u) => u.member ?? '') }));
     },
     async note(hold, now) {
       const args = [`${hold.limit}\n${hold.mailbox}`, hold.limit, hold.mailbox, String(hold.max), String(now), String(now - FLOOD_EVENT_LIMITS.retentionMs), String(FLOOD_EVENT_LIMITS.maxEvents), String(FLOOD_EVENT_LIMITS.retentionMs)];
