@@ -86,6 +86,6 @@ for (const [name, open] of Object.entries(stores)) {
     assert.equal(metrics.value('plus_relay_leak_signals_total'), 1);
 
     // How full it is: the learned part at its cap (the flood recycles its own places), the operator's two entries apart.
-    assert.deepEqual(listing.json().inventory, { learned: 100, learnedMax: 100, operator: 2, operatorMax: INVENTORY_LIMITS.maxOperatorAliases, added: 1, blocked: 1 });
+    assert.deepEqual(listing.json().inventory, { learned: 100, learnedMax: 100, operator: 2, operatorMax: INVENTORY_LIMITS.maxOperatorAliases, imported: 0, importedMax: INVENTORY_LIMITS.maxImportedAliases, added: 1, blocked: 1 });
   });
 }
