@@ -10,6 +10,7 @@ import { errorPage, PAGE_HEADERS } from './page.js';
 import { adminRoutes, bodyField } from './routes.js';
 import { digestRoutes, type Digest } from '../digest/index.js';
 import { resendRoute } from './resend-route.js';
+import { importRoute } from './import-route.js';
 import type { ResendDeps } from '../resend/resend.js';
 
 export type { AliasFactsSource, AliasView } from './listing.js';
@@ -34,7 +35,8 @@ export interface AdminOptions {
   resend: ResendDeps;
 }
 
-// An admin request is an address and a form token at most: anything larger is not one (413).
+// An admin request is an address and a form token at most: anything larger is not one (413). An import
+// (import-route.ts) sets its own, larger limit.
 const MAX_BODY = 16 * 1024;
 const CHALLENGE = 'Basic realm="plus-relay admin", charset="UTF-8"';
 
@@ -87,6 +89,7 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options
     floodEvents,
     notes: () => digest?.service.notes() ?? [],
   });
+  importRoute(app, { inventory: options.inventory, domains: options.domains, clock });
   if (digest) digestRoutes(app, digest.service, digest.on);
   resendRoute(app, options.resend);
 };
