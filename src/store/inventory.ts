@@ -59,7 +59,11 @@ export interface AliasFacts {
   /** Added ahead of time, or mail to it was forwarded before: `new_aliases: reject` lets it through. */
   known: boolean;
   blocked: boolean;
-  /** Epoch ms of its first message; null when it never received one (unknown, or only added). */
+  /**
+   * Epoch ms of its first message; null when it never received one (unknown, or only added). For an imported alias,
+   * the import unless a message came before it: it was in use before it came, so its learning period runs from then,
+   * not from whenever its next message happens to arrive (leak learning never takes it for a first-seen alias).
+   */
   firstSeen: number | null;
   /** The sender domain asked about has written to it before. */
   senderSeen: boolean;

@@ -218,7 +218,10 @@ for (const [name, open] of Object.entries(backends)) {
       await b.add('planned@d.example', T0 + 1);
       assert.deepEqual(await a.importAliases(['learned@d.example', 'planned@d.example', 'one@d.example'], T0 + 2), { imported: 2, alreadyOperator: 1 });
       const facts = await b.facts('one@d.example', null);
-      assert.deepEqual([facts.known, facts.firstSeen], [true, null], 'known before its first message');
+      assert.deepEqual([facts.known, facts.firstSeen], [true, T0 + 2], 'known before its first message, and learning since the import');
+      await a.record(use('one@d.example', T0 + 5, 'forwarded', 'shop.example'));
+      assert.equal((await b.facts('one@d.example', null)).firstSeen, T0 + 2, 'its first message here does not restart its learning');
+      assert.equal((await b.facts('learned@d.example', null)).firstSeen, T0, 'mailed before the import: learning since then');
       const [learned] = await b.list({ address: 'learned@d.example', limit: 1 });
       assert.deepEqual([learned?.firstSeen, learned?.senders.length, learned?.added], [T0, 1, T0 + 2], 'a learned alias keeps what it learned');
       await assert.rejects(b.importAliases(['two@d.example', 'three@d.example'], T0 + 3), InventoryFull, 'one place left: nothing of the two');

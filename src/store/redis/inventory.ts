@@ -82,10 +82,13 @@ local function upgrade(base)
 end
 `;
 
+// KEYS: the alias's hash, its senders, the imported set. ARGV: sender domain ('' for none), address.
 const FACTS = `
 local v = redis.call('HMGET', KEYS[1], 'first', 'added', 'fwd', 'blocked')
 local seen = 0
 if ARGV[1] ~= '' and redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then seen = 1 end
+-- An imported alias learns from its import, or from its first message if that came before (it was learned first).
+if v[2] and redis.call('SISMEMBER', KEYS[3], ARGV[2]) == 1 and (not v[1] or tonumber(v[2]) < tonumber(v[1])) then v[1] = v[2] end
 return {v[1] or '', v[2] or '', v[3] or '', v[4] or '', seen}
 `;
 
@@ -250,7 +253,7 @@ export function redisInventory(redis: RedisConnection, namespace: string, limits
 
   return {
     async facts(address, senderDomain) {
-      const reply = await run('facts', FACTS, [senderDomain ?? ''], [`${base}:a:${address}`, `${base}:s:${address}`]);
+      const reply = await run('facts', FACTS, [senderDomain ?? '', address], [`${base}:a:${address}`, `${base}:s:${address}`, `${base}:imported`]);
       const [first, added, fwd, blocked, seen] = Array.isArray(reply) ? reply.map(String) : [];
       return { known: Boolean(added) || Number(fwd) > 0, blocked: blocked === '1', firstSeen: first ? Number(first) : null, senderSeen: seen === '1' };
     },

@@ -39,8 +39,8 @@ export function sqliteInventory(
   limits: InventoryLimits = INVENTORY_LIMITS,
   countsFlushMs: number = COUNTS_FLUSH_MS,
 ): Inventory & { prune(): number; flushCounts(): Promise<void> } {
-  const facts = db.prepare<[string, string], Omit<AliasRow, 'address' | 'last_seen' | 'refused' | 'operator' | 'description'> & { seen: number }>(
-    `SELECT first_seen, added_at, forwarded, blocked,
+  const facts = db.prepare<[string, string], Omit<AliasRow, 'address' | 'last_seen' | 'refused' | 'operator' | 'description'> & { seen: number; imported: number }>(
+    `SELECT first_seen, added_at, forwarded, blocked, imported,
             EXISTS (SELECT 1 FROM alias_senders s WHERE s.address = a.address AND s.domain = ?) AS seen
        FROM aliases a WHERE address = ?`,
   );
@@ -113,6 +113,9 @@ export function sqliteInventory(
     senders: sendersOf.all(row.address).map((s) => ({ domain: s.domain, count: s.count, firstSeen: s.first_seen, lastSeen: s.last_seen, new: s.is_new === 1 })),
     ...(row.description === null ? {} : { description: row.description }),
   });
+  // An imported alias learns from its import, or from its first message if that came before (it was learned first).
+  const learningSince = (row: { first_seen: number | null; added_at: number | null; imported: number }): number | null =>
+    row.imported === 1 && row.added_at !== null ? Math.min(row.first_seen ?? row.added_at, row.added_at) : row.first_seen;
   const empty = (address: string): AliasEntry => ({ address, firstSeen: null, lastSeen: null, added: null, forwarded: 0, refused: 0, blocked: false, senders: [] });
 
   /** Writes what was kept in memory (inventory-counts.ts), alias by alias, as one message each would have been. */
@@ -191,7 +194,7 @@ export function sqliteInventory(
     async facts(address, senderDomain) {
       const row = guard('facts', () => facts.get(senderDomain ?? '', address));
       const stored = row
-        ? { known: row.added_at !== null || row.forwarded > 0, blocked: row.blocked === 1, firstSeen: row.first_seen, senderSeen: row.seen === 1 }
+        ? { known: row.added_at !== null || row.forwarded > 0, blocked: row.blocked === 1, firstSeen: learningSince(row), senderSeen: row.seen === 1 }
         : { known: false, blocked: false, firstSeen: null, senderSeen: false };
       const room = () => limits.maxSendersPerAlias - guard('facts', () => senderCount.get(address)?.n ?? 0);
       return withPending(stored, pending.get(address), senderDomain, room);
