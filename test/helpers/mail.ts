@@ -43,3 +43,18 @@ export function mail(recipient: string, opts: MailOptions = {}): Mail {
 export function post(app: FastifyInstance, m: Mail) {
   return app.inject({ method: 'POST', url: m.url, payload: m.payload, headers: m.headers });
 }
+
+/** The same post over real HTTP to a listening relay (`url` from app.listen): the status code. */
+export async function postTo(url: string, m: Mail): Promise<number> {
+  const res = await fetch(new URL(m.url, url), { method: 'POST', body: new Uint8Array(m.payload), headers: m.headers });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** A raw-mode post of a message whose MIME is given as it is (a DKIM-signed one), from `sender`, to `recipient`. */
+export function rawMail(recipient: string, mime: Buffer, sender: string, clock?: Clock): Mail {
+  const block = freshSignatureBlock(SIGNING_KEY, new Date(clock?.now() ?? Date.now()));
+  const signature: FieldPair[] = [['timestamp', block.timestamp], ['token', block.token], ['signature', block.signature]];
+  const sample = sampleMessage({ recipient, from: sender, sender });
+  return { url: '/mailgun/inbound/mime', ...rawUrlencoded(mime, [...rawModeFields(sample), ...signature]) };
+}
