@@ -42,11 +42,21 @@ export interface FloodHolds {
 export interface DigestContent {
   leaks: DigestLeak[];
   failures: DigestFailure[];
-  /** Aliases first mailed during the window whose every message was refused (a policy said no), and how many. */
-  refused: { aliases: number; messages: number };
+  /**
+   * Aliases first mailed during the window whose every message was refused, and how many messages: `newAliases`
+   * under `new_aliases: reject` (the relay did not know them: an alias of the owner's not yet added or imported
+   * would be among them), `policy` where the rules' sender or spam policies said no.
+   */
+  refused: { newAliases: RefusedCount; policy: RefusedCount };
   /** Blocked aliases that were mailed during the window (their mail was refused). */
   blocked: { aliases: number };
+  /** The flood guard's holds on the user's digest mailboxes; a mailbox shared by several users' digests is in the first one's only. */
   flood: readonly DigestFloodEvent[];
+}
+
+export interface RefusedCount {
+  aliases: number;
+  messages: number;
 }
 
 export interface CollectDeps {
@@ -56,10 +66,18 @@ export interface CollectDeps {
   flood?: FloodHolds | undefined;
 }
 
-export const isEmpty = (c: DigestContent): boolean =>
-  c.leaks.length === 0 && c.failures.length === 0 && c.refused.aliases === 0 && c.blocked.aliases === 0 && c.flood.length === 0;
+/** How many aliases were refused, whatever the reason. */
+export const refusedAliases = (c: DigestContent): number => c.refused.newAliases.aliases + c.refused.policy.aliases + c.blocked.aliases;
 
-const empty = (): DigestContent => ({ leaks: [], failures: [], refused: { aliases: 0, messages: 0 }, blocked: { aliases: 0 }, flood: [] });
+export const isEmpty = (c: DigestContent): boolean => c.leaks.length === 0 && c.failures.length === 0 && refusedAliases(c) === 0 && c.flood.length === 0;
+
+const empty = (): DigestContent => ({
+  leaks: [],
+  failures: [],
+  refused: { newAliases: { aliases: 0, messages: 0 }, policy: { aliases: 0, messages: 0 } },
+  blocked: { aliases: 0 },
+  flood: [],
+});
 const within = (at: number | null, since: number, until: number): boolean => at !== null && at >= since && at < until;
 
 /**
@@ -68,10 +86,11 @@ const within = (at: number | null, since: number, until: number): boolean => at 
  * store/inventory.ts, store/failures.ts); this runs once a day.
  */
 export async function collectDigests(deps: CollectDeps, since: number, until: number): Promise<{ contents: Map<string, DigestContent>; failures: FailureEntry[] }> {
-  const userOf = (alias: string): string | null => {
+  const decisionOf = (alias: string) => {
     const decision = deps.rules.route(alias);
-    return decision.action === 'forward' ? decision.user : null;
+    return decision.action === 'forward' ? decision : null;
   };
+  const userOf = (alias: string): string | null => decisionOf(alias)?.user ?? null;
   const contents = new Map<string, DigestContent>();
   const of = (user: string): DigestContent => {
     let c = contents.get(user);
@@ -88,8 +107,10 @@ export async function collectDigests(deps: CollectDeps, since: number, until: nu
     if (leaked.length > 0) c.leaks.push({ alias: entry.address, domains: leaked });
     if (entry.blocked && within(entry.lastSeen, since, until)) c.blocked.aliases += 1;
     else if (entry.forwarded === 0 && entry.refused > 0 && within(entry.firstSeen, since, until)) {
-      c.refused.aliases += 1;
-      c.refused.messages += entry.refused;
+      // Never forwarded nor added, not blocked: under `new_aliases: reject` that refusal came first (policy/decide.ts).
+      const count = decisionOf(entry.address)?.policy?.newAliases === 'reject' && entry.added === null ? c.refused.newAliases : c.refused.policy;
+      count.aliases += 1;
+      count.messages += entry.refused;
     }
   }
   const failures = await deps.failures.recent(FAILURE_LOG_LIMITS.maxPairs);
@@ -99,9 +120,12 @@ export async function collectDigests(deps: CollectDeps, since: number, until: nu
     of(user).failures.push({ alias: last.alias, target: last.target, count, last });
   }
   const holds = deps.flood ? await deps.flood.recent(until) : [];
+  // Users whose digests go to one mailbox share its holds: they are told once, in the first of those digests.
+  const told = new Set<string>();
   for (const [user, c] of contents) {
-    const boxes = new Set((deps.rules.digestTargets?.get(user) ?? []).map(targetMailbox));
+    const boxes = new Set((deps.rules.digestTargets?.get(user) ?? []).map(targetMailbox).filter((box) => !told.has(box)));
     c.flood = holds.filter((h) => boxes.has(h.mailbox.toLowerCase()) && within(h.last, since, until + 1));
+    for (const box of boxes) told.add(box);
   }
   return { contents, failures };
 }
