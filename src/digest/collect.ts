@@ -2,9 +2,10 @@ import { targetMailbox } from '../flood/mailbox.js';
 import { bounceKind } from '../events/bounce-code.js';
 import type { CompiledRules } from '../rules/types.js';
 import { FAILURE_LOG_LIMITS } from '../store/failures.js';
-import { PAGE_SIZE } from '../admin/browse.js';
-import { MAX_INVENTORY_ALIASES, type AliasEntry, type Inventory } from '../store/inventory.js';
+import type { Inventory } from '../store/inventory.js';
+import { wholeInventory } from '../store/inventory-scan.js';
 import type { Failure, FailureEntry, FailureLog } from '../store/types.js';
+import { countRefusal, noRefusals, type RefusalCounts } from '../policy/refusals.js';
 
 /** An alias a sender domain new to it wrote to during the window: the service it was given to leaked it. */
 export interface DigestLeak {
@@ -42,22 +43,12 @@ export interface FloodHolds {
 export interface DigestContent {
   leaks: DigestLeak[];
   failures: DigestFailure[];
-  /**
-   * Aliases first mailed during the window whose every message was refused, and how many messages: `newAliases`
-   * under `new_aliases: reject` (the relay did not know them: an alias of the owner's not yet added or imported
-   * would be among them), `policy` where the rules' sender or spam policies said no.
-   */
-  refused: { newAliases: RefusedCount; policy: RefusedCount };
-  /** Blocked aliases that were mailed during the window (their mail was refused). */
-  blocked: { aliases: number };
+  /** Aliases whose mail was refused during the window, by reason (policy/refusals.ts), and how many messages. */
+  refused: RefusalCounts;
   /** The flood guard's holds on the user's digest mailboxes; a mailbox shared by several users' digests is in the first one's only. */
   flood: readonly DigestFloodEvent[];
 }
 
-export interface RefusedCount {
-  aliases: number;
-  messages: number;
-}
 
 export interface CollectDeps {
   inventory: Inventory;
@@ -67,15 +58,14 @@ export interface CollectDeps {
 }
 
 /** How many aliases were refused, whatever the reason. */
-export const refusedAliases = (c: DigestContent): number => c.refused.newAliases.aliases + c.refused.policy.aliases + c.blocked.aliases;
+export const refusedAliases = (c: DigestContent): number => Object.values(c.refused).reduce((n, r) => n + r.aliases, 0);
 
 export const isEmpty = (c: DigestContent): boolean => c.leaks.length === 0 && c.failures.length === 0 && refusedAliases(c) === 0 && c.flood.length === 0;
 
 const empty = (): DigestContent => ({
   leaks: [],
   failures: [],
-  refused: { newAliases: { aliases: 0, messages: 0 }, policy: { aliases: 0, messages: 0 } },
-  blocked: { aliases: 0 },
+  refused: noRefusals(),
   flood: [],
 });
 const within = (at: number | null, since: number, until: number): boolean => at !== null && at >= since && at < until;
@@ -86,11 +76,10 @@ const within = (at: number | null, since: number, until: number): boolean => at 
  * store/inventory.ts, store/failures.ts); this runs once a day.
  */
 export async function collectDigests(deps: CollectDeps, since: number, until: number): Promise<{ contents: Map<string, DigestContent>; failures: FailureEntry[] }> {
-  const decisionOf = (alias: string) => {
+  const userOf = (alias: string): string | null => {
     const decision = deps.rules.route(alias);
-    return decision.action === 'forward' ? decision : null;
+    return decision.action === 'forward' ? decision.user : null;
   };
-  const userOf = (alias: string): string | null => decisionOf(alias)?.user ?? null;
   const contents = new Map<string, DigestContent>();
   const of = (user: string): DigestContent => {
     let c = contents.get(user);
@@ -105,13 +94,7 @@ export async function collectDigests(deps: CollectDeps, since: number, until: nu
     const c = of(user);
     const leaked = entry.senders.filter((s) => s.new && within(s.lastSeen, since, until)).map((s) => s.domain);
     if (leaked.length > 0) c.leaks.push({ alias: entry.address, domains: leaked });
-    if (entry.blocked && within(entry.lastSeen, since, until)) c.blocked.aliases += 1;
-    else if (entry.forwarded === 0 && entry.refused > 0 && within(entry.firstSeen, since, until)) {
-      // Never forwarded nor added, not blocked: under `new_aliases: reject` that refusal came first (policy/decide.ts).
-      const count = decisionOf(entry.address)?.policy?.newAliases === 'reject' && entry.added === null ? c.refused.newAliases : c.refused.policy;
-      count.aliases += 1;
-      count.messages += entry.refused;
-    }
+    countRefusal(c.refused, entry, deps.rules.route(entry.address), since, until);
   }
   const failures = await deps.failures.recent(FAILURE_LOG_LIMITS.maxPairs);
   for (const { count, last } of failures) {
@@ -128,21 +111,6 @@ export async function collectDigests(deps: CollectDeps, since: number, until: nu
     for (const box of boxes) told.add(box);
   }
   return { contents, failures };
-}
-
-/**
- * Every alias, read a page at a time as the admin page's filter reads it (admin/browse.ts): one Redis script never
- * holds the server for more than a page. An alias that moves up between two pages (it was just mailed) is read twice
- * and kept once.
- */
-async function wholeInventory(inventory: Inventory): Promise<AliasEntry[]> {
-  const found = new Map<string, AliasEntry>();
-  for (let offset = 0; offset < MAX_INVENTORY_ALIASES; offset += PAGE_SIZE) {
-    const page = await inventory.list({ limit: PAGE_SIZE, offset });
-    for (const entry of page) if (!found.has(entry.address)) found.set(entry.address, entry);
-    if (page.length < PAGE_SIZE) break;
-  }
-  return [...found.values()];
 }
 
 /** How recent a permanent failure must be for its mailbox to count as failing right now. */

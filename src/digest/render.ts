@@ -29,8 +29,8 @@ function sections(c: DigestContent): Array<{ head: string; lines: string[] }> {
   }
   // Refused mail is gone for good (406: Mailgun never retries it), so each line says why, in the rules' own words.
   const refused: string[] = [];
-  const { newAliases, policy } = c.refused;
-  if (c.blocked.aliases > 0) refused.push(`refused: blocked — ${plural(c.blocked.aliases, 'blocked alias', 'blocked aliases')} still mailed`);
+  const { blocked, 'new-aliases': newAliases, policy } = c.refused;
+  if (blocked.aliases > 0) refused.push(`refused: blocked — ${plural(blocked.aliases, 'blocked alias', 'blocked aliases')} still mailed`);
   if (newAliases.aliases > 0) {
     refused.push(
       `refused: \`new_aliases: reject\` — ${plural(newAliases.aliases, 'alias', 'aliases')} the relay did not know (${plural(newAliases.messages, 'message')}); if one is yours, plus-relay alias add (or alias import) it`,

@@ -1,10 +1,10 @@
-// What the owner reads about mail the relay refused or held: each refusal under its reason's own words, and the
-// flood guard's holds once per mailbox, also when two users' digests go to that one mailbox. A running relay,
-// real SQLite, the digest sent through the loopback Mailgun API.
+// What the owner reads about mail the relay refused or held, in the digest and on the admin page: each refusal under
+// its reason's own words, and the flood guard's holds once per mailbox, also when two users' digests go to that one
+// mailbox. A running relay, real SQLite, the digest sent through the loopback Mailgun API.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mail, post } from '../helpers/mail.js';
-import { adminPost } from '../helpers/admin.js';
+import { adminPost, basic } from '../helpers/admin.js';
 import { digestRelay, MORNING, sendDigest } from './helpers.js';
 
 // Two users whose mail (and digests) go to one Gmail mailbox; the owner's unknown aliases are refused, the partner
@@ -37,6 +37,14 @@ test('the digest counts refusals by reason in their own words, and a shared mail
   await store.flood.note({ limit: 'per_minute', mailbox: 'me@gmail.com', max: 30 }, clock.now() + 1000);
   await store.flood.note({ limit: 'new_aliases_per_hour', mailbox: 'me@gmail.com', max: 50 }, clock.now() + 2000);
   clock.offsetMs += 3 * 3600_000;
+
+  // The admin page says the same, for the last 24 hours.
+  const page = (await app.inject({ method: 'GET', url: '/admin', headers: { ...basic(), accept: 'text/html' } })).body;
+  assert.match(
+    page,
+    /<strong>Refused<\/strong>, last 24 h: refused: blocked — 1 message to 1 alias; refused: `new_aliases: reject` — 3 messages to 2 aliases; refused: your sender or spam policies — 1 message to 1 alias\./,
+  );
+  assert.match(page, /held by the flood guard: 2 messages to me@gmail\.com \(per_minute 30; Mailgun retries them\)/);
 
   const answer = await sendDigest(app);
   assert.deepEqual(answer.digests.map((d) => [d.user, d.status]), [['owner', 'sent'], ['partner', 'sent']]);

@@ -153,7 +153,7 @@ test('new_aliases_per_hour: beyond it, new aliases are refused (406) until the h
   assert.equal(metrics.value('plus_relay_policy_refusals_total', { reason: 'new-alias-limit' }), 2);
   const page = await app.inject({ method: 'GET', url: '/admin', headers: { ...basic(), accept: 'text/html' } });
   assert.equal(page.statusCode, 200);
-  assert.match(page.body, /<strong>Flood guard<\/strong>, last 24 h: refused 2 messages to new aliases for me@gmail\.com \(new_aliases_per_hour 2\)/);
+  assert.match(page.body, /<strong>Flood guard<\/strong>, last 24 h: held by the flood guard: 2 messages to new aliases of me@gmail\.com \(new_aliases_per_hour 2; Mailgun retries them\)/);
 
   clock.offsetMs += HOUR;
   assert.equal((await post(app, mail('three@destroy.systems', { clock }))).statusCode, 200, 'a new hour');
@@ -189,7 +189,7 @@ test('the page shows held messages; without holds it shows no flood line', async
   assert.doesNotMatch(await page(), /Flood guard/);
   assert.equal((await post(app, mail('a@destroy.systems', { clock }))).statusCode, 200);
   assert.equal((await post(app, mail('b@destroy.systems', { clock }))).statusCode, 503);
-  assert.match(await page(), /Flood guard<\/strong>, last 24 h: held back 1 message to me@gmail\.com \(per_minute 1; Mailgun retries them\), last at <time/);
+  assert.match(await page(), /Flood guard<\/strong>, last 24 h: held by the flood guard: 1 message to me@gmail\.com \(per_minute 1; Mailgun retries them\), last at <time/);
 });
 
 test('two relays on one DATA_DIR (SQLite) share the count', async (t) => {
