@@ -1,6 +1,6 @@
 import { targetMailbox } from '../flood/mailbox.js';
 import { bounceKind } from '../events/bounce-code.js';
-import type { CompiledRules } from '../rules/types.js';
+import type { CompiledRules, RouteDecision } from '../rules/types.js';
 import { FAILURE_LOG_LIMITS } from '../store/failures.js';
 import type { Inventory } from '../store/inventory.js';
 import { wholeInventory } from '../store/inventory-scan.js';
@@ -49,7 +49,6 @@ export interface DigestContent {
   flood: readonly DigestFloodEvent[];
 }
 
-
 export interface CollectDeps {
   inventory: Inventory;
   failures: FailureLog;
@@ -62,12 +61,7 @@ export const refusedAliases = (c: DigestContent): number => Object.values(c.refu
 
 export const isEmpty = (c: DigestContent): boolean => c.leaks.length === 0 && c.failures.length === 0 && refusedAliases(c) === 0 && c.flood.length === 0;
 
-const empty = (): DigestContent => ({
-  leaks: [],
-  failures: [],
-  refused: noRefusals(),
-  flood: [],
-});
+const empty = (): DigestContent => ({ leaks: [], failures: [], refused: noRefusals(), flood: [] });
 const within = (at: number | null, since: number, until: number): boolean => at !== null && at >= since && at < until;
 
 /**
@@ -76,10 +70,7 @@ const within = (at: number | null, since: number, until: number): boolean => at 
  * store/inventory.ts, store/failures.ts); this runs once a day.
  */
 export async function collectDigests(deps: CollectDeps, since: number, until: number): Promise<{ contents: Map<string, DigestContent>; failures: FailureEntry[] }> {
-  const userOf = (alias: string): string | null => {
-    const decision = deps.rules.route(alias);
-    return decision.action === 'forward' ? decision.user : null;
-  };
+  const userOf = (decision: RouteDecision): string | null => (decision.action === 'forward' ? decision.user : null);
   const contents = new Map<string, DigestContent>();
   const of = (user: string): DigestContent => {
     let c = contents.get(user);
@@ -89,16 +80,17 @@ export async function collectDigests(deps: CollectDeps, since: number, until: nu
   for (const name of deps.rules.digestTargets?.keys() ?? []) of(name);
 
   for (const entry of await wholeInventory(deps.inventory)) {
-    const user = userOf(entry.address);
+    const decision = deps.rules.route(entry.address);
+    const user = userOf(decision);
     if (user === null || !contents.has(user)) continue;
     const c = of(user);
     const leaked = entry.senders.filter((s) => s.new && within(s.lastSeen, since, until)).map((s) => s.domain);
     if (leaked.length > 0) c.leaks.push({ alias: entry.address, domains: leaked });
-    countRefusal(c.refused, entry, deps.rules.route(entry.address), since, until);
+    countRefusal(c.refused, entry, decision, since, until);
   }
   const failures = await deps.failures.recent(FAILURE_LOG_LIMITS.maxPairs);
   for (const { count, last } of failures) {
-    const user = userOf(last.alias);
+    const user = userOf(deps.rules.route(last.alias));
     if (user === null || !contents.has(user) || !within(last.at, since, until)) continue;
     of(user).failures.push({ alias: last.alias, target: last.target, count, last });
   }

@@ -90,18 +90,23 @@ export function sqliteInventory(
   const expiredTransient = db.prepare<[number]>('DELETE FROM aliases WHERE transient = 1 AND touched_at <= ?');
   const expiredLearned = db.prepare<[number]>('DELETE FROM aliases WHERE operator = 0 AND touched_at <= ?');
 
-  // Imported entries are operator rows (never expire, never give way) with a cap of their own.
-  const counts = (): { learned: number; operator: number; imported: number } => {
+  const counts = (): { learned: number; operatorRows: number } => {
     const row = size.get() ?? { aliases: 0, operator: 0 };
+    return { learned: row.aliases - row.operator, operatorRows: row.operator };
+  };
+  // Imported entries are operator rows (never expire, never give way) with a cap of their own: counted apart (by an
+  // index) only where a cap or the size needs it, never for a learned alias's place.
+  const parts = (): { learned: number; operator: number; imported: number } => {
+    const { learned, operatorRows } = counts();
     const imported = importedCount.get()?.n ?? 0;
-    return { learned: row.aliases - row.operator, operator: row.operator - imported, imported };
+    return { learned, operator: operatorRows - imported, imported };
   };
   /** A place for one more learned alias: free, or (not for a refused-only one) taken from another learned one. */
   const learnedRoom = (transient: boolean): boolean => {
     if (counts().learned < limits.maxLearnedAliases) return true;
     return !transient && evictions.some((evict) => evict.run().changes > 0);
   };
-  const operatorRoom = (): boolean => counts().operator < limits.maxOperatorAliases;
+  const operatorRoom = (): boolean => parts().operator < limits.maxOperatorAliases;
   const entry = (row: AliasRow): AliasEntry => ({
     address: row.address,
     firstSeen: row.first_seen,
@@ -182,7 +187,7 @@ export function sqliteInventory(
   const importWrite = db.transaction((addresses: readonly string[], at: number) => {
     const rows = addresses.map((address) => ({ address, row: one.get(address) }));
     const fresh = rows.filter(({ row }) => row?.operator !== 1);
-    if (counts().imported + fresh.length > limits.maxImportedAliases) return null;
+    if (parts().imported + fresh.length > limits.maxImportedAliases) return null;
     for (const { address, row } of fresh) {
       if (!row) insert.run({ address, first: null, last: null, added: at, at, fwd: 0, ref: 0, auth: 0, blocked: 0, transient: 0, operator: 1, imported: 1, description: null });
       else markImported.run(at, address);
@@ -223,7 +228,7 @@ export function sqliteInventory(
     async size() {
       await flushCounts().catch(() => undefined);
       return guard('size', () => {
-        const { learned, operator, imported } = counts();
+        const { learned, operator, imported } = parts();
         const { added, blocked } = operatorCounts.get() ?? { added: 0, blocked: 0 };
         return { learned, learnedMax: limits.maxLearnedAliases, operator, operatorMax: limits.maxOperatorAliases, imported, importedMax: limits.maxImportedAliases, added, blocked };
       });
