@@ -9,9 +9,9 @@
  * - operator entries: aliases added or blocked through the (authenticated) admin API, at most
  *   `maxOperatorAliases`. They never expire and nothing a sender does removes them, so a block or an add
  *   always succeeds until the operator alone has made that many (then InventoryFull, 409);
- * - imported entries: aliases the operator brought from another service in one batch (`alias import`), at most
+ * - imported entries: aliases the operator brought from another service in one batch (imported with the CLI), at most
  *   `maxImportedAliases`. Known from the start, never expiring, never giving way, like operator entries, but
- *   apart from them, so that an import of a few thousand leaves the operator's room for `add` and `block` whole;
+ *   apart from them, so that importing a few thousand leaves the operator's room for `add` and `block` whole;
  * - learned entries: every other alias, recorded because mail to it arrived; at most `maxLearnedAliases`.
  *   When full, a new alias whose mail was forwarded takes the place of a learned alias, least recently mailed
  *   first, in this order: one that only ever received refused mail, then one that received a single message,
@@ -61,8 +61,8 @@ export interface AliasFacts {
   blocked: boolean;
   /**
    * Epoch ms of its first message; null when it never received one (unknown, or only added). For an imported alias,
-   * the import unless a message came before it: it was in use before it came, so its learning period runs from then,
-   * not from whenever its next message happens to arrive (leak learning never takes it for a first-seen alias).
+   * when it was imported, unless a message came before: it was in use before it came, so its learning period runs
+   * from then, not from whenever its next message arrives (leak learning never takes it for a first-seen alias).
    */
   firstSeen: number | null;
   /** The sender domain asked about has written to it before. */
@@ -82,7 +82,7 @@ export interface AliasUse {
   authenticated?: boolean;
 }
 
-/** What one import did: aliases now imported, and those given that the operator had already added or blocked. */
+/** What importing one batch did: aliases now imported, and those given that the operator had already added or blocked. */
 export interface ImportResult {
   imported: number;
   alreadyOperator: number;
@@ -119,7 +119,7 @@ export interface InventorySize {
   /** Aliases added or blocked by the operator: never expire, never give way. */
   operator: number;
   operatorMax: number;
-  /** Aliases imported in a batch (`alias import`): never expire, never give way, not counted in `operator`. */
+  /** Aliases imported in a batch (with the CLI): never expire, never give way, not counted in `operator`. */
   imported: number;
   importedMax: number;
   /** Of the operator's: how many were added, how many are blocked (one alias can be both). */
