@@ -138,9 +138,9 @@ async function forward(
 ): Promise<Routed> {
   const decision = deps.rules().route(recipient, message.sender ?? undefined);
   const step = policyStep(message, recipient, deps, decision);
-  const settled = async (r: DeliveryResult, completions: ReadonlyArray<Promise<Error | null>> = [], tokenHeld = true): Promise<Routed> => {
+  const settled = async (r: DeliveryResult, completions: ReadonlyArray<Promise<Error | null>> = [], tokenHeld = true, authenticated = false): Promise<Routed> => {
     // Not awaited before the caller issues its own write: the record joins the completions' commit.
-    const recorded = step.settle(r.outcome);
+    const recorded = step.settle(r.outcome, authenticated);
     const written = Promise.all([...completions, recorded]).then((errors) => errors.find((e) => e instanceof Error) ?? null);
     return { result: r, written, tokenHeld };
   };
@@ -178,7 +178,8 @@ async function forward(
   const reason =
     outcome === 'forwarded' ? policy.detail : outcome === 'duplicate' ? 'already forwarded to every target' : (sent.find((s) => s.outcome === outcome)?.reason ?? outcome);
   const held = await noted(sent.find((s) => s.held)?.held ?? null, deps);
-  return settled(result(outcome, reason, { ...decided, targets, ids, ...(dmarc && { dmarc }), ...held }), completions);
+  // Only a verified aligned signature authenticates the sender (raw mode, under an enforcing DMARC policy: dmarc.ts).
+  return settled(result(outcome, reason, { ...decided, targets, ids, ...(dmarc && { dmarc }), ...held }), completions, true, dmarc?.reason === 'aligned-dkim');
 }
 
 /** A hold goes into the result (log, metric) and the store (the admin page). */

@@ -1,10 +1,11 @@
+import { SCAN_PAGE } from '../store/inventory-scan.js';
 import type { RouteDecision } from '../rules/types.js';
 import { MAX_INVENTORY_ALIASES, type AliasEntry, type Inventory } from '../store/inventory.js';
 import { AdminBadInput } from './errors.js';
 import { hasLeaked } from './listing.js';
 
 /** Aliases per page: past the first 500 the page links to the next ones (`?page=2`). */
-export const PAGE_SIZE = 500;
+export const PAGE_SIZE = SCAN_PAGE;
 // A filter longer than any address (RFC 5321: 318) cannot match one; it is cut, not refused.
 const MAX_FILTER = 320;
 const LAST_PAGE = Math.ceil(MAX_INVENTORY_ALIASES / PAGE_SIZE);

@@ -7,3 +7,4 @@ export const AdminBadInput = createError<[string]>('PLUS_RELAY_ADMIN_BAD_INPUT',
 export const AdminInventoryFull = createError<[string]>('PLUS_RELAY_ADMIN_INVENTORY_FULL', '%s', 409);
 export const AdminStoreUnavailable = createError<[string]>('PLUS_RELAY_ADMIN_STORE_UNAVAILABLE', 'the store cannot answer: %s', 503);
 export const AdminDigestOff = createError('PLUS_RELAY_ADMIN_DIGEST_OFF', 'the daily digest is off: set digest: {at: "08:00", timezone: "Europe/Berlin"} in rules.yaml', 409);
+export const AdminImportTooLarge = createError<[string]>('PLUS_RELAY_ADMIN_IMPORT_TOO_LARGE', '%s', 413);

@@ -9,6 +9,7 @@ import type { AliasFactsSource } from './listing.js';
 import { errorPage, PAGE_HEADERS } from './page.js';
 import { adminRoutes, bodyField } from './routes.js';
 import { resendRoute } from './resend-route.js';
+import { importRoute } from './import-route.js';
 import type { ResendDeps } from '../resend/resend.js';
 
 export type { AliasFactsSource, AliasView } from './listing.js';
@@ -35,7 +36,8 @@ export interface AdminOptions {
   resend: ResendDeps;
 }
 
-// An admin request is an address and a form token at most: anything larger is not one (413).
+// An admin request is an address and a form token at most: anything larger is not one (413). An import
+// (import-route.ts) sets its own, larger limit.
 const MAX_BODY = 16 * 1024;
 const CHALLENGE = 'Basic realm="plus-relay admin", charset="UTF-8"';
 
@@ -88,6 +90,7 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options
     floodEvents,
     notes: options.notes ?? (() => []),
   });
+  importRoute(app, { inventory: options.inventory, domains: options.domains, clock });
   for (const routes of options.routes ?? []) routes(app);
   resendRoute(app, options.resend);
 };

@@ -2,7 +2,8 @@ import type { RouteDecision } from '../rules/types.js';
 import { browseUrl, type BrowseQuery } from './browse.js';
 import { html, SafeHtml } from './html.js';
 import { hasLeaked, type AliasView } from './listing.js';
-import { floodLine } from './flood-line.js';
+import { floodLine, refusedLine } from './flood-line.js';
+import type { RefusalCounts } from '../policy/refusals.js';
 import type { FloodEvent } from '../store/flood.js';
 import { STYLE } from './page-style.js';
 
@@ -29,8 +30,10 @@ export interface PageModel {
   add: { value: string; error: string } | null;
   /** Things the owner must hear about (a target put back on the bounce list again and again), one line each. */
   warnings?: readonly string[];
-  /** What the flood guard held back or refused lately (flood-line.ts). */
+  /** What the flood guard held lately (flood-line.ts). */
   flood?: readonly FloodEvent[];
+  /** Mail refused for good in the last 24 hours, by reason (flood-line.ts). */
+  refused?: RefusalCounts;
   /** Short warnings from other parts of the relay (a daily digest not sent, and why). */
   notes?: readonly string[];
 }
@@ -179,6 +182,7 @@ export function adminPage(m: PageModel): string {
 ${m.notice ? html`<p class="notice" role="status">${m.notice}</p>` : ''}
 ${(m.warnings ?? []).map((w) => html`<p class="warning" role="alert"><strong>Warning:</strong> ${w}</p>`)}
 ${floodLine(m.flood ?? [])}
+${refusedLine(m.refused)}
 ${(m.notes ?? []).map((note) => html`<p class="problem">${note}</p>\n`)}<nav>${leaksOnly ? html`<a href="${browseUrl({ q, leaksOnly: false, page: 1 })}">All aliases</a> <strong>Only leaked aliases</strong>` : html`<strong>All aliases</strong> <a href="${browseUrl({ q, leaksOnly: true, page: 1 })}">Only leaked aliases</a>`}</nav>
 ${tools(m)}
 ${

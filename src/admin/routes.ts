@@ -10,6 +10,10 @@ import { aliasViews, type AliasFactsSource } from './listing.js';
 import { confirmedNotice } from './notice.js';
 import { adminPage, PAGE_HEADERS, type PageModel } from './page.js';
 import type { FloodEvent } from '../store/flood.js';
+import { wholeInventory } from '../store/inventory-scan.js';
+import { countRefusal, noRefusals, type RefusalCounts } from '../policy/refusals.js';
+
+const DAY = 24 * 3600_000;
 
 export interface AdminRouteDeps {
   inventory: Inventory;
@@ -63,13 +67,34 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
     return { aliases: await views(entries), inventory: await inventory.size() };
   });
 
+  // Read from the whole inventory (bounded by its caps), as the page's filter may: a status page viewed now and then.
+  const refusedToday = async (): Promise<RefusalCounts> => {
+    const now = clock.now();
+    const counts = noRefusals();
+    for (const entry of await wholeInventory(inventory)) countRefusal(counts, entry, deps.route(entry.address), now - DAY, now + 1);
+    return counts;
+  };
+
   /** The page for this request's query; `add` re-renders the add form as it was refused (`status` 400). */
   const showPage = async (request: FastifyRequest, reply: FastifyReply, notice: string | null, add: PageModel['add'] = null) => {
     const query = browseQuery(add ? {} : (request.query as Record<string, string | undefined>));
     const found = await browse(inventory, deps.route, query);
     const shown = await views(found.entries);
     const rows = shown.map((view) => ({ view, decision: deps.route(view.address) }));
-    const page = adminPage({ rows, query, first: found.first, hasNext: found.hasNext, formToken: deps.formToken, domains: deps.domains(), notice, add, warnings: await deps.warnings(), flood: await deps.floodEvents(), notes: deps.notes() });
+    const page = adminPage({
+      rows,
+      query,
+      first: found.first,
+      hasNext: found.hasNext,
+      formToken: deps.formToken,
+      domains: deps.domains(),
+      notice,
+      add,
+      warnings: await deps.warnings(),
+      flood: await deps.floodEvents(),
+      refused: await refusedToday(),
+      notes: deps.notes(),
+    });
     return reply.code(add ? 400 : 200).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page);
   };
 

@@ -31,8 +31,16 @@ export type AdminAnswer = { ok: true; body: unknown } | { ok: false; exit: numbe
 /**
  * One request to a running relay's /admin API with `Authorization: Bearer $ADMIN_TOKEN`. Every way it can
  * fail is printed as what to do about it: no token here, no relay there, no admin API on it, the wrong token.
+ * `explain` rewords the relay's own refusal in the caller's terms (an entry of a batch as a line of its file).
  */
-export async function callAdmin(io: CliIO, url: string | undefined, method: 'GET' | 'POST', path: string, payload?: Record<string, string>): Promise<AdminAnswer> {
+export async function callAdmin(
+  io: CliIO,
+  url: string | undefined,
+  method: 'GET' | 'POST',
+  path: string,
+  payload?: Record<string, unknown>,
+  explain: (message: string) => string = (message) => message,
+): Promise<AdminAnswer> {
   const token = io.env.ADMIN_TOKEN?.trim();
   if (!token) {
     io.err("plus-relay: ADMIN_TOKEN is not set: export the relay's ADMIN_TOKEN to use its admin API");
@@ -59,7 +67,7 @@ export async function callAdmin(io: CliIO, url: string | undefined, method: 'GET
   } else if (response.status === 401) {
     io.err(`plus-relay: the relay at ${base.origin} refused the token: ADMIN_TOKEN here must be the relay's`);
   } else {
-    io.err(`plus-relay: ${message}`);
+    io.err(`plus-relay: ${explain(message)}`);
   }
   return { ok: false, exit: 1 };
 }
@@ -83,7 +91,8 @@ export async function aliasAction(
   // `alias add <address>`: the subcommand is the first positional.
   const [sub, ...rest] = parsed.positionals;
   if (action === 'add' && sub !== 'add') {
-    return usageError(io, spec, sub === undefined ? 'expected a subcommand' : `unknown subcommand ${JSON.stringify(sub)}${nearest(sub, ['add']) ? ': did you mean add?' : ''}`);
+    const guess = sub === undefined ? null : nearest(sub, ['add', 'import']);
+    return usageError(io, spec, sub === undefined ? 'expected a subcommand' : `unknown subcommand ${JSON.stringify(sub)}${guess ? `: did you mean ${guess}?` : ''}`);
   }
   const [address, ...extra] = action === 'add' ? rest : parsed.positionals;
   if (address === undefined || extra.length > 0) return usageError(io, spec, 'expected exactly one address');

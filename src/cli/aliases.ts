@@ -46,7 +46,8 @@ const count = (n: number) => n.toLocaleString('en-US');
 
 /** How full each part of the inventory is (store/inventory.ts): the learned part gives way, the operator's does not. */
 const fullness = (size: InventorySize) =>
-  `inventory: ${count(size.learned)} of ${count(size.learnedMax)} learned, ${count(size.operator)} of ${count(size.operatorMax)} added or blocked`;
+  `inventory: ${count(size.learned)} of ${count(size.learnedMax)} learned, ${count(size.operator)} of ${count(size.operatorMax)} added or blocked` +
+  (size.imported > 0 ? `, ${count(size.imported)} of ${count(size.importedMax)} imported` : '');
 
 const withCounts = (senders: AliasView['senders']) => senders.map((s) => `${s.domain} (${s.count})`);
 

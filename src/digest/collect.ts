@@ -1,10 +1,11 @@
 import { targetMailbox } from '../flood/mailbox.js';
 import { bounceKind } from '../events/bounce-code.js';
-import type { CompiledRules } from '../rules/types.js';
+import type { CompiledRules, RouteDecision } from '../rules/types.js';
 import { FAILURE_LOG_LIMITS } from '../store/failures.js';
-import { PAGE_SIZE } from '../admin/browse.js';
-import { MAX_INVENTORY_ALIASES, type AliasEntry, type Inventory } from '../store/inventory.js';
+import type { Inventory } from '../store/inventory.js';
+import { wholeInventory } from '../store/inventory-scan.js';
 import type { Failure, FailureEntry, FailureLog } from '../store/types.js';
+import { countRefusal, noRefusals, type RefusalCounts } from '../policy/refusals.js';
 
 /** An alias a sender domain new to it wrote to during the window: the service it was given to leaked it. */
 export interface DigestLeak {
@@ -42,10 +43,9 @@ export interface FloodHolds {
 export interface DigestContent {
   leaks: DigestLeak[];
   failures: DigestFailure[];
-  /** Aliases first mailed during the window whose every message was refused (a policy said no), and how many. */
-  refused: { aliases: number; messages: number };
-  /** Blocked aliases that were mailed during the window (their mail was refused). */
-  blocked: { aliases: number };
+  /** Aliases whose mail was refused during the window, by reason (policy/refusals.ts), and how many messages. */
+  refused: RefusalCounts;
+  /** The flood guard's holds on the user's digest mailboxes; a mailbox shared by several users' digests is in the first one's only. */
   flood: readonly DigestFloodEvent[];
 }
 
@@ -56,10 +56,12 @@ export interface CollectDeps {
   flood?: FloodHolds | undefined;
 }
 
-export const isEmpty = (c: DigestContent): boolean =>
-  c.leaks.length === 0 && c.failures.length === 0 && c.refused.aliases === 0 && c.blocked.aliases === 0 && c.flood.length === 0;
+/** How many aliases were refused, whatever the reason. */
+export const refusedAliases = (c: DigestContent): number => Object.values(c.refused).reduce((n, r) => n + r.aliases, 0);
 
-const empty = (): DigestContent => ({ leaks: [], failures: [], refused: { aliases: 0, messages: 0 }, blocked: { aliases: 0 }, flood: [] });
+export const isEmpty = (c: DigestContent): boolean => c.leaks.length === 0 && c.failures.length === 0 && refusedAliases(c) === 0 && c.flood.length === 0;
+
+const empty = (): DigestContent => ({ leaks: [], failures: [], refused: noRefusals(), flood: [] });
 const within = (at: number | null, since: number, until: number): boolean => at !== null && at >= since && at < until;
 
 /**
@@ -68,10 +70,7 @@ const within = (at: number | null, since: number, until: number): boolean => at 
  * store/inventory.ts, store/failures.ts); this runs once a day.
  */
 export async function collectDigests(deps: CollectDeps, since: number, until: number): Promise<{ contents: Map<string, DigestContent>; failures: FailureEntry[] }> {
-  const userOf = (alias: string): string | null => {
-    const decision = deps.rules.route(alias);
-    return decision.action === 'forward' ? decision.user : null;
-  };
+  const userOf = (decision: RouteDecision): string | null => (decision.action === 'forward' ? decision.user : null);
   const contents = new Map<string, DigestContent>();
   const of = (user: string): DigestContent => {
     let c = contents.get(user);
@@ -81,44 +80,29 @@ export async function collectDigests(deps: CollectDeps, since: number, until: nu
   for (const name of deps.rules.digestTargets?.keys() ?? []) of(name);
 
   for (const entry of await wholeInventory(deps.inventory)) {
-    const user = userOf(entry.address);
+    const decision = deps.rules.route(entry.address);
+    const user = userOf(decision);
     if (user === null || !contents.has(user)) continue;
     const c = of(user);
     const leaked = entry.senders.filter((s) => s.new && within(s.lastSeen, since, until)).map((s) => s.domain);
     if (leaked.length > 0) c.leaks.push({ alias: entry.address, domains: leaked });
-    if (entry.blocked && within(entry.lastSeen, since, until)) c.blocked.aliases += 1;
-    else if (entry.forwarded === 0 && entry.refused > 0 && within(entry.firstSeen, since, until)) {
-      c.refused.aliases += 1;
-      c.refused.messages += entry.refused;
-    }
+    countRefusal(c.refused, entry, decision, since, until);
   }
   const failures = await deps.failures.recent(FAILURE_LOG_LIMITS.maxPairs);
   for (const { count, last } of failures) {
-    const user = userOf(last.alias);
+    const user = userOf(deps.rules.route(last.alias));
     if (user === null || !contents.has(user) || !within(last.at, since, until)) continue;
     of(user).failures.push({ alias: last.alias, target: last.target, count, last });
   }
   const holds = deps.flood ? await deps.flood.recent(until) : [];
+  // Users whose digests go to one mailbox share its holds: they are told once, in the first of those digests.
+  const told = new Set<string>();
   for (const [user, c] of contents) {
-    const boxes = new Set((deps.rules.digestTargets?.get(user) ?? []).map(targetMailbox));
+    const boxes = new Set((deps.rules.digestTargets?.get(user) ?? []).map(targetMailbox).filter((box) => !told.has(box)));
     c.flood = holds.filter((h) => boxes.has(h.mailbox.toLowerCase()) && within(h.last, since, until + 1));
+    for (const box of boxes) told.add(box);
   }
   return { contents, failures };
-}
-
-/**
- * Every alias, read a page at a time as the admin page's filter reads it (admin/browse.ts): one Redis script never
- * holds the server for more than a page. An alias that moves up between two pages (it was just mailed) is read twice
- * and kept once.
- */
-async function wholeInventory(inventory: Inventory): Promise<AliasEntry[]> {
-  const found = new Map<string, AliasEntry>();
-  for (let offset = 0; offset < MAX_INVENTORY_ALIASES; offset += PAGE_SIZE) {
-    const page = await inventory.list({ limit: PAGE_SIZE, offset });
-    for (const entry of page) if (!found.has(entry.address)) found.set(entry.address, entry);
-    if (page.length < PAGE_SIZE) break;
-  }
-  return [...found.values()];
 }
 
 /** How recent a permanent failure must be for its mailbox to count as failing right now. */

@@ -1,5 +1,5 @@
 import { html, type SafeHtml } from '../admin/html.js';
-import type { DigestContent } from './collect.js';
+import { refusedAliases, type DigestContent, type DigestFloodEvent } from './collect.js';
 
 export interface DigestText {
   subject: string;
@@ -27,26 +27,39 @@ function sections(c: DigestContent): Array<{ head: string; lines: string[] }> {
       ),
     });
   }
+  // Refused mail is gone for good (406: Mailgun never retries it), so each line says why, in the rules' own words.
   const refused: string[] = [];
-  if (c.refused.aliases > 0) refused.push(`${plural(c.refused.aliases, 'new alias', 'new aliases')} refused (${plural(c.refused.messages, 'message')}; your rules' policies said no)`);
-  if (c.blocked.aliases > 0) refused.push(`${plural(c.blocked.aliases, 'blocked alias', 'blocked aliases')} still mailed (refused)`);
-  if (refused.length > 0) out.push({ head: 'Refused', lines: refused });
-  if (c.flood.length > 0) {
-    out.push({
-      head: 'Flood guard',
-      lines: c.flood.map((f) =>
-        `${f.limit === 'new_aliases_per_hour' ? 'mail to new aliases held back (Mailgun retries it)' : 'mail held back (Mailgun retries it)'} for ${f.mailbox}: ${plural(f.count, 'time')}, ${utc(f.first)} to ${utc(f.last)}`,
-      ),
-    });
+  const { blocked, 'new-aliases': newAliases, policy } = c.refused;
+  if (blocked.aliases > 0) refused.push(`refused: blocked — ${plural(blocked.aliases, 'blocked alias', 'blocked aliases')} still mailed`);
+  if (newAliases.aliases > 0) {
+    refused.push(
+      `refused: \`new_aliases: reject\` — ${plural(newAliases.aliases, 'alias', 'aliases')} the relay did not know (${plural(newAliases.messages, 'message')}); if one is yours, plus-relay alias add (or alias import) it`,
+    );
   }
+  if (policy.aliases > 0) refused.push(`refused: your sender or spam policies — ${plural(policy.aliases, 'new alias', 'new aliases')} (${plural(policy.messages, 'message')})`);
+  if (refused.length > 0) out.push({ head: 'Refused', lines: refused });
+  if (c.flood.length > 0) out.push({ head: 'Flood guard', lines: floodLines(c.flood) });
   return out;
+}
+
+/** One line per mailbox: how often the guard held its mail, under which limits, from when to when. */
+function floodLines(holds: readonly DigestFloodEvent[]): string[] {
+  const byMailbox = new Map<string, DigestFloodEvent[]>();
+  for (const h of holds) byMailbox.set(h.mailbox, [...(byMailbox.get(h.mailbox) ?? []), h]);
+  return [...byMailbox].map(([mailbox, list]) => {
+    const count = list.reduce((n, h) => n + h.count, 0);
+    const limits = list.map((h) => `${h.limit} ${h.count}`).join(', ');
+    const first = Math.min(...list.map((h) => h.first));
+    const last = Math.max(...list.map((h) => h.last));
+    return `held by the flood guard for ${mailbox} (Mailgun retries it): ${plural(count, 'time')} (${limits}), ${utc(first)} to ${utc(last)}`;
+  });
 }
 
 function subject(date: string, c: DigestContent): string {
   const parts = [
     c.leaks.length > 0 ? plural(c.leaks.length, 'leak') : '',
     c.failures.length > 0 ? plural(c.failures.length, 'failed forward') : '',
-    c.refused.aliases + c.blocked.aliases > 0 ? 'refused mail' : '',
+    refusedAliases(c) > 0 ? 'refused mail' : '',
     c.flood.length > 0 ? 'flood guard' : '',
   ].filter(Boolean);
   return `plus-relay digest ${date}: ${parts.join(', ')}`;

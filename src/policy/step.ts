@@ -28,8 +28,11 @@ export interface PolicyStep {
   readonly newSender: string | null;
   /** The new-alias budget decide() found spent, else null: the message is held (503), not sent. */
   readonly held: FloodHold | null;
-  /** Records the delivery in the inventory once its outcome is final (forwarded or refused). */
-  settle(outcome: Outcome): Promise<void>;
+  /**
+   * Records the delivery in the inventory once its outcome is final (forwarded or refused). `authenticated`: its From
+   * domain authenticated it (an aligned DKIM signature verified), which is what keeps an alias (store/inventory.ts).
+   */
+  settle(outcome: Outcome, authenticated?: boolean): Promise<void>;
 }
 
 // Rule refusals of an address that is not ours (or not an address) say nothing about any alias.
@@ -69,10 +72,11 @@ export function policyStep(message: InboundMessage, recipient: string, deps: Pol
     get held() {
       return held;
     },
-    async settle(outcome) {
+    async settle(outcome, authenticated = false) {
       if (newAlias && outcome !== 'forwarded') await deps.flood.giveBack(newAlias);
       if (address === null || (outcome !== 'forwarded' && outcome !== 'rejected')) return;
-      const use = { address, at: deps.clock.now(), outcome: outcome === 'forwarded' ? 'forwarded' : 'refused', senderDomain: facts.senderDomain, newSender: newSender !== null } as const;
+      const forwarded = outcome === 'forwarded';
+      const use = { address, at: deps.clock.now(), outcome: forwarded ? 'forwarded' : 'refused', senderDomain: facts.senderDomain, newSender: newSender !== null, authenticated: forwarded && authenticated } as const;
       // Bookkeeping after the fact: the message was sent (or refused) either way, and failing now would only
       // make Mailgun retry it. A record lost to a store outage costs one count.
       await deps.inventory.record(use).catch(() => undefined);

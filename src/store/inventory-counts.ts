@@ -20,6 +20,8 @@ export interface PendingAlias {
   last: number;
   forwarded: number;
   refused: number;
+  /** Of the forwarded: how many came from an authenticated sender (what keeps a learned alias). */
+  authenticated: number;
   /** In the order the domains first wrote (the order their rows would have been inserted in). */
   senders: Map<string, PendingSender>;
 }
@@ -40,11 +42,12 @@ export function pendingCounts(max: number) {
     },
     /** Adds one message; true when the buffer is full and should be flushed now. */
     add(use: AliasUse): boolean {
-      const alias = byAlias.get(use.address) ?? { first: use.at, last: use.at, forwarded: 0, refused: 0, senders: new Map<string, PendingSender>() };
+      const alias = byAlias.get(use.address) ?? { first: use.at, last: use.at, forwarded: 0, refused: 0, authenticated: 0, senders: new Map<string, PendingSender>() };
       alias.first = Math.min(alias.first, use.at);
       alias.last = Math.max(alias.last, use.at);
       if (use.outcome === 'forwarded') alias.forwarded++;
       else alias.refused++;
+      if (use.outcome === 'forwarded' && use.authenticated === true) alias.authenticated++;
       if (use.senderDomain !== null) {
         const sender = alias.senders.get(use.senderDomain) ?? { first: use.at, last: use.at, count: 0, isNew: use.newSender };
         sender.last = Math.max(sender.last, use.at);

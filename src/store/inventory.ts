@@ -5,15 +5,21 @@
  * contract test suite runs against both.
  *
  * Anyone can mail random@your-domain, so the inventory is bounded by construction (INVENTORY_LIMITS), in
- * two parts that never take each other's places:
+ * three parts that never take each other's places:
  * - operator entries: aliases added or blocked through the (authenticated) admin API, at most
  *   `maxOperatorAliases`. They never expire and nothing a sender does removes them, so a block or an add
  *   always succeeds until the operator alone has made that many (then InventoryFull, 409);
+ * - imported entries: aliases the operator brought from another service in one batch (imported with the CLI), at most
+ *   `maxImportedAliases`. Known from the start, never expiring, never giving way, like operator entries, but
+ *   apart from them, so that importing a few thousand leaves the operator's room for `add` and `block` whole;
  * - learned entries: every other alias, recorded because mail to it arrived; at most `maxLearnedAliases`.
- *   When full, a new alias whose mail was forwarded takes the place of the least recently mailed learned
- *   alias, preferring one that only ever received refused mail; a new alias that was only refused is not
- *   recorded. A dictionary flood with `new_aliases: accept` therefore recycles its own places (the aliases
- *   mailed least recently go first) and a new alias still gets recorded, learns, and gets its leak signal;
+ *   When full, a new alias whose mail was forwarded takes the place of a learned alias, least recently mailed
+ *   first, in this order: one that only ever received refused mail, then one that received a single message,
+ *   then any other, except a kept one: an alias that had `KEPT_AFTER` or more messages forwarded from an
+ *   authenticated sender (aligned DKIM pass) never gives way to a stranger's new alias. When only kept ones are
+ *   left, and for a new alias that was only refused, the new alias is not recorded. A dictionary flood with
+ *   `new_aliases: accept` therefore recycles its own places and a new alias still gets recorded, learns, and
+ *   gets its leak signal, while the aliases the owner's real correspondents use keep their senders and dates;
  * - a learned alias is forgotten when unmailed: `transientTtlMs` after its last message if it only ever
  *   received refused mail (a dictionary attack on a closed catch-all), `learnedTtlMs` otherwise (long
  *   enough for a service that writes once a year);
@@ -21,19 +27,27 @@
  *   the alias's totals, and each of their messages is a new sender again (the leak signal keeps firing);
  * - every stored string is bounded: addresses by RFC 5321 (≤ 318), domains by DNS (≤ 253), an operator's
  *   description by DESCRIPTION_MAX_CHARS (checked by the admin API).
- * Worst case: (10,000 + 2,000) aliases × 32 sender rows of under 100 bytes, plus 2,000 descriptions of at
- * most 800 bytes, about 40 MB, whatever a sender does.
+ * Worst case: (10,000 + 2,000 + 5,000) aliases × 32 sender rows of under 100 bytes, plus 2,000 descriptions of
+ * at most 800 bytes, about 55 MB, whatever a sender does.
  */
 export const INVENTORY_LIMITS = {
   maxLearnedAliases: 10_000,
   maxOperatorAliases: 2_000,
+  maxImportedAliases: 5_000,
   maxSendersPerAlias: 32,
   transientTtlMs: 14 * 24 * 3600 * 1000,
   learnedTtlMs: 400 * 24 * 3600 * 1000,
 } as const;
 
-/** Every alias the inventory can hold at once, both parts: the most a listing can ever return. */
-export const MAX_INVENTORY_ALIASES = INVENTORY_LIMITS.maxLearnedAliases + INVENTORY_LIMITS.maxOperatorAliases;
+/** Every alias the inventory can hold at once, every part: the most a listing can ever return. */
+export const MAX_INVENTORY_ALIASES = INVENTORY_LIMITS.maxLearnedAliases + INVENTORY_LIMITS.maxOperatorAliases + INVENTORY_LIMITS.maxImportedAliases;
+
+/**
+ * Forwards from an authenticated sender after which a learned alias is kept: more than once, because one message
+ * is what a stranger's flood sends to each of its random aliases, and an attacker who signs its own mail pays
+ * for every kept place it takes with two messages that are forwarded to the owner (and counted by the flood guard).
+ */
+export const KEPT_AFTER = 2;
 
 /** The longest description the operator may give an alias (characters). */
 export const DESCRIPTION_MAX_CHARS = 200;
@@ -45,7 +59,11 @@ export interface AliasFacts {
   /** Added ahead of time, or mail to it was forwarded before: `new_aliases: reject` lets it through. */
   known: boolean;
   blocked: boolean;
-  /** Epoch ms of its first message; null when it never received one (unknown, or only added). */
+  /**
+   * Epoch ms of its first message; null when it never received one (unknown, or only added). For an imported alias,
+   * when it was imported, unless a message came before: it was in use before it came, so its learning period runs
+   * from then, not from whenever its next message arrives (leak learning never takes it for a first-seen alias).
+   */
   firstSeen: number | null;
   /** The sender domain asked about has written to it before. */
   senderSeen: boolean;
@@ -60,6 +78,14 @@ export interface AliasUse {
   senderDomain: string | null;
   /** The policy found this sender domain new (after the learning period): stored with the domain. */
   newSender: boolean;
+  /** Forwarded, and its From domain authenticated it (an aligned DKIM signature verified); absent: false. */
+  authenticated?: boolean;
+}
+
+/** What importing one batch did: aliases now imported, and those given that the operator had already added or blocked. */
+export interface ImportResult {
+  imported: number;
+  alreadyOperator: number;
 }
 
 export interface SenderEntry {
@@ -93,6 +119,9 @@ export interface InventorySize {
   /** Aliases added or blocked by the operator: never expire, never give way. */
   operator: number;
   operatorMax: number;
+  /** Aliases imported in a batch (with the CLI): never expire, never give way, not counted in `operator`. */
+  imported: number;
+  importedMax: number;
   /** Of the operator's: how many were added, how many are blocked (one alias can be both). */
   added: number;
   blocked: number;
@@ -120,6 +149,12 @@ export interface Inventory {
    * Unblocking one that was not added makes it learned again (forgotten if it was never mailed).
    */
   setBlocked(address: string, blocked: boolean, at: number): Promise<AliasEntry>;
+  /**
+   * Makes every address known at once (an imported entry): all or none, so a batch larger than the room left for
+   * imports throws InventoryFull and changes nothing. An address the operator already added or blocked stays as it
+   * is; a learned one keeps its first-seen date and its senders.
+   */
+  importAliases(addresses: readonly string[], at: number): Promise<ImportResult>;
   list(query: AliasQuery): Promise<AliasEntry[]>;
   blockedCount(): Promise<number>;
   size(): Promise<InventorySize>;

@@ -97,7 +97,7 @@ test('add takes an optional description (JSON or a form), shown in the listing; 
   const byAddress = new Map((listing.json().aliases as Array<{ address: string; description?: string }>).map((a) => [a.address, a]));
   assert.equal(byAddress.get('shop@destroy.systems')?.description, 'Shop orders');
   assert.equal('description' in (byAddress.get('github@destroy.systems') ?? {}), false, 'no description: no field');
-  assert.deepEqual(listing.json().inventory, { learned: 0, learnedMax: 10_000, operator: 3, operatorMax: 2_000, added: 2, blocked: 1 });
+  assert.deepEqual(listing.json().inventory, { learned: 0, learnedMax: 10_000, operator: 3, operatorMax: 2_000, imported: 0, importedMax: 5_000, added: 2, blocked: 1 });
 });
 
 test('bad input to the admin API is a 4xx and changes nothing', async (t) => {

@@ -82,6 +82,6 @@ test('a refused add from the page comes back as the page, styled, with what was 
 
   const page = await app.inject({ method: 'GET', url: '/admin?page=x', headers: { ...basic(), accept: 'text/html' } });
   assert.equal(page.statusCode, 400);
-  assert.match(page.body, /<style>[\s\S]*<p class="problem" role="alert">page must be a whole number from 1 to 24<\/p>/);
+  assert.match(page.body, /<style>[\s\S]*<p class="problem" role="alert">page must be a whole number from 1 to 34<\/p>/);
   assert.match(page.body, /<a href="\/admin">Back to the aliases<\/a>/);
 });

@@ -40,5 +40,5 @@ test("the flood guard's holds on a user's mailbox are news for that user's diges
   assert.equal(asked.length, 1);
   assert.deepEqual(run.outcomes.map((o) => `${o.user} ${o.status}`), ['owner sent', 'partner nothing', 'family nothing']);
   assert.equal(api.sent[0]?.fields.subject?.[0], 'plus-relay digest 2026-12-03: flood guard');
-  assert.match(api.sent[0]?.fields.text?.[0] ?? '', /Flood guard\n {2}mail held back \(Mailgun retries it\) for personalemail@gmail\.com: 120 times, 2026-12-03 04:00 UTC to 2026-12-03 04:03 UTC\n/);
+  assert.match(api.sent[0]?.fields.text?.[0] ?? '', /Flood guard\n {2}held by the flood guard for personalemail@gmail\.com \(Mailgun retries it\): 120 times \(per_minute 120\), 2026-12-03 04:00 UTC to 2026-12-03 04:03 UTC\n/);
 });

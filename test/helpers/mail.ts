@@ -109,3 +109,18 @@ export async function untilForwarded(messages: readonly Mail[], post: (m: Mail, 
   if (pending.length > 0) throw new Error(`${pending.length} messages still not forwarded after every retry`);
   return rounds;
 }
+
+/** The same post over real HTTP to a listening relay (`url` from app.listen): the status code. */
+export async function postTo(url: string, m: Mail): Promise<number> {
+  const res = await fetch(new URL(m.url, url), { method: 'POST', body: new Uint8Array(m.payload), headers: m.headers });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** A raw-mode post of a message whose MIME is given as it is (a DKIM-signed one), from `sender`, to `recipient`. */
+export function signedRawMail(recipient: string, mime: Buffer, sender: string, clock?: Clock): Mail {
+  const block = freshSignatureBlock(SIGNING_KEY, new Date(clock?.now() ?? Date.now()));
+  const signature: FieldPair[] = [['timestamp', block.timestamp], ['token', block.token], ['signature', block.signature]];
+  const sample = sampleMessage({ recipient, from: sender, sender });
+  return { url: '/mailgun/inbound/mime', ...rawUrlencoded(mime, [...rawModeFields(sample), ...signature]) };
+}

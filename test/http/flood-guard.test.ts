@@ -155,7 +155,7 @@ test('new_aliases_per_hour: beyond it, mail to new aliases is held (503) until t
   assert.equal(metrics.value('plus_relay_deliveries_total', { outcome: 'over-limit' }), 2);
   const page = await app.inject({ method: 'GET', url: '/admin', headers: { ...basic(), accept: 'text/html' } });
   assert.equal(page.statusCode, 200);
-  assert.match(page.body, /<strong>Flood guard<\/strong>, last 24 h: held back 2 messages to new aliases of me@gmail\.com \(new_aliases_per_hour 2; Mailgun retries them\)/);
+  assert.match(page.body, /<strong>Flood guard<\/strong>, last 24 h: held by the flood guard: 2 messages to new aliases of me@gmail\.com \(new_aliases_per_hour 2; Mailgun retries them\)/);
 
   clock.offsetMs += HOUR;
   assert.equal((await post(app, three)).statusCode, 200, "Mailgun's retry in a new hour");
@@ -191,7 +191,7 @@ test('the page shows held messages; without holds it shows no flood line', async
   assert.doesNotMatch(await page(), /Flood guard/);
   assert.equal((await post(app, mail('a@destroy.systems', { clock }))).statusCode, 200);
   assert.equal((await post(app, mail('b@destroy.systems', { clock }))).statusCode, 503);
-  assert.match(await page(), /Flood guard<\/strong>, last 24 h: held back 1 message to me@gmail\.com \(per_minute 1; Mailgun retries them\), last at <time/);
+  assert.match(await page(), /Flood guard<\/strong>, last 24 h: held by the flood guard: 1 message to me@gmail\.com \(per_minute 1; Mailgun retries them\), last at <time/);
 });
 
 test('two relays on one DATA_DIR (SQLite) share the count', async (t) => {

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { build, testClock } from '../helpers/build.js';
 import { ADMIN_TOKEN, adminPost, bearer } from '../helpers/admin.js';
-import { mail, post } from '../helpers/mail.js';
+import { mail, post, postTo, signedRawMail } from '../helpers/mail.js';
+import { dkimSignedMime, sampleMime } from '../support/fixtures.js';
 import { parseExposition } from '../helpers/prometheus.js';
 import { sharedRedis, untilHealthy } from '../helpers/redis.js';
 import { createSqliteStore } from '../../src/store/sqlite/index.js';
@@ -86,6 +87,39 @@ for (const [name, open] of Object.entries(stores)) {
     assert.equal(metrics.value('plus_relay_leak_signals_total'), 1);
 
     // How full it is: the learned part at its cap (the flood recycles its own places), the operator's two entries apart.
-    assert.deepEqual(listing.json().inventory, { learned: 100, learnedMax: 100, operator: 2, operatorMax: INVENTORY_LIMITS.maxOperatorAliases, added: 1, blocked: 1 });
+    assert.deepEqual(listing.json().inventory, { learned: 100, learnedMax: 100, operator: 2, operatorMax: INVENTORY_LIMITS.maxOperatorAliases, imported: 0, importedMax: INVENTORY_LIMITS.maxImportedAliases, added: 1, blocked: 1 });
+  });
+
+  test(`${name}: an alias mailed twice by an authenticated sender outlives a flood of random aliases, with its senders and first-seen date`, async (t) => {
+    const clock = testClock();
+    const store = await open(t, clock);
+    if (!store) return;
+    // bank.example signs its mail and enforces DMARC: the relay verifies the aligned signature (raw mode), with the
+    // key from the loopback DNS server.
+    const statement = (n: number) =>
+      dkimSignedMime(sampleMime({ from: 'Bank <statements@bank.example>', to: 'bank@destroy.systems', subject: `Statement ${n}`, messageId: `<s${n}.${randomUUID()}@bank.example>` }), { domain: 'bank.example' });
+    const [first, second] = [await statement(1), await statement(2)];
+    const dns = { '_dmarc.bank.example': ['v=DMARC1; p=reject'], ...first.records };
+    const { app, deliveries } = await build(t, { env: { ADMIN_TOKEN }, clock, store, rules: RULES, dns });
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const firstSeen = clock.now();
+    assert.equal(await postTo(url, signedRawMail('bank@destroy.systems', first.mime, 'statements@bank.example', clock)), 200);
+    clock.offsetMs += DAY;
+    assert.equal(await postTo(url, signedRawMail('bank@destroy.systems', second.mime, 'statements@bank.example', clock)), 200);
+    assert.deepEqual(deliveries.map((d) => d.dmarc?.reason), ['aligned-dkim', 'aligned-dkim']);
+
+    // The flood: one and a half times the learned part, each alias mailed twice (the stranger's own mail, forwarded,
+    // unauthenticated), so that none of them is a single-message alias that would give way before bank@.
+    clock.offsetMs += DAY;
+    for (let i = 0; i < FLOOD / 2; i++) {
+      const random = `${randomUUID().slice(0, 12)}@destroy.systems`;
+      for (const n of [1, 2]) assert.equal(await postTo(url, mail(random, { from: `Spam ${n} <x@spam${i}.example>`, clock })), 200);
+    }
+    const listing = await app.inject({ method: 'GET', url: '/admin/aliases?address=bank@destroy.systems', headers: bearer() });
+    const [bank] = listing.json().aliases as Array<{ firstSeen: string; forwarded: number; senders: Array<{ domain: string; count: number }> }>;
+    assert.ok(bank, 'bank@ is still known');
+    assert.ok(Math.abs(Date.parse(bank.firstSeen) - firstSeen) < 1000, 'its first-seen date is the first statement');
+    assert.deepEqual([bank.forwarded, bank.senders.map((s) => [s.domain, s.count])], [2, [['bank.example', 2]]]);
+    assert.equal(listing.json().inventory.learned, 100, 'the flood recycled its own places');
   });
 }

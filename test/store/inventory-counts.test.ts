@@ -60,7 +60,7 @@ test('counts on their way to the disk still count: a read between the flush and 
 
 test('counts kept in memory obey the caps as messages written one by one would: a domain beyond them stays new', async (t) => {
   const dataDir = await tempDir(t, 'inventory-counts');
-  const limits = { maxLearnedAliases: 1, maxOperatorAliases: 5, maxSendersPerAlias: 2, transientTtlMs: 3600_000, learnedTtlMs: 3600_000 };
+  const limits = { maxLearnedAliases: 1, maxOperatorAliases: 5, maxImportedAliases: 5, maxSendersPerAlias: 2, transientTtlMs: 3600_000, learnedTtlMs: 3600_000 };
   const relay = createSqliteStore({ location: { dataDir }, clock: testClock(), inventoryLimits: limits, countsFlushMs: 60_000 });
   t.after(() => relay.close());
   for (const [i, domain] of ['one.example', 'two.example', 'three.example'].entries()) await relay.inventory.record(use('svc@d.example', T0 + i, 'forwarded', domain));

@@ -165,24 +165,74 @@ for (const [name, open] of Object.entries(backends)) {
       assert.deepEqual(await addresses(), ['planned@d.example', 'real@d.example', 'random1@d.example', 'svc@d.example']);
 
       // A flood that is forwarded (new_aliases: accept): each new alias takes the place of the least recently
-      // mailed learned one, refused-only first; the operator's entry stays.
+      // mailed learned one, refused-only first, then single-message ones (real@, then the flood's own): svc@, with
+      // four messages, outlives them all; the operator's entry stays.
       for (let i = 0; i < 5; i++) await b.record(use(`flood${i}@d.example`, T0 + 30 + i, 'forwarded', 'flood.example'));
-      assert.deepEqual(await addresses(), ['flood4@d.example', 'flood3@d.example', 'flood2@d.example', 'planned@d.example']);
+      assert.deepEqual(await addresses(), ['flood4@d.example', 'flood3@d.example', 'planned@d.example', 'svc@d.example']);
       assert.equal((await a.facts('flood4@d.example', null)).firstSeen, T0 + 34, 'the newest alias is recorded: its learning period runs');
       // Blocks and adds never compete with the flood: they fail only past the operator's own cap.
       assert.equal((await a.setBlocked('another@d.example', true, T0 + 40)).blocked, true);
       assert.equal((await b.setBlocked('planned@d.example', true, T0 + 41)).blocked, true, 'an operator entry needs no new place');
       await assert.rejects(b.add('third@d.example', T0 + 42), InventoryFull);
       await assert.rejects(b.setBlocked('flood4@d.example', true, T0 + 42), InventoryFull);
-      assert.deepEqual(await b.size(), { learned: 3, learnedMax: 3, operator: 2, operatorMax: 2, added: 1, blocked: 2 });
+      assert.deepEqual(await b.size(), { learned: 3, learnedMax: 3, operator: 2, operatorMax: 2, imported: 0, importedMax: 5_000, added: 1, blocked: 2 });
       // Unblocking an address never mailed forgets it, which frees its place; an unblocked learned alias is learned again.
       await b.setBlocked('another@d.example', false, T0 + 43);
       assert.deepEqual(await a.list({ address: 'another@d.example', limit: 1 }), []);
       assert.equal((await a.setBlocked('flood4@d.example', true, T0 + 44)).blocked, true);
-      assert.deepEqual(await a.size(), { learned: 2, learnedMax: 3, operator: 2, operatorMax: 2, added: 1, blocked: 2 });
+      assert.deepEqual(await a.size(), { learned: 2, learnedMax: 3, operator: 2, operatorMax: 2, imported: 0, importedMax: 5_000, added: 1, blocked: 2 });
       await b.setBlocked('flood4@d.example', false, T0 + 45);
-      assert.deepEqual(await a.size(), { learned: 3, learnedMax: 3, operator: 1, operatorMax: 2, added: 1, blocked: 1 });
+      assert.deepEqual(await a.size(), { learned: 3, learnedMax: 3, operator: 1, operatorMax: 2, imported: 0, importedMax: 5_000, added: 1, blocked: 1 });
       assert.equal((await a.facts('flood4@d.example', null)).known, true, 'it keeps what it learned');
+    });
+
+    test('an alias with two forwards from an authenticated sender never gives way to a flood, and keeps its senders and first-seen date', async (t) => {
+      const pair = await open(t, { ...INVENTORY_LIMITS, maxLearnedAliases: 4 });
+      if (!pair) return;
+      const [a, b] = pair;
+      const signed = (address: string, at: number, domain: string) => ({ ...use(address, at, 'forwarded', domain), authenticated: true });
+      await a.record(signed('bank@d.example', T0, 'bank.example'));
+      await a.record(signed('bank@d.example', T0 + 1, 'bank.example'));
+      // Signed once, or twice unsigned: not kept, so these go when the flood needs places.
+      await b.record(signed('once@d.example', T0 + 2, 'shop.example'));
+      await b.record(use('twice@d.example', T0 + 3, 'forwarded', 'shop.example'));
+      await b.record(use('twice@d.example', T0 + 4, 'forwarded', 'shop.example'));
+      for (let i = 0; i < 20; i++) await (i % 2 ? a : b).record(use(`flood${i}@d.example`, T0 + 10 + i, 'forwarded', 'flood.example'));
+      const left = async () => (await a.list({ limit: 10 })).map((e) => e.address);
+      // The flood's single-message aliases take each other's places (and once@'s): twice@ outlives them.
+      assert.deepEqual(await left(), ['flood19@d.example', 'flood18@d.example', 'twice@d.example', 'bank@d.example']);
+      // Once no single-message alias is left, the least recently mailed one that is not kept goes: twice@, not bank@.
+      for (const x of ['x', 'y', 'x', 'y', 'z']) await b.record(use(`${x}@d.example`, T0 + 40 + x.charCodeAt(0), 'forwarded', 'flood.example'));
+      assert.deepEqual(await left(), ['z@d.example', 'y@d.example', 'x@d.example', 'bank@d.example']);
+      const [bank] = await b.list({ address: 'bank@d.example', limit: 1 });
+      assert.deepEqual([bank?.firstSeen, bank?.forwarded, bank?.senders.map((s) => s.domain)], [T0, 2, ['bank.example']]);
+      assert.deepEqual(await a.facts('bank@d.example', 'bank.example'), { known: true, blocked: false, firstSeen: T0, senderSeen: true });
+      assert.equal((await a.size()).learned, 4);
+    });
+
+    test('import makes a batch known at once, all or none, in a part of its own: the operator keeps its room', async (t) => {
+      const pair = await open(t, { ...INVENTORY_LIMITS, maxLearnedAliases: 2, maxOperatorAliases: 1, maxImportedAliases: 3 });
+      if (!pair) return;
+      const [a, b] = pair;
+      await a.record(use('learned@d.example', T0, 'forwarded', 'shop.example'));
+      await b.add('planned@d.example', T0 + 1);
+      assert.deepEqual(await a.importAliases(['learned@d.example', 'planned@d.example', 'one@d.example'], T0 + 2), { imported: 2, alreadyOperator: 1 });
+      const facts = await b.facts('one@d.example', null);
+      assert.deepEqual([facts.known, facts.firstSeen], [true, T0 + 2], 'known before its first message, and learning since the import');
+      await a.record(use('one@d.example', T0 + 5, 'forwarded', 'shop.example'));
+      assert.equal((await b.facts('one@d.example', null)).firstSeen, T0 + 2, 'its first message here does not restart its learning');
+      assert.equal((await b.facts('learned@d.example', null)).firstSeen, T0, 'mailed before the import: learning since then');
+      const [learned] = await b.list({ address: 'learned@d.example', limit: 1 });
+      assert.deepEqual([learned?.firstSeen, learned?.senders.length, learned?.added], [T0, 1, T0 + 2], 'a learned alias keeps what it learned');
+      await assert.rejects(b.importAliases(['two@d.example', 'three@d.example'], T0 + 3), InventoryFull, 'one place left: nothing of the two');
+      assert.deepEqual(await a.list({ address: 'two@d.example', limit: 1 }), []);
+      assert.deepEqual(await b.importAliases(['two@d.example'], T0 + 3), { imported: 1, alreadyOperator: 0 });
+      // The flood gives way among learned aliases only; the operator's block still has its place.
+      for (let i = 0; i < 4; i++) await a.record(use(`flood${i}@d.example`, T0 + 10 + i, 'forwarded', 'flood.example'));
+      assert.equal((await b.setBlocked('one@d.example', true, T0 + 20)).blocked, true, 'an imported alias is blocked without a new place');
+      await b.setBlocked('one@d.example', false, T0 + 21);
+      assert.equal((await a.facts('one@d.example', null)).known, true, 'unblocked, it is still imported');
+      assert.deepEqual(await a.size(), { learned: 2, learnedMax: 2, operator: 1, operatorMax: 1, imported: 3, importedMax: 3, added: 1, blocked: 0 });
     });
 
     test('add stores an optional description: kept when added again without one, replaced by a new one', async (t) => {
@@ -200,7 +250,7 @@ for (const [name, open] of Object.entries(backends)) {
 
     test('an alias that only ever received refused mail is forgotten after transientTtlMs; one in use is not', async (t) => {
       const ttl = 400;
-      const pair = await open(t, { maxLearnedAliases: 100, maxOperatorAliases: 100, maxSendersPerAlias: 8, transientTtlMs: ttl, learnedTtlMs: 60_000 });
+      const pair = await open(t, { maxLearnedAliases: 100, maxOperatorAliases: 100, maxImportedAliases: 100, maxSendersPerAlias: 8, transientTtlMs: ttl, learnedTtlMs: 60_000 });
       if (!pair) return;
       const [a, b] = pair;
       const now = Date.now();
@@ -218,7 +268,7 @@ for (const [name, open] of Object.entries(backends)) {
     });
 
     test('a learned alias is forgotten after learnedTtlMs unmailed; added and blocked ones never are', async (t) => {
-      const pair = await open(t, { maxLearnedAliases: 100, maxOperatorAliases: 100, maxSendersPerAlias: 8, transientTtlMs: 200, learnedTtlMs: 400 });
+      const pair = await open(t, { maxLearnedAliases: 100, maxOperatorAliases: 100, maxImportedAliases: 100, maxSendersPerAlias: 8, transientTtlMs: 200, learnedTtlMs: 400 });
       if (!pair) return;
       const [a, b] = pair;
       const now = Date.now();
@@ -231,7 +281,7 @@ for (const [name, open] of Object.entries(backends)) {
       await b.record(use('later@d.example', Date.now(), 'forwarded', 'shop.example'));
       assert.deepEqual((await a.list({ limit: 10 })).map((e) => e.address).sort(), ['blocked@d.example', 'later@d.example', 'planned@d.example']);
       assert.equal((await b.facts('old@d.example', 'shop.example')).known, false);
-      assert.deepEqual(await a.size(), { learned: 1, learnedMax: 100, operator: 2, operatorMax: 100, added: 1, blocked: 1 });
+      assert.deepEqual(await a.size(), { learned: 1, learnedMax: 100, operator: 2, operatorMax: 100, imported: 0, importedMax: 100, added: 1, blocked: 1 });
     });
   });
 }

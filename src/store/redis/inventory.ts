@@ -1,36 +1,63 @@
 import { createHash } from 'node:crypto';
-import { INVENTORY_LIMITS, InventoryFull, type AliasEntry, type Inventory, type InventoryLimits, type SenderEntry } from '../inventory.js';
+import { INVENTORY_LIMITS, InventoryFull, KEPT_AFTER, type AliasEntry, type Inventory, type InventoryLimits, type SenderEntry } from '../inventory.js';
 import type { RedisConnection } from './connection.js';
 
 // Keys (all under one hash tag, so every script's keys live in one slot of a cluster):
-//   <base>:a:<address>  hash  first, last, added, touched, fwd, ref, blocked, transient, desc
+//   <base>:a:<address>  hash  first, last, added, touched, fwd, ref, auth, blocked, transient, desc
 //   <base>:s:<address>  hash  sender domain → "count|firstSeen|lastSeen|new"
 //   <base>:index        zset  every alias, scored by its last message (else its creation): the listing
-//   <base>:learned      zset  every alias not added nor blocked, by last message: what expires, and what
-//                             gives way (least recently mailed first) when it holds maxLearnedAliases
+//   <base>:learned      zset  every alias not added, imported nor blocked, and not kept, by last message: what
+//                             expires, and what gives way (least recently mailed first) when the learned part
+//                             (this and :kept) holds maxLearnedAliases
+//   <base>:kept         zset  learned aliases with KEPT_AFTER forwards from an authenticated sender (`auth`), by
+//                             last message: they expire, but never give way
 //   <base>:transient    zset  learned aliases that only ever received refused mail, by last message: what
 //                             expires soonest and gives way first
-//   <base>:operator     set   aliases added or blocked: counted against maxOperatorAliases, never given way
+//   <base>:single       zset  learned aliases with a single message, by that message: what gives way next
+//   <base>:operator     set   aliases added, imported or blocked: never given way; counted against
+//                             maxOperatorAliases, except the imported ones
+//   <base>:imported     set   imported aliases: counted against maxImportedAliases
 //   <base>:added        set   added aliases, for the size
 //   <base>:blocked      set   blocked aliases, for the gauge and the size
 //   <base>:v2           string  set once the sets above were built from an older inventory (upgrade())
 // Each operation is one Lua script: atomic, and one round trip.
 
 const LIB = `
+local function unlearn(base, x)
+  redis.call('ZREM', base .. ':learned', x)
+  redis.call('ZREM', base .. ':kept', x)
+  redis.call('ZREM', base .. ':transient', x)
+  redis.call('ZREM', base .. ':single', x)
+end
 local function forget(base, x)
   redis.call('DEL', base .. ':a:' .. x, base .. ':s:' .. x)
   redis.call('ZREM', base .. ':index', x)
-  redis.call('ZREM', base .. ':learned', x)
-  redis.call('ZREM', base .. ':transient', x)
+  unlearn(base, x)
 end
--- A place for one more learned alias: free, or (not for a refused-only one) taken from another learned one.
+local function learnedCount(base)
+  return redis.call('ZCARD', base .. ':learned') + redis.call('ZCARD', base .. ':kept')
+end
+-- A place for one more learned alias: free, or (not for a refused-only one) taken from another learned one that
+-- is not kept: refused-only first, then single-message, then the least recently mailed.
 local function room(base, max, transient)
-  if redis.call('ZCARD', base .. ':learned') < max then return true end
+  if learnedCount(base) < max then return true end
   if transient then return false end
-  local victim = redis.call('ZRANGE', base .. ':transient', 0, 0)[1] or redis.call('ZRANGE', base .. ':learned', 0, 0)[1]
+  local victim = redis.call('ZRANGE', base .. ':transient', 0, 0)[1] or redis.call('ZRANGE', base .. ':single', 0, 0)[1]
+    or redis.call('ZRANGE', base .. ':learned', 0, 0)[1]
   if not victim then return false end
   forget(base, victim)
   return true
+end
+-- A learned alias into the set its forwards from authenticated senders put it in.
+local function learn(base, a, x, at, keptAfter)
+  if tonumber(redis.call('HGET', a, 'auth') or '0') >= keptAfter then
+    redis.call('ZREM', base .. ':learned', x)
+    redis.call('ZADD', base .. ':kept', at, x)
+  else
+    redis.call('ZADD', base .. ':learned', at, x)
+  end
+  local messages = tonumber(redis.call('HGET', a, 'fwd') or '0') + tonumber(redis.call('HGET', a, 'ref') or '0')
+  if messages == 1 then redis.call('ZADD', base .. ':single', at, x) else redis.call('ZREM', base .. ':single', x) end
 end
 local function settle(base, a, s, x)
   redis.call('HSET', a, 'transient', '0')
@@ -55,21 +82,25 @@ local function upgrade(base)
 end
 `;
 
+// KEYS: the alias's hash, its senders, the imported set. ARGV: sender domain ('' for none), address.
 const FACTS = `
 local v = redis.call('HMGET', KEYS[1], 'first', 'added', 'fwd', 'blocked')
 local seen = 0
 if ARGV[1] ~= '' and redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then seen = 1 end
+-- An imported alias learns from its import, or from its first message if that came before (it was learned first).
+if v[2] and redis.call('SISMEMBER', KEYS[3], ARGV[2]) == 1 and (not v[1] or tonumber(v[2]) < tonumber(v[1])) then v[1] = v[2] end
 return {v[1] or '', v[2] or '', v[3] or '', v[4] or '', seen}
 `;
 
 // ARGV: base, address, at, forwarded (1/0), domain ('' for none), new (1/0), maxLearned, maxSenders, transientTtlMs,
-// transientExpiredBefore, learnedExpiredBefore
+// transientExpiredBefore, learnedExpiredBefore, authenticated (1/0), keptAfter
 const RECORD = `${LIB}
 local base, x, at, fwd, domain, isNew = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1', ARGV[5], ARGV[6]
 local a, s = base .. ':a:' .. x, base .. ':s:' .. x
 upgrade(base)
 for _, old in ipairs(redis.call('ZRANGEBYSCORE', base .. ':transient', '-inf', ARGV[10], 'LIMIT', 0, 16)) do forget(base, old) end
 for _, old in ipairs(redis.call('ZRANGEBYSCORE', base .. ':learned', '-inf', ARGV[11], 'LIMIT', 0, 16)) do forget(base, old) end
+for _, old in ipairs(redis.call('ZRANGEBYSCORE', base .. ':kept', '-inf', ARGV[11], 'LIMIT', 0, 16)) do forget(base, old) end
 if redis.call('EXISTS', a) == 0 then
   if not room(base, tonumber(ARGV[7]), not fwd) then return 0 end
   redis.call('HSET', a, 'first', at, 'transient', fwd and '0' or '1')
@@ -77,8 +108,9 @@ end
 redis.call('HSETNX', a, 'first', at)
 redis.call('HSET', a, 'last', at, 'touched', at)
 redis.call('HINCRBY', a, fwd and 'fwd' or 'ref', 1)
+if fwd and ARGV[12] == '1' then redis.call('HINCRBY', a, 'auth', 1) end
 redis.call('ZADD', base .. ':index', at, x)
-if redis.call('SISMEMBER', base .. ':operator', x) == 0 then redis.call('ZADD', base .. ':learned', at, x) end
+if redis.call('SISMEMBER', base .. ':operator', x) == 0 then learn(base, a, x, at, tonumber(ARGV[13])) end
 local transient = redis.call('HGET', a, 'transient') == '1'
 if fwd and transient then settle(base, a, s, x); transient = false end
 if domain ~= '' then
@@ -99,7 +131,7 @@ end
 return 1
 `;
 
-// ARGV: base, address, at, mode (add | block | unblock), maxOperator, maxLearned, description ('' for none).
+// ARGV: base, address, at, mode (add | block | unblock), maxOperator, maxLearned, description ('' for none), keptAfter.
 // Returns 1, or -1 when the operator's part is full.
 const OPERATOR = `${LIB}
 local base, x, at, mode = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -109,13 +141,13 @@ if mode == 'unblock' then
   if redis.call('HGET', a, 'blocked') ~= '1' then return 1 end
   redis.call('HSET', a, 'blocked', '0')
   redis.call('SREM', base .. ':blocked', x)
-  if redis.call('SISMEMBER', base .. ':added', x) == 1 then return 1 end
+  if redis.call('SISMEMBER', base .. ':added', x) == 1 or redis.call('SISMEMBER', base .. ':imported', x) == 1 then return 1 end
   -- Not added: learned again, or forgotten when it was never mailed.
   redis.call('SREM', base .. ':operator', x)
   if redis.call('HEXISTS', a, 'first') == 0 then forget(base, x); return 1 end
   room(base, tonumber(ARGV[6]), false)
   local touched = redis.call('HGET', a, 'touched') or at
-  redis.call('ZADD', base .. ':learned', touched, x)
+  learn(base, a, x, touched, tonumber(ARGV[8]))
   if tonumber(redis.call('HGET', a, 'fwd') or '0') == 0 then
     redis.call('HSET', a, 'transient', '1')
     redis.call('ZADD', base .. ':transient', touched, x)
@@ -123,13 +155,13 @@ if mode == 'unblock' then
   return 1
 end
 if redis.call('SISMEMBER', base .. ':operator', x) == 0 then
-  if redis.call('SCARD', base .. ':operator') >= tonumber(ARGV[5]) then return -1 end
+  if redis.call('SCARD', base .. ':operator') - redis.call('SCARD', base .. ':imported') >= tonumber(ARGV[5]) then return -1 end
   if redis.call('EXISTS', a) == 0 then
     redis.call('HSET', a, 'touched', at)
     redis.call('ZADD', base .. ':index', at, x)
   end
   redis.call('SADD', base .. ':operator', x)
-  redis.call('ZREM', base .. ':learned', x)
+  unlearn(base, x)
   settle(base, a, s, x)
 end
 if mode == 'add' then
@@ -141,11 +173,38 @@ if mode == 'block' then redis.call('HSET', a, 'blocked', '1'); redis.call('SADD'
 return 1
 `;
 
-// ARGV: base. Returns learned, operator, added, blocked.
+// ARGV: base, at, maxImported, then the addresses. Returns {imported, already an operator entry}, or -1 when the batch
+// does not fit in the imported part (nothing changed).
+const IMPORT = `${LIB}
+local base, at = ARGV[1], ARGV[2]
+upgrade(base)
+local fresh = {}
+for i = 4, #ARGV do
+  if redis.call('SISMEMBER', base .. ':operator', ARGV[i]) == 0 then table.insert(fresh, ARGV[i]) end
+end
+if redis.call('SCARD', base .. ':imported') + #fresh > tonumber(ARGV[3]) then return -1 end
+for _, x in ipairs(fresh) do
+  local a, s = base .. ':a:' .. x, base .. ':s:' .. x
+  if redis.call('EXISTS', a) == 0 then
+    redis.call('HSET', a, 'touched', at)
+    redis.call('ZADD', base .. ':index', at, x)
+  end
+  redis.call('HSETNX', a, 'added', at)
+  redis.call('SADD', base .. ':operator', x)
+  redis.call('SADD', base .. ':imported', x)
+  unlearn(base, x)
+  settle(base, a, s, x)
+end
+return {#fresh, #ARGV - 3 - #fresh}
+`;
+
+// ARGV: base. Returns learned, operator (imported ones apart), imported, added (not imported), blocked.
 const SIZE = `${LIB}
 local base = ARGV[1]
 upgrade(base)
-return {redis.call('ZCARD', base .. ':learned'), redis.call('SCARD', base .. ':operator'), redis.call('SCARD', base .. ':added'), redis.call('SCARD', base .. ':blocked')}
+local imported = redis.call('SCARD', base .. ':imported')
+local added = #redis.call('SDIFF', base .. ':added', base .. ':imported')
+return {learnedCount(base), redis.call('SCARD', base .. ':operator') - imported, imported, added, redis.call('SCARD', base .. ':blocked')}
 `;
 
 // ARGV: base, address ('' for all), limit, offset. Drops index entries whose alias expired meanwhile.
@@ -156,7 +215,10 @@ local out = {}
 for _, x in ipairs(xs) do
   local h = redis.call('HGETALL', base .. ':a:' .. x)
   if #h > 0 then table.insert(out, {x, h, redis.call('HGETALL', base .. ':s:' .. x)})
-  else redis.call('ZREM', base .. ':index', x); redis.call('ZREM', base .. ':learned', x); redis.call('ZREM', base .. ':transient', x) end
+  else
+    redis.call('ZREM', base .. ':index', x)
+    for _, set in ipairs({'learned', 'kept', 'transient', 'single'}) do redis.call('ZREM', base .. ':' .. set, x) end
+  end
 end
 return out
 `;
@@ -184,21 +246,27 @@ export function redisInventory(redis: RedisConnection, namespace: string, limits
     return (Array.isArray(reply) ? reply : []).flatMap((item: unknown) => (Array.isArray(item) ? [toEntry(item)] : []));
   };
   const operator = async (address: string, at: number, mode: 'add' | 'block' | 'unblock', description = ''): Promise<AliasEntry> => {
-    const done = await run(mode, OPERATOR, [base, address, String(at), mode, String(limits.maxOperatorAliases), String(limits.maxLearnedAliases), description]);
+    const done = await run(mode, OPERATOR, [base, address, String(at), mode, String(limits.maxOperatorAliases), String(limits.maxLearnedAliases), description, String(KEPT_AFTER)]);
     if (done === -1) throw new InventoryFull(`the operator's part of the inventory holds its ${limits.maxOperatorAliases} added or blocked aliases`);
     return (await listing(address, 1))[0] ?? emptyEntry(address);
   };
 
   return {
     async facts(address, senderDomain) {
-      const reply = await run('facts', FACTS, [senderDomain ?? ''], [`${base}:a:${address}`, `${base}:s:${address}`]);
+      const reply = await run('facts', FACTS, [senderDomain ?? '', address], [`${base}:a:${address}`, `${base}:s:${address}`, `${base}:imported`]);
       const [first, added, fwd, blocked, seen] = Array.isArray(reply) ? reply.map(String) : [];
       return { known: Boolean(added) || Number(fwd) > 0, blocked: blocked === '1', firstSeen: first ? Number(first) : null, senderSeen: seen === '1' };
     },
     async record(use) {
       const args = [base, use.address, String(use.at), use.outcome === 'forwarded' ? '1' : '0', use.senderDomain ?? '', use.newSender ? '1' : '0'];
       const bounds = [limits.maxLearnedAliases, limits.maxSendersPerAlias, limits.transientTtlMs, use.at - limits.transientTtlMs, use.at - limits.learnedTtlMs].map(String);
-      await run('record', RECORD, [...args, ...bounds]);
+      await run('record', RECORD, [...args, ...bounds, use.authenticated === true ? '1' : '0', String(KEPT_AFTER)]);
+    },
+    async importAliases(addresses, at) {
+      const reply = await run('import', IMPORT, [base, String(at), String(limits.maxImportedAliases), ...addresses]);
+      if (reply === -1) throw new InventoryFull(`the inventory's imported part holds at most ${limits.maxImportedAliases} aliases`);
+      const [imported = 0, alreadyOperator = 0] = Array.isArray(reply) ? reply.map(Number) : [];
+      return { imported, alreadyOperator };
     },
     add: (address, at, description) => operator(address, at, 'add', description),
     setBlocked: (address, blocked, at) => operator(address, at, blocked ? 'block' : 'unblock'),
@@ -208,8 +276,8 @@ export function redisInventory(redis: RedisConnection, namespace: string, limits
     },
     async size() {
       const reply = await run('size', SIZE, [base]);
-      const [learned = 0, operator = 0, added = 0, blocked = 0] = Array.isArray(reply) ? reply.map(Number) : [];
-      return { learned, learnedMax: limits.maxLearnedAliases, operator, operatorMax: limits.maxOperatorAliases, added, blocked };
+      const [learned = 0, operator = 0, imported = 0, added = 0, blocked = 0] = Array.isArray(reply) ? reply.map(Number) : [];
+      return { learned, learnedMax: limits.maxLearnedAliases, operator, operatorMax: limits.maxOperatorAliases, imported, importedMax: limits.maxImportedAliases, added, blocked };
     },
   };
 }

@@ -99,6 +99,15 @@ export const MIGRATIONS: readonly string[] = [
   // `resent_at`: when that message was sent again, cleared when the pair fails anew.
   `ALTER TABLE failures ADD COLUMN storage_url TEXT;
    ALTER TABLE failures ADD COLUMN resent_at INTEGER;`,
+  // 7: imported aliases and kept ones (store/inventory.ts). `imported` marks an operator entry that came in a batch
+  // (counted against its own cap, not the operator's). `authenticated` counts forwards from an authenticated sender:
+  // a learned alias with KEPT_AFTER of them never gives way. The two partial indexes are the eviction's order after
+  // the refused-only aliases: single-message ones, then any not kept.
+  `ALTER TABLE aliases ADD COLUMN imported INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE aliases ADD COLUMN authenticated INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX aliases_imported ON aliases (imported) WHERE imported = 1;
+   CREATE INDEX aliases_single ON aliases (touched_at) WHERE operator = 0 AND forwarded + refused <= 1;
+   CREATE INDEX aliases_unkept ON aliases (touched_at) WHERE operator = 0 AND authenticated < 2;`,
 ];
 
 /**

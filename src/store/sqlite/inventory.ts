@@ -1,5 +1,5 @@
 import type { Clock } from '../../clock.js';
-import { INVENTORY_LIMITS, InventoryFull, type AliasEntry, type Inventory, type InventoryLimits } from '../inventory.js';
+import { INVENTORY_LIMITS, InventoryFull, KEPT_AFTER, type AliasEntry, type Inventory, type InventoryLimits } from '../inventory.js';
 import type { SqliteDatabase } from './database.js';
 import type { GroupWrite } from './group-commit.js';
 import { COUNTS_FLUSH_MS, MAX_PENDING_ALIASES, pendingCounts, withPending, type PendingAlias } from '../inventory-counts.js';
@@ -39,8 +39,8 @@ export function sqliteInventory(
   limits: InventoryLimits = INVENTORY_LIMITS,
   countsFlushMs: number = COUNTS_FLUSH_MS,
 ): Inventory & { prune(): number; flushCounts(): Promise<void> } {
-  const facts = db.prepare<[string, string], Omit<AliasRow, 'address' | 'last_seen' | 'refused' | 'operator' | 'description'> & { seen: number }>(
-    `SELECT first_seen, added_at, forwarded, blocked,
+  const facts = db.prepare<[string, string], Omit<AliasRow, 'address' | 'last_seen' | 'refused' | 'operator' | 'description'> & { seen: number; imported: number }>(
+    `SELECT first_seen, added_at, forwarded, blocked, imported,
             EXISTS (SELECT 1 FROM alias_senders s WHERE s.address = a.address AND s.domain = ?) AS seen
        FROM aliases a WHERE address = ?`,
   );
@@ -49,20 +49,30 @@ export function sqliteInventory(
   const recent = db.prepare<[number, number], AliasRow>(`SELECT ${ALIAS_COLUMNS} FROM aliases ORDER BY touched_at DESC, address DESC LIMIT ? OFFSET ?`);
   const sendersOf = db.prepare<[string], SenderRow>('SELECT domain, count, first_seen, last_seen, is_new FROM alias_senders WHERE address = ? ORDER BY first_seen, domain');
   const size = db.prepare<[], { aliases: number; operator: number }>('SELECT aliases, operator FROM inventory_size');
-  const operatorCounts = db.prepare<[], { added: number; blocked: number }>('SELECT COUNT(added_at) AS added, COALESCE(SUM(blocked), 0) AS blocked FROM aliases WHERE operator = 1');
-  // Who gives way when the learned part is full: the oldest refused-only alias, else the least recently mailed.
-  const evictTransient = db.prepare('DELETE FROM aliases WHERE address = (SELECT address FROM aliases WHERE transient = 1 ORDER BY touched_at LIMIT 1)');
-  const evictLearned = db.prepare('DELETE FROM aliases WHERE address = (SELECT address FROM aliases WHERE operator = 0 ORDER BY touched_at LIMIT 1)');
-  const insert = db.prepare<[{ address: string; first: number | null; last: number | null; added: number | null; at: number; fwd: number; ref: number; blocked: number; transient: number; operator: number; description: string | null }]>(
-    `INSERT INTO aliases (address, first_seen, last_seen, added_at, touched_at, forwarded, refused, blocked, transient, operator, description)
-     VALUES (@address, @first, @last, @added, @at, @fwd, @ref, @blocked, @transient, @operator, @description)`,
+  const operatorCounts = db.prepare<[], { added: number; blocked: number }>(
+    'SELECT COALESCE(SUM(added_at IS NOT NULL AND imported = 0), 0) AS added, COALESCE(SUM(blocked), 0) AS blocked FROM aliases WHERE operator = 1',
   );
-  // A flush's messages to one alias (inventory-counts.ts): from @first to @at, @fwd forwarded and @ref refused.
-  const mailed = db.prepare<[{ address: string; first: number; at: number; fwd: number; ref: number }]>(
+  // Who gives way when the learned part is full, least recently mailed first: a refused-only alias, else one with a
+  // single message, else one not kept (store/inventory.ts). Each WHERE is its partial index's (migrations 3 and 7);
+  // KEPT_AFTER is written into aliases_unkept's as 2.
+  const evictions = [
+    'transient = 1',
+    'operator = 0 AND forwarded + refused <= 1',
+    `operator = 0 AND authenticated < ${KEPT_AFTER}`,
+  ].map((where) => db.prepare(`DELETE FROM aliases WHERE address = (SELECT address FROM aliases WHERE ${where} ORDER BY touched_at LIMIT 1)`));
+  const insert = db.prepare<[{ address: string; first: number | null; last: number | null; added: number | null; at: number; fwd: number; ref: number; auth: number; blocked: number; transient: number; operator: number; imported: number; description: string | null }]>(
+    `INSERT INTO aliases (address, first_seen, last_seen, added_at, touched_at, forwarded, refused, authenticated, blocked, transient, operator, imported, description)
+     VALUES (@address, @first, @last, @added, @at, @fwd, @ref, @auth, @blocked, @transient, @operator, @imported, @description)`,
+  );
+  // A flush's messages to one alias (inventory-counts.ts): from @first to @at, @fwd forwarded (@auth of them from an
+  // authenticated sender) and @ref refused.
+  const mailed = db.prepare<[{ address: string; first: number; at: number; fwd: number; ref: number; auth: number }]>(
     `UPDATE aliases SET first_seen = COALESCE(first_seen, @first), last_seen = MAX(COALESCE(last_seen, @at), @at), touched_at = MAX(touched_at, @at),
-            forwarded = forwarded + @fwd, refused = refused + @ref, transient = transient * (@fwd = 0)
+            forwarded = forwarded + @fwd, refused = refused + @ref, authenticated = authenticated + @auth, transient = transient * (@fwd = 0)
       WHERE address = @address`,
   );
+  const importedCount = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM aliases WHERE imported = 1');
+  const markImported = db.prepare<[number, string]>('UPDATE aliases SET added_at = COALESCE(added_at, ?), operator = 1, imported = 1, transient = 0 WHERE address = ?');
   const markAdded = db.prepare<[number, string | null, string]>(
     'UPDATE aliases SET added_at = COALESCE(added_at, ?), description = COALESCE(?, description), operator = 1, transient = 0 WHERE address = ?',
   );
@@ -80,16 +90,23 @@ export function sqliteInventory(
   const expiredTransient = db.prepare<[number]>('DELETE FROM aliases WHERE transient = 1 AND touched_at <= ?');
   const expiredLearned = db.prepare<[number]>('DELETE FROM aliases WHERE operator = 0 AND touched_at <= ?');
 
-  const counts = (): { learned: number; operator: number } => {
+  const counts = (): { learned: number; operatorRows: number } => {
     const row = size.get() ?? { aliases: 0, operator: 0 };
-    return { learned: row.aliases - row.operator, operator: row.operator };
+    return { learned: row.aliases - row.operator, operatorRows: row.operator };
+  };
+  // Imported entries are operator rows (never expire, never give way) with a cap of their own: counted apart (by an
+  // index) only where a cap or the size needs it, never for a learned alias's place.
+  const parts = (): { learned: number; operator: number; imported: number } => {
+    const { learned, operatorRows } = counts();
+    const imported = importedCount.get()?.n ?? 0;
+    return { learned, operator: operatorRows - imported, imported };
   };
   /** A place for one more learned alias: free, or (not for a refused-only one) taken from another learned one. */
   const learnedRoom = (transient: boolean): boolean => {
     if (counts().learned < limits.maxLearnedAliases) return true;
-    return !transient && (evictTransient.run().changes > 0 || evictLearned.run().changes > 0);
+    return !transient && evictions.some((evict) => evict.run().changes > 0);
   };
-  const operatorRoom = (): boolean => counts().operator < limits.maxOperatorAliases;
+  const operatorRoom = (): boolean => parts().operator < limits.maxOperatorAliases;
   const entry = (row: AliasRow): AliasEntry => ({
     address: row.address,
     firstSeen: row.first_seen,
@@ -101,15 +118,18 @@ export function sqliteInventory(
     senders: sendersOf.all(row.address).map((s) => ({ domain: s.domain, count: s.count, firstSeen: s.first_seen, lastSeen: s.last_seen, new: s.is_new === 1 })),
     ...(row.description === null ? {} : { description: row.description }),
   });
+  // An imported alias learns from its import, or from its first message if that came before (it was learned first).
+  const learningSince = (row: { first_seen: number | null; added_at: number | null; imported: number }): number | null =>
+    row.imported === 1 && row.added_at !== null ? Math.min(row.first_seen ?? row.added_at, row.added_at) : row.first_seen;
   const empty = (address: string): AliasEntry => ({ address, firstSeen: null, lastSeen: null, added: null, forwarded: 0, refused: 0, blocked: false, senders: [] });
 
   /** Writes what was kept in memory (inventory-counts.ts), alias by alias, as one message each would have been. */
   const flush = db.transaction((taken: ReadonlyMap<string, PendingAlias>) => {
     for (const [address, p] of taken) {
-      const counts = { address, first: p.first, at: p.last, fwd: p.forwarded, ref: p.refused };
+      const counts = { address, first: p.first, at: p.last, fwd: p.forwarded, ref: p.refused, auth: p.authenticated };
       if (mailed.run(counts).changes === 0) {
         if (!learnedRoom(p.forwarded === 0)) continue;
-        insert.run({ ...counts, last: p.last, added: null, blocked: 0, transient: p.forwarded === 0 ? 1 : 0, operator: 0, description: null });
+        insert.run({ ...counts, last: p.last, added: null, blocked: 0, transient: p.forwarded === 0 ? 1 : 0, operator: 0, imported: 0, description: null });
       }
       for (const [domain, sender] of p.senders) {
         if (senderMailed.run(sender.count, sender.last, address, domain).changes > 0) continue;
@@ -147,7 +167,7 @@ export function sqliteInventory(
     } else {
       if (row?.operator !== 1 && !operatorRoom()) return null;
       if (!row) {
-        insert.run({ address, first: null, last: null, added: null, at, fwd: 0, ref: 0, blocked: 0, transient: 0, operator: 1, description: null });
+        insert.run({ address, first: null, last: null, added: null, at, fwd: 0, ref: 0, auth: 0, blocked: 0, transient: 0, operator: 1, imported: 0, description: null });
       }
       if (mode === 'add') markAdded.run(at, description, address);
       else markBlocked.run(address);
@@ -163,11 +183,23 @@ export function sqliteInventory(
     return result;
   };
 
+  /** The whole batch in one transaction; null when it does not fit in the imported part. */
+  const importWrite = db.transaction((addresses: readonly string[], at: number) => {
+    const rows = addresses.map((address) => ({ address, row: one.get(address) }));
+    const fresh = rows.filter(({ row }) => row?.operator !== 1);
+    if (parts().imported + fresh.length > limits.maxImportedAliases) return null;
+    for (const { address, row } of fresh) {
+      if (!row) insert.run({ address, first: null, last: null, added: at, at, fwd: 0, ref: 0, auth: 0, blocked: 0, transient: 0, operator: 1, imported: 1, description: null });
+      else markImported.run(at, address);
+    }
+    return { imported: fresh.length, alreadyOperator: rows.length - fresh.length };
+  });
+
   return {
     async facts(address, senderDomain) {
       const row = guard('facts', () => facts.get(senderDomain ?? '', address));
       const stored = row
-        ? { known: row.added_at !== null || row.forwarded > 0, blocked: row.blocked === 1, firstSeen: row.first_seen, senderSeen: row.seen === 1 }
+        ? { known: row.added_at !== null || row.forwarded > 0, blocked: row.blocked === 1, firstSeen: learningSince(row), senderSeen: row.seen === 1 }
         : { known: false, blocked: false, firstSeen: null, senderSeen: false };
       const room = () => limits.maxSendersPerAlias - guard('facts', () => senderCount.get(address)?.n ?? 0);
       return withPending(stored, pending.get(address), senderDomain, room);
@@ -178,6 +210,12 @@ export function sqliteInventory(
       else flushSoon();
     },
     flushCounts,
+    async importAliases(addresses, at) {
+      flushCounts().catch(() => undefined);
+      const result = await write('import', () => importWrite(addresses, at));
+      if (result === null) throw new InventoryFull(`the inventory's imported part holds at most ${limits.maxImportedAliases} aliases`);
+      return result;
+    },
     add: (address, at, description) => operator(address, at, 'add', description ?? null),
     setBlocked: (address, blocked, at) => operator(address, at, blocked ? 'block' : 'unblock'),
     async list(query) {
@@ -190,9 +228,9 @@ export function sqliteInventory(
     async size() {
       await flushCounts().catch(() => undefined);
       return guard('size', () => {
-        const { learned, operator } = counts();
+        const { learned, operator, imported } = parts();
         const { added, blocked } = operatorCounts.get() ?? { added: 0, blocked: 0 };
-        return { learned, learnedMax: limits.maxLearnedAliases, operator, operatorMax: limits.maxOperatorAliases, added, blocked };
+        return { learned, learnedMax: limits.maxLearnedAliases, operator, operatorMax: limits.maxOperatorAliases, imported, importedMax: limits.maxImportedAliases, added, blocked };
       });
     },
     /** Forgets learned aliases not mailed for `transientTtlMs` (refused-only ones) or `learnedTtlMs`. */
