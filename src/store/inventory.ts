@@ -83,6 +83,8 @@ export interface AliasEntry {
   senders: SenderEntry[];
   /** The operator's note, given with `add`; absent when none was given. */
   description?: string;
+  /** The user whose alias-API token made it (claimApiAlias); absent for every other alias. */
+  apiUser?: string;
 }
 
 /** How full the inventory is: each part against its cap (INVENTORY_LIMITS). */
@@ -107,7 +109,37 @@ export interface AliasQuery {
   offset?: number;
 }
 
-export interface Inventory {
+/**
+ * What claiming a name for the alias API did. `claimed`: the address was free in the whole inventory (no learned,
+ * added, blocked or API entry, on any instance) and is now the user's. `taken`: it is someone's or something's
+ * already. `full`: the user holds `maxPerUser` API aliases.
+ */
+export type ApiClaim = { outcome: 'claimed'; entry: AliasEntry } | { outcome: 'taken' } | { outcome: 'full' };
+
+/** One page of a user's API aliases, newest first, and how many they hold in all. */
+export interface ApiAliasPage {
+  entries: AliasEntry[];
+  total: number;
+}
+
+/** An API alias named by its id (view.ts's aliasId, stored with it) or by its address. */
+export type ApiAliasKey = { id: string } | { address: string };
+
+/**
+ * The aliases made through the alias API, kept apart from both other parts: never learned (they never expire nor give
+ * way), never the operator's (they never take the operator's room: a token cannot lock its owner out of `block`).
+ * Each belongs to one user and is found through that user's own index, so no call reads another user's aliases or
+ * the rest of the inventory.
+ */
+export interface ApiAliases {
+  /** Makes `address` the user's API alias, atomically across instances: two claims of one name, one wins. */
+  claimApiAlias(claim: { address: string; id: string; user: string; at: number; description: string | undefined; maxPerUser: number }): Promise<ApiClaim>;
+  listApiAliases(user: string, limit: number, offset: number): Promise<ApiAliasPage>;
+  /** Blocks the user's API alias; null (nothing changed) when it is not one of theirs. */
+  blockApiAlias(user: string, key: ApiAliasKey, at: number): Promise<AliasEntry | null>;
+}
+
+export interface Inventory extends ApiAliases {
   facts(address: string, senderDomain: string | null): Promise<AliasFacts>;
   record(use: AliasUse): Promise<void>;
   /**
@@ -121,6 +153,11 @@ export interface Inventory {
    */
   setBlocked(address: string, blocked: boolean, at: number): Promise<AliasEntry>;
   list(query: AliasQuery): Promise<AliasEntry[]>;
+  /**
+   * Removes the entry altogether, whatever it is (learned, added, blocked, made through the alias API): its counts,
+   * senders and place. False when there was none.
+   */
+  forget(address: string): Promise<boolean>;
   blockedCount(): Promise<number>;
   size(): Promise<InventorySize>;
 }
