@@ -17,7 +17,7 @@ export interface ApiPage {
 }
 
 /** The relay listening on loopback, as Bitwarden reaches a self-hosted addy.io server. */
-export async function listeningRelay(t: TestContext, options: BuildOptions) {
+export async function listeningRelay(t: TestContext, options: Omit<BuildOptions, 'clock'> & { clock?: ReturnType<typeof testClock> }) {
   const clock = options.clock ?? testClock();
   const built = await build(t, { ...options, clock });
   const url = await built.app.listen({ host: '127.0.0.1', port: 0 });
