@@ -95,7 +95,7 @@ export interface InventorySize {
   /** Aliases added or blocked by the operator: never expire, never give way. */
   operator: number;
   operatorMax: number;
-  /** Of the operator's: how many were added, how many are blocked (one alias can be both). */
+  /** Of the operator's: how many were added; and how many aliases are blocked, the alias API's included. */
   added: number;
   blocked: number;
 }

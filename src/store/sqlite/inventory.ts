@@ -52,7 +52,7 @@ export function sqliteInventory(
   const recent = db.prepare<[number, number], AliasRow>(`SELECT ${ALIAS_COLUMNS} FROM aliases ORDER BY touched_at DESC, address DESC LIMIT ? OFFSET ?`);
   const sendersOf = db.prepare<[string], SenderRow>('SELECT domain, count, first_seen, last_seen, is_new FROM alias_senders WHERE address = ? ORDER BY first_seen, domain');
   const size = db.prepare<[], { aliases: number; operator: number; api: number }>('SELECT aliases, operator, api FROM inventory_size');
-  const operatorCounts = db.prepare<[], { added: number; blocked: number }>('SELECT COUNT(added_at) AS added, COALESCE(SUM(blocked), 0) AS blocked FROM aliases WHERE operator = 1');
+  const operatorCounts = db.prepare<[], { added: number }>('SELECT COUNT(added_at) AS added FROM aliases WHERE operator = 1');
   // Who gives way when the learned part is full: the oldest refused-only alias, else the least recently mailed.
   const evictTransient = db.prepare('DELETE FROM aliases WHERE address = (SELECT address FROM aliases WHERE transient = 1 ORDER BY touched_at LIMIT 1)');
   const evictLearned = db.prepare('DELETE FROM aliases WHERE address = (SELECT address FROM aliases WHERE operator = 0 ORDER BY touched_at LIMIT 1)');
@@ -235,7 +235,8 @@ export function sqliteInventory(
       await flushCounts().catch(() => undefined);
       return guard('size', () => {
         const { learned, operator } = counts();
-        const { added, blocked } = operatorCounts.get() ?? { added: 0, blocked: 0 };
+        const added = operatorCounts.get()?.added ?? 0;
+        const blocked = blockedCount.get()?.n ?? 0;
         return { learned, learnedMax: limits.maxLearnedAliases, operator, operatorMax: limits.maxOperatorAliases, added, blocked };
       });
     },
