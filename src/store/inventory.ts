@@ -5,7 +5,7 @@
  * contract test suite runs against both.
  *
  * Anyone can mail random@your-domain, so the inventory is bounded by construction (INVENTORY_LIMITS), in
- * two parts that never take each other's places:
+ * parts that never take each other's places (the third, the alias API's, is ApiAliases below):
  * - operator entries: aliases added or blocked through the (authenticated) admin API, at most
  *   `maxOperatorAliases`. They never expire and nothing a sender does removes them, so a block or an add
  *   always succeeds until the operator alone has made that many (then InventoryFull, 409);
