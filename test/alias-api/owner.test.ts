@@ -100,3 +100,21 @@ test("each user's own token (ALIAS_API_TOKEN_<USER>) makes, lists and deletes on
   assert.deepEqual((await listAliases(relay.url, MAX_TOKEN)).data.map((a) => [a.email, a.active]), [[his.email, false]]);
   assert.deepEqual((await listAliases(relay.url, YOU_TOKEN)).data.map((a) => a.email), ['github@destroy.systems']);
 });
+
+test('ALIAS_API_TOKEN_<USER>: the name upper-cased, every character outside A–Z and 0–9 made _; a name two users share is nobody\'s', async (t) => {
+  const rules = `domains: [destroy.systems]
+users:
+  max.power: "max+{service}@fastmail.com"
+  a-b: "ab+{service}@fastmail.com"
+  a_b: "a_b+{service}@fastmail.com"
+rules:
+  - match: "{user}"
+`;
+  const relay = await listeningRelay(t, { env: { ALIAS_API_TOKEN_MAX_POWER: MAX_TOKEN, ALIAS_API_TOKEN_A_B: YOU_TOKEN }, rules, app: { aliasApiLimits: LIFTED } });
+  // Only `{user}` routes here, so no generated name reaches max.power: 406, answered as max.power (not 401).
+  const res = await createAlias(relay.url, MAX_TOKEN, 'github.com');
+  assert.equal(res.status, 406);
+  assert.match(((await res.json()) as { message: string }).message, /forward to max\.power alone/);
+  assert.equal((await listAliases(relay.url, MAX_TOKEN)).meta.total, 0);
+  assert.equal((await createAlias(relay.url, YOU_TOKEN, 'github.com')).status, 401, 'a-b and a_b both make A_B');
+});
