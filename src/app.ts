@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { sendingDomain, type Config } from './config.js';
+import type { AliasApiLimits } from './alias-api/limits.js';
 import { systemClock, type Clock } from './clock.js';
 import type { CompiledRules } from './rules/types.js';
 import { watchRules } from './rules/watch.js';
@@ -52,6 +53,8 @@ export interface AppOptions {
   /** Watch this rules file and swap in valid edits (off in most tests). */
   watchRulesFile?: string;
   watchIntervalMs?: number;
+  /** Smaller caps and rates for the alias API (tests); production uses ALIAS_API_LIMITS. */
+  aliasApiLimits?: AliasApiLimits;
 }
 
 // Limits the multipart reader enforces; Mailgun sends tens of fields and a handful of files.
@@ -205,9 +208,10 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
       },
     });
   }
-  if (env.ALIAS_API_TOKEN) {
+  if (env.ALIAS_API_TOKEN || config.aliasApiTokens.size > 0) {
     const { aliasApiPlugin } = await import('./alias-api/index.js');
-    await app.register(aliasApiPlugin, { prefix: '/api/v1', token: env.ALIAS_API_TOKEN, inventory: deps.store.inventory, rules: () => rules, clock });
+    const tokens = { ...(env.ALIAS_API_TOKEN ? { shared: { token: env.ALIAS_API_TOKEN, user: env.ALIAS_API_USER } } : {}), perUser: config.aliasApiTokens };
+    await app.register(aliasApiPlugin, { prefix: '/api/v1', tokens, inventory: deps.store.inventory, counters: deps.store.flood, rules: () => rules, clock, ...(options.aliasApiLimits ? { limits: options.aliasApiLimits } : {}) });
   }
   app.get('/healthz', async (request, reply) => {
     const store = await deps.store.health().catch((err: Error) => ({ ok: false, detail: err.message }));

@@ -17,6 +17,8 @@ export interface Config {
   dnsServers: string[] | null;
   /** Where to listen: HOST, or the default for the transport (listenHost). */
   host: string;
+  /** The users' own alias-API tokens: each `ALIAS_API_TOKEN_<USER>` variable set, by its name. */
+  aliasApiTokens: ReadonlyMap<string, string>;
 }
 
 /**
@@ -70,7 +72,25 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
     developmentKey,
     dnsServers: dnsServers(env.DNS_SERVERS),
     host: listenHost(env),
+    aliasApiTokens: aliasApiTokens(source),
   };
+}
+
+const USER_TOKEN = /^ALIAS_API_TOKEN_[A-Z0-9_]+$/;
+
+/**
+ * `ALIAS_API_TOKEN_<USER>`: names the schema cannot list, as they come from rules.yaml's users. Held to
+ * ALIAS_API_TOKEN's rule (16 characters at least): a short token can be guessed.
+ */
+function aliasApiTokens(source: Readonly<Record<string, string | undefined>>): Map<string, string> {
+  const tokens = new Map<string, string>();
+  for (const [name, value] of Object.entries(source)) {
+    const token = value?.trim() ?? '';
+    if (!USER_TOKEN.test(name) || token === '') continue;
+    if (token.length < 16) throw new ConfigError(`invalid environment: ${name} must NOT have fewer than 16 characters`);
+    tokens.set(name, token);
+  }
+  return tokens;
 }
 
 /** Checked here rather than by node:dns at the first message, so a typo stops the start with the variable named. */

@@ -61,7 +61,11 @@ export const EnvSchema = Type.Object({
   // Unset, every /admin path is 404. At least 16 characters: whoever holds it can stop any alias's mail.
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   // Enables /api/v1/aliases, the addy.io-compatible API a password manager (Bitwarden) makes aliases with. Unset,
-  // every /api/ path is 404. At least 16 characters: whoever holds it can add aliases and block them.
+  // every /api/ path is 404. At least 16 characters: whoever holds it can add aliases for one user and block those.
+  // Each user may have a token of their own too: ALIAS_API_TOKEN_<USER> (config.ts reads those, as their names
+  // come from rules.yaml).
   ALIAS_API_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  // The user (under `users:`) ALIAS_API_TOKEN makes aliases for. Default: the first in `users:`.
+  ALIAS_API_USER: Type.Optional(Type.String({ minLength: 1 })),
 });
 export type Env = Static<typeof EnvSchema>;

@@ -97,7 +97,7 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options
 
 function toAdminError(error: FastifyError): FastifyError {
   if (error instanceof StoreUnavailableError) return new AdminStoreUnavailable(error.message);
-  if (error instanceof InventoryFull) return new AdminInventoryFull(`${error.message}: nothing can be added until some are no longer needed`);
+  if (error instanceof InventoryFull) return new AdminInventoryFull(`${error.message}: forget some first (plus-relay alias forget ADDRESS, or Forget on the page)`);
   return error;
 }
 

@@ -11,6 +11,8 @@ const NOTICES: Readonly<Record<string, { holds(view: AliasView): boolean; line(a
   block: { holds: (v) => v.blocked, line: (a) => `Blocked ${a}: its mail is refused (406, nothing sent) from the next message on.` },
   // Said as a state: an alias that was never blocked is "not blocked" too, and nobody unblocked it.
   unblock: { holds: (v) => !v.blocked, line: (a) => `${a} is not blocked: it receives mail.` },
+  // Said as a state too: the inventory holds nothing for it (mail to it may make it learned again).
+  forget: { holds: () => true, line: (a) => `${a} is forgotten: nothing about it is kept.` },
   resend: { holds: (v) => typeof v.lastFailure?.resent === 'string', line: (a) => `Resent the failed forward of ${a} to its target.` },
 };
 
@@ -33,5 +35,6 @@ export async function confirmedNotice(
     return null;
   }
   const view = await lookup(alias);
+  if (done === 'forget') return view === undefined && notice ? notice.line(alias) : null;
   return notice && view?.address === alias && notice.holds(view) ? notice.line(alias) : null;
 }

@@ -41,7 +41,7 @@ ul.senders, ul.targets { list-style: none; margin: 0; padding: 0; }
 ul.senders li { overflow-wrap: break-word; }
 mark.new { background: #d977062e; color: inherit; font-weight: 600; padding: 0 .2rem; }
 button { font: inherit; padding: .2rem .7rem; cursor: pointer; border: 1px solid var(--line); border-radius: .3rem; background: transparent; color: inherit; }
-button.block:hover, button.block:focus-visible { border-color: var(--bad); color: var(--bad); }
+button.block:hover, button.block:focus-visible, button.forget:hover, button.forget:focus-visible { border-color: var(--bad); color: var(--bad); }
 .pages { display: flex; flex-wrap: wrap; gap: 1rem; align-items: baseline; margin: 1rem 0; }
 @media (max-width: 48rem) {
   body { padding: 1rem; }

@@ -39,7 +39,7 @@ export interface PageModel {
 }
 
 const when = (iso: string | null): SafeHtml => (iso ? html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')}</time>` : html`<span class="muted">never</span>`);
-const actionUrl = (address: string, action: 'block' | 'unblock') => `/admin/aliases/${encodeURIComponent(address)}/${action}`;
+const actionUrl = (address: string, action: 'block' | 'unblock' | 'forget') => `/admin/aliases/${encodeURIComponent(address)}/${action}`;
 
 /** An address that may break after its `@` (a table column is then as narrow as its longest half). */
 function address(text: string): SafeHtml {
@@ -114,9 +114,12 @@ const COLUMNS: readonly Column[] = [
     cell: ({ view: v, decision }, m) => {
       // An alias the rules refuse already gets nothing through: Block would change nothing. A blocked one keeps
       // Unblock, so a block made before the rules changed can still be lifted.
-      if (!v.blocked && decision.action === 'reject') return html``;
-      const [action, label] = v.blocked ? (['unblock', 'Unblock'] as const) : (['block', 'Block'] as const);
-      return html`<form class="inline" method="post" action="${actionUrl(v.address, action)}"><input type="hidden" name="csrf" value="${m.formToken}"><button type="submit" class="${action}" aria-label="${label} ${v.address}">${label}</button></form>`;
+      const button = (action: 'block' | 'unblock' | 'forget', label: string) =>
+        html`<form class="inline" method="post" action="${actionUrl(v.address, action)}"><input type="hidden" name="csrf" value="${m.formToken}"><button type="submit" class="${action}" aria-label="${label} ${v.address}">${label}</button></form>`;
+      // Forget: an entry of the operator's (added or blocked) keeps its place until it is forgotten.
+      const forget = v.added !== null || v.blocked ? button('forget', 'Forget') : html``;
+      if (!v.blocked && decision.action === 'reject') return html`${forget}`;
+      return html`${v.blocked ? button('unblock', 'Unblock') : button('block', 'Block')} ${forget}`;
     },
   },
 ];

@@ -32,7 +32,7 @@ export interface AdminRouteDeps {
   notes(): readonly string[];
 }
 
-type Action = 'add' | 'block' | 'unblock';
+type Action = 'add' | 'block' | 'unblock' | 'forget';
 
 const DEFAULT_LIMIT = 1000;
 
@@ -108,6 +108,11 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
     }
     const { address } = checked;
     const now = clock.now();
+    if (action === 'forget') {
+      const forgotten = await inventory.forget(address);
+      if (isFormPost(request)) return reply.redirect(`/admin?done=forget&address=${encodeURIComponent(address)}`, 303);
+      return { address, forgotten };
+    }
     const entry = action === 'add' ? await inventory.add(address, now, aliasDescription(request.body)) : await inventory.setBlocked(address, action === 'block', now);
     if (isFormPost(request)) return reply.redirect(`/admin?done=${action}&address=${encodeURIComponent(address)}`, 303);
     return { alias: (await views([entry]))[0] };
@@ -116,6 +121,8 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
   app.post('/aliases/:address', act('add', 'path'));
   app.post('/aliases/:address/block', act('block', 'path'));
   app.post('/aliases/:address/unblock', act('unblock', 'path'));
+  // Removes the entry altogether (added, blocked, learned or made through the alias API): its place is free again.
+  app.post('/aliases/:address/forget', act('forget', 'path'));
 
   app.get('/', async (request, reply) => {
     const query = request.query as Record<string, unknown>;

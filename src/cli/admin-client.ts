@@ -79,35 +79,44 @@ export const ALIAS_ADD_OPTIONS = {
   description: { type: 'string', value: 'TEXT', help: 'a note stored with the alias (one line, at most 200 characters; the relay checks it)' },
 } as const satisfies Options;
 
-/** `alias add`, `block`, `unblock`: one address, one POST, one line saying what changed. */
+// `import` is alias.ts's own (a file, not an address); here only for the did-you-mean.
+const ALIAS_SUBCOMMANDS = ['add', 'import', 'forget'] as const;
+
+/** `alias add`, `alias forget`, `block`, `unblock`: one address, one POST, one line saying what changed. */
 export async function aliasAction(
   io: CliIO,
   args: string[],
   spec: CommandSpec<typeof ALIAS_ADD_OPTIONS> | CommandSpec<typeof ALIAS_ACTION_OPTIONS>,
-  action: 'add' | 'block' | 'unblock',
+  command: 'alias' | 'block' | 'unblock',
 ): Promise<number> {
   const parsed = parseCommand(spec, args, io);
   if (!parsed.ok) return parsed.exit;
-  // `alias add <address>`: the subcommand is the first positional.
+  // `alias add <address>`, `alias forget <address>`: the subcommand is the first positional.
   const [sub, ...rest] = parsed.positionals;
-  if (action === 'add' && sub !== 'add') {
-    const guess = sub === undefined ? null : nearest(sub, ['add', 'import']);
-    return usageError(io, spec, sub === undefined ? 'expected a subcommand' : `unknown subcommand ${JSON.stringify(sub)}${guess ? `: did you mean ${guess}?` : ''}`);
-  }
-  const [address, ...extra] = action === 'add' ? rest : parsed.positionals;
+  let action: 'add' | 'forget' | 'block' | 'unblock';
+  if (command === 'alias') {
+    if (sub !== 'add' && sub !== 'forget') {
+      const near = sub === undefined ? null : nearest(sub, [...ALIAS_SUBCOMMANDS]);
+      return usageError(io, spec, sub === undefined ? 'expected a subcommand (add, import or forget)' : `unknown subcommand ${JSON.stringify(sub)}${near ? `: did you mean ${near}?` : ''}`);
+    }
+    action = sub;
+  } else action = command;
+  const [address, ...extra] = command === 'alias' ? rest : parsed.positionals;
   if (address === undefined || extra.length > 0) return usageError(io, spec, 'expected exactly one address');
-  // Only `alias add`'s table has --description, so parseArgs has refused it for block and unblock already.
+  // Only `alias`'s table has --description, so parseArgs has refused it for block and unblock already.
   const { description } = parsed.values as { description?: string };
+  if (action === 'forget' && description !== undefined) return usageError(io, spec, '--description is for alias add');
   const path = `aliases/${encodeURIComponent(address)}${action === 'add' ? '' : `/${action}`}`;
   const answer = await callAdmin(io, parsed.values.url, 'POST', path, description === undefined ? undefined : { description });
   if (!answer.ok) return answer.exit;
-  const alias = (answer.body as { alias?: { address?: string } } | null)?.alias?.address ?? address;
-  io.out(
-    action === 'add'
-      ? `added ${alias}: it receives mail even with new_aliases: reject`
-      : action === 'block'
-        ? `blocked ${alias}: its mail is refused (406, nothing sent) from the next message on`
-        : `unblocked ${alias}: it receives mail again`,
-  );
+  const body = answer.body as { alias?: { address?: string }; address?: string; forgotten?: boolean } | null;
+  const alias = body?.alias?.address ?? body?.address ?? address;
+  const lines = {
+    add: `added ${alias}: it receives mail even with new_aliases: reject`,
+    block: `blocked ${alias}: its mail is refused (406, nothing sent) from the next message on`,
+    unblock: `unblocked ${alias}: it receives mail again`,
+    forget: body?.forgotten === false ? `${alias} was not in the inventory: nothing to forget` : `forgot ${alias}: nothing about it is kept, and its place is free`,
+  };
+  io.out(lines[action]);
   return 0;
 }

@@ -60,6 +60,7 @@ export function compileRules(text: string, file: string): RuleSet {
     file,
     domains: Object.freeze([...domains]),
     userCount: users.size,
+    users: Object.freeze([...users.keys()]),
     ruleCount: rules.length,
     rules: Object.freeze(rules.map((r) => Object.freeze({ match: r.pattern.source }))),
     // Routing never reads the sender: what happens to a message from whom is the policy's decision

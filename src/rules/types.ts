@@ -26,6 +26,8 @@ export interface CompiledRules {
   readonly file: string;
   readonly domains: readonly string[];
   readonly userCount: number;
+  /** The names under `users:`, in the file's order (the alias API's default user is the first). */
+  readonly users: readonly string[];
   readonly ruleCount: number;
   /** `sender` (the envelope sender) is never read: sender policies are decided beside the route (policy/decide.ts). */
   route(recipient: string, sender?: string): RouteDecision;

@@ -5,7 +5,7 @@
  * contract test suite runs against both.
  *
  * Anyone can mail random@your-domain, so the inventory is bounded by construction (INVENTORY_LIMITS), in
- * three parts that never take each other's places:
+ * four parts that never take each other's places (the fourth, the alias API's, is ApiAliases below):
  * - operator entries: aliases added or blocked through the (authenticated) admin API, at most
  *   `maxOperatorAliases`. They never expire and nothing a sender does removes them, so a block or an add
  *   always succeeds until the operator alone has made that many (then InventoryFull, 409);
@@ -109,6 +109,8 @@ export interface AliasEntry {
   senders: SenderEntry[];
   /** The operator's note, given with `add`; absent when none was given. */
   description?: string;
+  /** The user whose alias-API token made it (claimApiAlias); absent for every other alias. */
+  apiUser?: string;
 }
 
 /** How full the inventory is: each part against its cap (INVENTORY_LIMITS). */
@@ -122,7 +124,7 @@ export interface InventorySize {
   /** Aliases imported in a batch (with the CLI): never expire, never give way, not counted in `operator`. */
   imported: number;
   importedMax: number;
-  /** Of the operator's: how many were added, how many are blocked (one alias can be both). */
+  /** Of the operator's: how many were added; and how many aliases are blocked, the alias API's included. */
   added: number;
   blocked: number;
 }
@@ -136,7 +138,37 @@ export interface AliasQuery {
   offset?: number;
 }
 
-export interface Inventory {
+/**
+ * What claiming a name for the alias API did. `claimed`: the address was free in the whole inventory (no learned,
+ * added, blocked or API entry, on any instance) and is now the user's. `taken`: it is someone's or something's
+ * already. `full`: the user holds `maxPerUser` API aliases.
+ */
+export type ApiClaim = { outcome: 'claimed'; entry: AliasEntry } | { outcome: 'taken' } | { outcome: 'full' };
+
+/** One page of a user's API aliases, newest first, and how many they hold in all. */
+export interface ApiAliasPage {
+  entries: AliasEntry[];
+  total: number;
+}
+
+/** An API alias named by its id (view.ts's aliasId, stored with it) or by its address. */
+export type ApiAliasKey = { id: string } | { address: string };
+
+/**
+ * The aliases made through the alias API, kept apart from both other parts: never learned (they never expire nor give
+ * way), never the operator's (they never take the operator's room: a token cannot lock its owner out of `block`).
+ * Each belongs to one user and is found through that user's own index, so no call reads another user's aliases or
+ * the rest of the inventory.
+ */
+export interface ApiAliases {
+  /** Makes `address` the user's API alias, atomically across instances: two claims of one name, one wins. */
+  claimApiAlias(claim: { address: string; id: string; user: string; at: number; description: string | undefined; maxPerUser: number }): Promise<ApiClaim>;
+  listApiAliases(user: string, limit: number, offset: number): Promise<ApiAliasPage>;
+  /** Blocks the user's API alias; null (nothing changed) when it is not one of theirs. */
+  blockApiAlias(user: string, key: ApiAliasKey, at: number): Promise<AliasEntry | null>;
+}
+
+export interface Inventory extends ApiAliases {
   facts(address: string, senderDomain: string | null): Promise<AliasFacts>;
   record(use: AliasUse): Promise<void>;
   /**
@@ -156,6 +188,11 @@ export interface Inventory {
    */
   importAliases(addresses: readonly string[], at: number): Promise<ImportResult>;
   list(query: AliasQuery): Promise<AliasEntry[]>;
+  /**
+   * Removes the entry altogether, whatever it is (learned, added, blocked, made through the alias API): its counts,
+   * senders and place. False when there was none.
+   */
+  forget(address: string): Promise<boolean>;
   blockedCount(): Promise<number>;
   size(): Promise<InventorySize>;
 }

@@ -48,12 +48,19 @@ test('open the page, see the leaked alias flagged, block it, and its next messag
   await page.waitForURL(/\/admin\?done=block/);
   assert.match((await page.locator('.notice').textContent()) ?? '', /Blocked github@destroy\.systems/);
   assert.equal(await github.locator('.badge.blocked').count(), 1);
-  assert.equal(await github.getByRole('button').textContent(), 'Unblock');
+  assert.equal(await github.getByRole('button', { name: /^(Block|Unblock) / }).textContent(), 'Unblock');
 
   const refused = await post(app, mail('github@destroy.systems', { from: 'GitHub <noreply@github.com>', clock }));
   assert.equal(refused.statusCode, 406);
   assert.equal(api.sent.length, 4, 'nothing sent to the blocked alias');
   assert.equal((await post(app, mail('shop@destroy.systems', { clock }))).statusCode, 200, 'other aliases are untouched');
+
+  // Forget removes the entry altogether: the block, the counts, the senders.
+  await github.getByRole('button', { name: 'Forget github@destroy.systems' }).click();
+  await page.waitForURL(/\/admin\?done=forget/);
+  assert.match((await page.locator('.notice').textContent()) ?? '', /github@destroy\.systems is forgotten/);
+  assert.equal(await github.count(), 0, 'its row is gone');
+  assert.equal((await post(app, mail('github@destroy.systems', { from: 'GitHub <noreply@github.com>', clock }))).statusCode, 200, 'no block left behind');
   await context.close();
 });
 
@@ -110,7 +117,7 @@ test('the page at 390 px and 1280 px: no sideways scroll, targets, one-line date
 
     const refused = row('old-shop@destroy.systems');
     assert.match((await refused.textContent()) ?? '', /refused \(reject-rule, rule 0\)/);
-    assert.equal(await refused.getByRole('button').count(), 0, 'no Block on an alias the rules refuse already');
+    assert.equal(await refused.getByRole('button', { name: /^Block / }).count(), 0, 'no Block on an alias the rules refuse already');
 
     // The pages: 500 aliases, then the rest; every row once.
     assert.equal(await page.locator('tbody tr').count(), 500);

@@ -32,7 +32,7 @@ test('mailgun transport with rotated signing keys, numbers coerced from strings'
 });
 
 test('invalid values are refused with the variable named', () => {
-  for (const [name, value] of [['PORT', 'eighty'], ['PORT', '70000'], ['LOG_LEVEL', 'loud'], ['MAILGUN_API_URL', 'api.mailgun.net'], ['MAX_BODY_BYTES', '-1'], ['MAILGUN_MAX_SIGNATURE_AGE', '10'], ['ADMIN_TOKEN', 'too-short'], ['LOG_FORMAT', 'text']] as const) {
+  for (const [name, value] of [['PORT', 'eighty'], ['PORT', '70000'], ['LOG_LEVEL', 'loud'], ['MAILGUN_API_URL', 'api.mailgun.net'], ['MAX_BODY_BYTES', '-1'], ['MAILGUN_MAX_SIGNATURE_AGE', '10'], ['ADMIN_TOKEN', 'too-short'], ['LOG_FORMAT', 'text'], ['ALIAS_API_TOKEN_MAX', 'too-short']] as const) {
     assert.throws(() => loadConfig({ [name]: value }), (err: unknown) => err instanceof ConfigError && err.message.includes(name), `${name}=${value}`);
   }
 });

@@ -6,7 +6,7 @@ import { redisStore, untilHealthy } from './redis.js';
 import { createMailgunTransport } from '../../src/forward/mailgun.js';
 import { startMailgunApi, type MailgunApi } from '../support/mailgun-api.js';
 
-export async function twoInstances(t: TestContext, url: string, options: Pick<BuildOptions, 'rules' | 'clock'> = {}): Promise<{ a: Built; b: Built; api: MailgunApi }> {
+export async function twoInstances(t: TestContext, url: string, options: Pick<BuildOptions, 'rules' | 'clock' | 'env' | 'app'> = {}): Promise<{ a: Built; b: Built; api: MailgunApi }> {
   const api = await startMailgunApi({ key: API_KEY });
   t.after(() => api.close());
   const namespace = `plus-relay-test-${randomUUID()}`;
@@ -16,7 +16,7 @@ export async function twoInstances(t: TestContext, url: string, options: Pick<Bu
     return build(t, {
       ...options,
       store,
-      env: { MAILGUN_TIMEOUT_MS: '1000' },
+      env: { MAILGUN_TIMEOUT_MS: '1000', ...options.env },
       transport: (_own, config) => createMailgunTransport({ apiKey: API_KEY, url: api.url, domain: 'destroy.systems', timeoutMs: config.env.MAILGUN_TIMEOUT_MS }),
     });
   };

@@ -283,6 +283,50 @@ for (const [name, open] of Object.entries(backends)) {
       assert.equal((await b.facts('old@d.example', 'shop.example')).known, false);
       assert.deepEqual(await a.size(), { learned: 1, learnedMax: 100, operator: 2, operatorMax: 100, imported: 0, importedMax: 100, added: 1, blocked: 1 });
     });
+
+    test("the alias API's aliases: claimed once, per user, apart from the learned and the operator's parts; forget removes any entry", async (t) => {
+      const pair = await open(t, { ...INVENTORY_LIMITS, maxLearnedAliases: 2, maxOperatorAliases: 1 });
+      if (!pair) return;
+      const [a, b] = pair;
+      const claim = (address: string, user: string, at = T0) => ({ address, id: `id-${address}`, user, at, description: `for ${address}`, maxPerUser: 2 });
+      const github = await a.claimApiAlias(claim('github@d.example', 'you'));
+      assert.equal(github.outcome, 'claimed');
+      assert.deepEqual(github.outcome === 'claimed' && [github.entry.apiUser, github.entry.added, github.entry.description], ['you', T0, 'for github@d.example']);
+      assert.deepEqual(await b.claimApiAlias(claim('github@d.example', 'max')), { outcome: 'taken' }, 'one name, one owner');
+      await b.record(use('learned@d.example', T0, 'forwarded', 'shop.example'));
+      assert.deepEqual(await a.claimApiAlias(claim('learned@d.example', 'you')), { outcome: 'taken' }, 'a learned alias is taken');
+      assert.equal((await b.claimApiAlias(claim('shop@d.example', 'you', T0 + 1))).outcome, 'claimed');
+      assert.deepEqual(await a.claimApiAlias(claim('third@d.example', 'you')), { outcome: 'full' });
+      assert.equal((await a.claimApiAlias(claim('third@d.example', 'max'))).outcome, 'claimed', "another user's cap is their own");
+      assert.equal((await b.facts('github@d.example', null)).known, true, 'known from the start: new_aliases: reject lets it through');
+
+      // Mailed, it stays the API's: the learned part fills and gives way around it.
+      await a.record(use('github@d.example', T0 + HOUR, 'forwarded', 'github.com'));
+      for (const n of [1, 2, 3]) await b.record(use(`more${n}@d.example`, T0 + HOUR + n, 'forwarded', 'shop.example'));
+      assert.deepEqual((await a.listApiAliases('you', 10, 0)).entries.map((e) => [e.address, e.forwarded]), [['shop@d.example', 0], ['github@d.example', 1]]);
+      // The operator's one place, then a block of an API alias: it needs no place of theirs.
+      await a.setBlocked('stranger@d.example', true, T0);
+      await b.setBlocked('github@d.example', true, T0);
+      await assert.rejects(a.setBlocked('other@d.example', true, T0), InventoryFull);
+      assert.deepEqual(await b.size(), { learned: 2, learnedMax: 2, operator: 1, operatorMax: 1, added: 0, blocked: 2 });
+      await a.setBlocked('github@d.example', false, T0);
+      assert.equal((await b.listApiAliases('you', 1, 1)).entries[0]?.address, 'github@d.example', 'unblocked, still the API\'s');
+
+      // A user's own, by id or address: another user's is not theirs to block.
+      assert.equal(await a.blockApiAlias('max', { id: 'id-github@d.example' }, T0), null);
+      assert.equal(await a.blockApiAlias('you', { address: 'third@d.example' }, T0), null);
+      assert.equal((await b.blockApiAlias('you', { id: 'id-github@d.example' }, T0))?.blocked, true);
+      assert.equal((await a.facts('github@d.example', null)).blocked, true);
+
+      assert.equal(await a.forget('github@d.example'), true);
+      assert.equal(await b.forget('github@d.example'), false);
+      assert.deepEqual(await b.list({ address: 'github@d.example', limit: 1 }), []);
+      assert.equal((await b.listApiAliases('you', 10, 0)).total, 1);
+      assert.equal(await a.blockApiAlias('you', { id: 'id-github@d.example' }, T0), null, 'its id is gone with it');
+      assert.equal((await b.claimApiAlias(claim('github@d.example', 'you'))).outcome, 'claimed', 'its place and its name are free');
+      assert.equal(await a.forget('stranger@d.example'), true);
+      await a.setBlocked('other@d.example', true, T0);
+    });
   });
 }
 

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { INVENTORY_LIMITS, InventoryFull, KEPT_AFTER, type AliasEntry, type Inventory, type InventoryLimits, type SenderEntry } from '../inventory.js';
+import { INVENTORY_LIMITS, InventoryFull, KEPT_AFTER, type AliasEntry, type ApiClaim, type Inventory, type InventoryLimits, type SenderEntry } from '../inventory.js';
 import type { RedisConnection } from './connection.js';
 
 // Keys (all under one hash tag, so every script's keys live in one slot of a cluster):
-//   <base>:a:<address>  hash  first, last, added, touched, fwd, ref, auth, blocked, transient, desc
+//   <base>:a:<address>  hash  first, last, added, touched, fwd, ref, auth, blocked, transient, desc, api (its user), id
 //   <base>:s:<address>  hash  sender domain → "count|firstSeen|lastSeen|new"
 //   <base>:index        zset  every alias, scored by its last message (else its creation): the listing
 //   <base>:learned      zset  every alias not added, imported nor blocked, and not kept, by last message: what
@@ -19,6 +19,9 @@ import type { RedisConnection } from './connection.js';
 //   <base>:imported     set   imported aliases: counted against maxImportedAliases
 //   <base>:added        set   added aliases, for the size
 //   <base>:blocked      set   blocked aliases, for the gauge and the size
+//   <base>:api:<user>   zset  the aliases made through the alias API with that user's token, by creation: never
+//                             learned nor the operator's, so in neither set above
+//   <base>:api-id       hash  an API alias's id → its address (a DELETE finds its one alias)
 //   <base>:v2           string  set once the sets above were built from an older inventory (upgrade())
 // Each operation is one Lua script: atomic, and one round trip.
 
@@ -30,6 +33,11 @@ local function unlearn(base, x)
   redis.call('ZREM', base .. ':single', x)
 end
 local function forget(base, x)
+  local api = redis.call('HMGET', base .. ':a:' .. x, 'api', 'id')
+  if api[1] then
+    redis.call('ZREM', base .. ':api:' .. api[1], x)
+    redis.call('HDEL', base .. ':api-id', api[2])
+  end
   redis.call('DEL', base .. ':a:' .. x, base .. ':s:' .. x)
   redis.call('ZREM', base .. ':index', x)
   unlearn(base, x)
@@ -110,7 +118,7 @@ redis.call('HSET', a, 'last', at, 'touched', at)
 redis.call('HINCRBY', a, fwd and 'fwd' or 'ref', 1)
 if fwd and ARGV[12] == '1' then redis.call('HINCRBY', a, 'auth', 1) end
 redis.call('ZADD', base .. ':index', at, x)
-if redis.call('SISMEMBER', base .. ':operator', x) == 0 then learn(base, a, x, at, tonumber(ARGV[13])) end
+if redis.call('SISMEMBER', base .. ':operator', x) == 0 and redis.call('HEXISTS', a, 'api') == 0 then learn(base, a, x, at, tonumber(ARGV[13])) end
 local transient = redis.call('HGET', a, 'transient') == '1'
 if fwd and transient then settle(base, a, s, x); transient = false end
 if domain ~= '' then
@@ -137,6 +145,13 @@ const OPERATOR = `${LIB}
 local base, x, at, mode = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local a, s = base .. ':a:' .. x, base .. ':s:' .. x
 upgrade(base)
+-- An API alias keeps its own place: the operator's block, unblock or add never moves it into their part.
+if redis.call('HEXISTS', a, 'api') == 1 then
+  if mode == 'block' then redis.call('HSET', a, 'blocked', '1'); redis.call('SADD', base .. ':blocked', x) end
+  if mode == 'unblock' then redis.call('HSET', a, 'blocked', '0'); redis.call('SREM', base .. ':blocked', x) end
+  if mode == 'add' and ARGV[7] ~= '' then redis.call('HSET', a, 'desc', ARGV[7]) end
+  return 1
+end
 if mode == 'unblock' then
   if redis.call('HGET', a, 'blocked') ~= '1' then return 1 end
   redis.call('HSET', a, 'blocked', '0')
@@ -180,7 +195,8 @@ local base, at = ARGV[1], ARGV[2]
 upgrade(base)
 local fresh = {}
 for i = 4, #ARGV do
-  if redis.call('SISMEMBER', base .. ':operator', ARGV[i]) == 0 then table.insert(fresh, ARGV[i]) end
+  -- Only learned or unknown ones come in: the operator's own and the alias API's are known already.
+  if redis.call('SISMEMBER', base .. ':operator', ARGV[i]) == 0 and redis.call('HEXISTS', base .. ':a:' .. ARGV[i], 'api') == 0 then table.insert(fresh, ARGV[i]) end
 end
 if redis.call('SCARD', base .. ':imported') + #fresh > tonumber(ARGV[3]) then return -1 end
 for _, x in ipairs(fresh) do
@@ -223,6 +239,57 @@ end
 return out
 `;
 
+// ARGV: base, address, id, user, at, description ('' for none), maxPerUser. Returns 1 claimed, 0 taken, -1 full.
+const CLAIM_API = `${LIB}
+local base, x, id, user, at = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local a, mine = base .. ':a:' .. x, base .. ':api:' .. ARGV[4]
+upgrade(base)
+if redis.call('EXISTS', a) == 1 then return 0 end
+if redis.call('ZCARD', mine) >= tonumber(ARGV[7]) then return -1 end
+-- Left by an alias that expired with its key: the name is free, its places go.
+unlearn(base, x)
+redis.call('DEL', base .. ':s:' .. x)
+redis.call('HSET', a, 'touched', at, 'added', at, 'transient', '0', 'api', user, 'id', id)
+if ARGV[6] ~= '' then redis.call('HSET', a, 'desc', ARGV[6]) end
+redis.call('ZADD', base .. ':index', at, x)
+redis.call('ZADD', mine, at, x)
+redis.call('HSET', base .. ':api-id', id, x)
+return 1
+`;
+
+// ARGV: base, user, limit, offset. Returns the total, then the page (as LIST does).
+const LIST_API = `
+local base, mine = ARGV[1], ARGV[1] .. ':api:' .. ARGV[2]
+local out = {redis.call('ZCARD', mine)}
+for _, x in ipairs(redis.call('ZREVRANGE', mine, tonumber(ARGV[4]), tonumber(ARGV[4]) + tonumber(ARGV[3]) - 1)) do
+  table.insert(out, {x, redis.call('HGETALL', base .. ':a:' .. x), redis.call('HGETALL', base .. ':s:' .. x)})
+end
+return out
+`;
+
+// ARGV: base, user, id ('' when by address), address. Returns the address blocked, or '' when it is not the user's.
+const BLOCK_API = `
+local base, user = ARGV[1], ARGV[2]
+local x = ARGV[3] ~= '' and redis.call('HGET', base .. ':api-id', ARGV[3]) or ARGV[4]
+if not x or x == '' or redis.call('HGET', base .. ':a:' .. x, 'api') ~= user then return '' end
+redis.call('HSET', base .. ':a:' .. x, 'blocked', '1')
+redis.call('SADD', base .. ':blocked', x)
+return x
+`;
+
+// ARGV: base, address. Returns 1 when there was an entry.
+const FORGET = `${LIB}
+local base, x = ARGV[1], ARGV[2]
+upgrade(base)
+local existed = redis.call('EXISTS', base .. ':a:' .. x)
+forget(base, x)
+redis.call('SREM', base .. ':operator', x)
+redis.call('SREM', base .. ':added', x)
+redis.call('SREM', base .. ':imported', x)
+redis.call('SREM', base .. ':blocked', x)
+return existed
+`;
+
 /** The inventory on Redis, shared by every instance: one inventory and one block list. */
 export function redisInventory(redis: RedisConnection, namespace: string, limits: InventoryLimits = INVENTORY_LIMITS): Inventory {
   const { client, call } = redis;
@@ -252,6 +319,25 @@ export function redisInventory(redis: RedisConnection, namespace: string, limits
   };
 
   return {
+    async claimApiAlias(c): Promise<ApiClaim> {
+      const done = await run('claim', CLAIM_API, [base, c.address, c.id, c.user, String(c.at), c.description ?? '', String(c.maxPerUser)]);
+      if (done === 0) return { outcome: 'taken' };
+      if (done === -1) return { outcome: 'full' };
+      return { outcome: 'claimed', entry: (await listing(c.address, 1))[0] ?? emptyEntry(c.address) };
+    },
+    async listApiAliases(user, limit, offset) {
+      const reply = await run('list', LIST_API, [base, user, String(limit), String(offset)]);
+      const [total, ...items] = Array.isArray(reply) ? reply : [0];
+      return { total: Number(total), entries: items.flatMap((item: unknown) => (Array.isArray(item) ? [toEntry(item)] : [])) };
+    },
+    async blockApiAlias(user, key) {
+      const address = await run('block', BLOCK_API, [base, user, 'id' in key ? key.id : '', 'address' in key ? key.address : '']);
+      if (typeof address !== 'string' || address === '') return null;
+      return (await listing(address, 1))[0] ?? null;
+    },
+    async forget(address) {
+      return (await run('forget', FORGET, [base, address])) === 1;
+    },
     async facts(address, senderDomain) {
       const reply = await run('facts', FACTS, [senderDomain ?? '', address], [`${base}:a:${address}`, `${base}:s:${address}`, `${base}:imported`]);
       const [first, added, fwd, blocked, seen] = Array.isArray(reply) ? reply.map(String) : [];
@@ -320,5 +406,6 @@ function toEntry([address, aliasFields, senderFields]: unknown[]): AliasEntry {
     blocked: h.get('blocked') === '1',
     senders,
     ...(h.has('desc') ? { description: String(h.get('desc')) } : {}),
+    ...(h.has('api') ? { apiUser: String(h.get('api')) } : {}),
   };
 }

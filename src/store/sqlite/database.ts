@@ -108,6 +108,20 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX aliases_imported ON aliases (imported) WHERE imported = 1;
    CREATE INDEX aliases_single ON aliases (touched_at) WHERE operator = 0 AND forwarded + refused <= 1;
    CREATE INDEX aliases_unkept ON aliases (touched_at) WHERE operator = 0 AND authenticated < 2;`,
+  // 8: aliases made through the alias API, a third part of the inventory: `operator` = 2 (neither learned, so never
+  // expired nor given way, nor the operator's, so never counted against their cap), `api_user` the token's user
+  // (aliases_api: one user's aliases, newest first, without reading anyone else's), `api_id` the id the API gave out
+  // (a DELETE finds its one row). Their count is kept by triggers beside the others.
+  `ALTER TABLE aliases ADD COLUMN api_user TEXT;
+   ALTER TABLE aliases ADD COLUMN api_id TEXT;
+   CREATE INDEX aliases_api ON aliases (api_user, added_at, address) WHERE api_user IS NOT NULL;
+   CREATE UNIQUE INDEX aliases_api_id ON aliases (api_id) WHERE api_id IS NOT NULL;
+   ALTER TABLE inventory_size ADD COLUMN api INTEGER NOT NULL DEFAULT 0;
+   CREATE TRIGGER aliases_api_in AFTER INSERT ON aliases WHEN NEW.operator = 2 BEGIN UPDATE inventory_size SET api = api + 1; END;
+   CREATE TRIGGER aliases_api_out AFTER DELETE ON aliases WHEN OLD.operator = 2 BEGIN UPDATE inventory_size SET api = api - 1; END;
+   DROP TRIGGER aliases_operator_moved;
+   CREATE TRIGGER aliases_operator_moved AFTER UPDATE OF operator ON aliases WHEN OLD.operator <> NEW.operator
+     BEGIN UPDATE inventory_size SET operator = operator + (NEW.operator = 1) - (OLD.operator = 1), api = api + (NEW.operator = 2) - (OLD.operator = 2); END;`,
 ];
 
 /**

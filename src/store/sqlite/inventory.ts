@@ -1,5 +1,5 @@
 import type { Clock } from '../../clock.js';
-import { INVENTORY_LIMITS, InventoryFull, KEPT_AFTER, type AliasEntry, type Inventory, type InventoryLimits } from '../inventory.js';
+import { INVENTORY_LIMITS, InventoryFull, KEPT_AFTER, type AliasEntry, type ApiClaim, type Inventory, type InventoryLimits } from '../inventory.js';
 import type { SqliteDatabase } from './database.js';
 import type { GroupWrite } from './group-commit.js';
 import { COUNTS_FLUSH_MS, MAX_PENDING_ALIASES, pendingCounts, withPending, type PendingAlias } from '../inventory-counts.js';
@@ -14,6 +14,7 @@ interface AliasRow {
   blocked: number;
   operator: number;
   description: string | null;
+  api_user: string | null;
 }
 interface SenderRow {
   domain: string;
@@ -24,7 +25,9 @@ interface SenderRow {
 }
 type OperatorMode = 'add' | 'block' | 'unblock';
 
-const ALIAS_COLUMNS = 'address, first_seen, last_seen, added_at, forwarded, refused, blocked, operator, description';
+const ALIAS_COLUMNS = 'address, first_seen, last_seen, added_at, forwarded, refused, blocked, operator, description, api_user';
+// `operator`: 0 learned, 1 the operator's (added or blocked), 2 made through the alias API (migration 8).
+const API = 2;
 
 /**
  * The inventory on SQLite (tables `aliases` and `alias_senders`, migrations 3 and 4). Each write is a
@@ -39,7 +42,7 @@ export function sqliteInventory(
   limits: InventoryLimits = INVENTORY_LIMITS,
   countsFlushMs: number = COUNTS_FLUSH_MS,
 ): Inventory & { prune(): number; flushCounts(): Promise<void> } {
-  const facts = db.prepare<[string, string], Omit<AliasRow, 'address' | 'last_seen' | 'refused' | 'operator' | 'description'> & { seen: number; imported: number }>(
+  const facts = db.prepare<[string, string], Omit<AliasRow, 'address' | 'last_seen' | 'refused' | 'operator' | 'description' | 'api_user'> & { seen: number; imported: number }>(
     `SELECT first_seen, added_at, forwarded, blocked, imported,
             EXISTS (SELECT 1 FROM alias_senders s WHERE s.address = a.address AND s.domain = ?) AS seen
        FROM aliases a WHERE address = ?`,
@@ -48,9 +51,9 @@ export function sqliteInventory(
   // Ties broken by address (as Redis orders equal scores), so pages of the listing neither skip nor repeat one.
   const recent = db.prepare<[number, number], AliasRow>(`SELECT ${ALIAS_COLUMNS} FROM aliases ORDER BY touched_at DESC, address DESC LIMIT ? OFFSET ?`);
   const sendersOf = db.prepare<[string], SenderRow>('SELECT domain, count, first_seen, last_seen, is_new FROM alias_senders WHERE address = ? ORDER BY first_seen, domain');
-  const size = db.prepare<[], { aliases: number; operator: number }>('SELECT aliases, operator FROM inventory_size');
-  const operatorCounts = db.prepare<[], { added: number; blocked: number }>(
-    'SELECT COALESCE(SUM(added_at IS NOT NULL AND imported = 0), 0) AS added, COALESCE(SUM(blocked), 0) AS blocked FROM aliases WHERE operator = 1',
+  const size = db.prepare<[], { aliases: number; operator: number; api: number }>('SELECT aliases, operator, api FROM inventory_size');
+  const operatorCounts = db.prepare<[], { added: number }>(
+    'SELECT COALESCE(SUM(added_at IS NOT NULL AND imported = 0), 0) AS added FROM aliases WHERE operator = 1',
   );
   // Who gives way when the learned part is full, least recently mailed first: a refused-only alias, else one with a
   // single message, else one not kept (store/inventory.ts). Each WHERE is its partial index's (migrations 3 and 7);
@@ -74,12 +77,23 @@ export function sqliteInventory(
   const importedCount = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM aliases WHERE imported = 1');
   const markImported = db.prepare<[number, string]>('UPDATE aliases SET added_at = COALESCE(added_at, ?), operator = 1, imported = 1, transient = 0 WHERE address = ?');
   const markAdded = db.prepare<[number, string | null, string]>(
-    'UPDATE aliases SET added_at = COALESCE(added_at, ?), description = COALESCE(?, description), operator = 1, transient = 0 WHERE address = ?',
+    'UPDATE aliases SET added_at = COALESCE(added_at, ?), description = COALESCE(?, description), operator = MAX(operator, 1), transient = 0 WHERE address = ?',
   );
-  const markBlocked = db.prepare<[string]>('UPDATE aliases SET blocked = 1, operator = 1, transient = 0 WHERE address = ?');
+  // An API alias stays in its own part whatever the operator does to it (MAX keeps 2).
+  const markBlocked = db.prepare<[string]>('UPDATE aliases SET blocked = 1, operator = MAX(operator, 1), transient = 0 WHERE address = ?');
   const markUnblocked = db.prepare<[string]>(
-    'UPDATE aliases SET blocked = 0, operator = (added_at IS NOT NULL), transient = (added_at IS NULL AND forwarded = 0) WHERE address = ?',
+    `UPDATE aliases SET blocked = 0, operator = CASE WHEN operator = ${API} THEN ${API} ELSE (added_at IS NOT NULL) END,
+            transient = (added_at IS NULL AND forwarded = 0) WHERE address = ?`,
   );
+  const apiInsert = db.prepare<[{ address: string; id: string; user: string; at: number; description: string | null }]>(
+    `INSERT INTO aliases (address, added_at, touched_at, transient, operator, description, api_user, api_id)
+     VALUES (@address, @at, @at, 0, ${API}, @description, @user, @id)`,
+  );
+  // Through aliases_api: one user's index entries, never the rest of the table.
+  const apiCount = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM aliases WHERE api_user = ?');
+  const apiPage = db.prepare<[string, number, number], AliasRow>(`SELECT ${ALIAS_COLUMNS} FROM aliases WHERE api_user = ? ORDER BY added_at DESC, address DESC LIMIT ? OFFSET ?`);
+  const apiById = db.prepare<[string], AliasRow>(`SELECT ${ALIAS_COLUMNS} FROM aliases WHERE api_id = ?`);
+  const blockOne = db.prepare<[string]>('UPDATE aliases SET blocked = 1 WHERE address = ?');
   const forget = db.prepare<[string]>('DELETE FROM aliases WHERE address = ?');
   const senderMailed = db.prepare<[number, number, string, string]>('UPDATE alias_senders SET count = count + ?, last_seen = MAX(last_seen, ?) WHERE address = ? AND domain = ?');
   const senderCount = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM alias_senders WHERE address = ?');
@@ -91,8 +105,8 @@ export function sqliteInventory(
   const expiredLearned = db.prepare<[number]>('DELETE FROM aliases WHERE operator = 0 AND touched_at <= ?');
 
   const counts = (): { learned: number; operatorRows: number } => {
-    const row = size.get() ?? { aliases: 0, operator: 0 };
-    return { learned: row.aliases - row.operator, operatorRows: row.operator };
+    const row = size.get() ?? { aliases: 0, operator: 0, api: 0 };
+    return { learned: row.aliases - row.operator - row.api, operatorRows: row.operator };
   };
   // Imported entries are operator rows (never expire, never give way) with a cap of their own: counted apart (by an
   // index) only where a cap or the size needs it, never for a learned alias's place.
@@ -117,6 +131,7 @@ export function sqliteInventory(
     blocked: row.blocked === 1,
     senders: sendersOf.all(row.address).map((s) => ({ domain: s.domain, count: s.count, firstSeen: s.first_seen, lastSeen: s.last_seen, new: s.is_new === 1 })),
     ...(row.description === null ? {} : { description: row.description }),
+    ...(row.api_user === null ? {} : { apiUser: row.api_user }),
   });
   // An imported alias learns from its import, or from its first message if that came before (it was learned first).
   const learningSince = (row: { first_seen: number | null; added_at: number | null; imported: number }): number | null =>
@@ -165,7 +180,8 @@ export function sqliteInventory(
       if (row.added_at === null) learnedRoom(false);
       markUnblocked.run(address);
     } else {
-      if (row?.operator !== 1 && !operatorRoom()) return null;
+      // Learned or new: it takes an operator place. The operator's own and API aliases have their place already.
+      if ((row?.operator ?? 0) === 0 && !operatorRoom()) return null;
       if (!row) {
         insert.run({ address, first: null, last: null, added: null, at, fwd: 0, ref: 0, auth: 0, blocked: 0, transient: 0, operator: 1, imported: 0, description: null });
       }
@@ -186,7 +202,8 @@ export function sqliteInventory(
   /** The whole batch in one transaction; null when it does not fit in the imported part. */
   const importWrite = db.transaction((addresses: readonly string[], at: number) => {
     const rows = addresses.map((address) => ({ address, row: one.get(address) }));
-    const fresh = rows.filter(({ row }) => row?.operator !== 1);
+    // Only learned or unknown ones come in: the operator's own and the alias API's are known already.
+    const fresh = rows.filter(({ row }) => (row?.operator ?? 0) === 0);
     if (parts().imported + fresh.length > limits.maxImportedAliases) return null;
     for (const { address, row } of fresh) {
       if (!row) insert.run({ address, first: null, last: null, added: at, at, fwd: 0, ref: 0, auth: 0, blocked: 0, transient: 0, operator: 1, imported: 1, description: null });
@@ -194,8 +211,35 @@ export function sqliteInventory(
     }
     return { imported: fresh.length, alreadyOperator: rows.length - fresh.length };
   });
+  const claimApi = db.transaction((c: Parameters<Inventory['claimApiAlias']>[0]): ApiClaim => {
+    if (one.get(c.address)) return { outcome: 'taken' };
+    if ((apiCount.get(c.user)?.n ?? 0) >= c.maxPerUser) return { outcome: 'full' };
+    apiInsert.run({ address: c.address, id: c.id, user: c.user, at: c.at, description: c.description ?? null });
+    const row = one.get(c.address);
+    return row ? { outcome: 'claimed', entry: entry(row) } : { outcome: 'taken' };
+  });
+  const blockApi = db.transaction((user: string, key: Parameters<Inventory['blockApiAlias']>[1]): AliasEntry | null => {
+    const row = 'id' in key ? apiById.get(key.id) : one.get(key.address);
+    if (!row || row.api_user !== user) return null;
+    blockOne.run(row.address);
+    return entry({ ...row, blocked: 1 });
+  });
 
   return {
+    async claimApiAlias(claim) {
+      return write('claim', () => claimApi(claim));
+    },
+    async listApiAliases(user, limit, offset) {
+      return guard('list', () => ({ entries: apiPage.all(user, limit, offset).map(entry), total: apiCount.get(user)?.n ?? 0 }));
+    },
+    async blockApiAlias(user, key) {
+      return write('block', () => blockApi(user, key));
+    },
+    async forget(address) {
+      // Counts kept for it so far go first: written after the delete, they would bring it back as learned.
+      await flushCounts().catch(() => undefined);
+      return write('forget', () => forget.run(address).changes > 0);
+    },
     async facts(address, senderDomain) {
       const row = guard('facts', () => facts.get(senderDomain ?? '', address));
       const stored = row
@@ -229,7 +273,8 @@ export function sqliteInventory(
       await flushCounts().catch(() => undefined);
       return guard('size', () => {
         const { learned, operator, imported } = parts();
-        const { added, blocked } = operatorCounts.get() ?? { added: 0, blocked: 0 };
+        const added = operatorCounts.get()?.added ?? 0;
+        const blocked = blockedCount.get()?.n ?? 0;
         return { learned, learnedMax: limits.maxLearnedAliases, operator, operatorMax: limits.maxOperatorAliases, imported, importedMax: limits.maxImportedAliases, added, blocked };
       });
     },
