@@ -308,7 +308,7 @@ for (const [name, open] of Object.entries(backends)) {
       await a.setBlocked('stranger@d.example', true, T0);
       await b.setBlocked('github@d.example', true, T0);
       await assert.rejects(a.setBlocked('other@d.example', true, T0), InventoryFull);
-      assert.deepEqual(await b.size(), { learned: 2, learnedMax: 2, operator: 1, operatorMax: 1, added: 0, blocked: 2 });
+      assert.deepEqual(await b.size(), { learned: 2, learnedMax: 2, operator: 1, operatorMax: 1, imported: 0, importedMax: 5_000, added: 0, blocked: 2 });
       await a.setBlocked('github@d.example', false, T0);
       assert.equal((await b.listApiAliases('you', 1, 1)).entries[0]?.address, 'github@d.example', 'unblocked, still the API\'s');
 
@@ -326,6 +326,13 @@ for (const [name, open] of Object.entries(backends)) {
       assert.equal((await b.claimApiAlias(claim('github@d.example', 'you'))).outcome, 'claimed', 'its place and its name are free');
       assert.equal(await a.forget('stranger@d.example'), true);
       await a.setBlocked('other@d.example', true, T0);
+
+      // An import naming an API alias leaves it the API's; a forgotten import frees its place in the imported part.
+      assert.deepEqual(await b.importAliases(['github@d.example', 'moved@d.example'], T0), { imported: 1, alreadyOperator: 1 });
+      assert.equal((await a.listApiAliases('you', 10, 0)).entries.some((e) => e.address === 'github@d.example'), true);
+      assert.equal((await a.size()).imported, 1);
+      assert.equal(await b.forget('moved@d.example'), true);
+      assert.equal((await a.size()).imported, 0);
     });
   });
 }
