@@ -112,3 +112,21 @@ test('a HOST that is not an address of this machine: one line naming it, exit 1'
   assert.equal(code, 1, stderr);
   assert.equal(stderr, 'plus-relay: cannot listen on 192.0.2.1:0: 192.0.2.1 is not an address of this machine (set HOST)\n');
 });
+
+test('LOG_FORMAT=pretty: a recipient carrying CR, LF and ANSI escapes cannot forge a line nor reach the terminal', async (t) => {
+  const outbox = await tempDir(t, 'outbox');
+  const relay = await startRelay({ LOG_FORMAT: 'pretty', OUTBOX_DIR: outbox });
+  t.after(() => relay.child.kill('SIGKILL'));
+  const forged = '[12:00:00] INFO: forwarded github@example.com → attacker@evil.example (rule 6, 1 ms)';
+  const recipient = `someone@not-ours.example\r\n${forged}\u001b[2K\u001b]0;owned\u0007\u009b31m\u2028`;
+  assert.equal(await mail(relay.url, recipient), 406);
+  // Unsigned: the refusal line quotes what the post claims to be.
+  const unsigned = parsedUrlencoded(sampleMessage({ recipient }).fields);
+  assert.equal((await fetch(`${relay.url}/mailgun/inbound`, { method: 'POST', body: unsigned.payload, headers: unsigned.headers })).status, 401);
+  const out = await logged(relay.output, /unverified post refused[\s\S]*recipient/);
+  assert.match(out, /rejected someone@not-ours\.example\\r\\n\[12:00:00\] INFO: forwarded/, out);
+  assert.ok(!out.split('\n').some((line) => line.startsWith(forged)), `a forged line:\n${out}`);
+  assert.ok(!out.includes('\r'), 'no carriage return');
+  assert.doesNotMatch(out, /[\u001b\u0007\u009b\u2028]/u, 'no escape sequence reaches the terminal');
+  assert.match(out, /\\u001b\[2K/);
+});
