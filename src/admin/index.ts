@@ -10,6 +10,7 @@ import { errorPage, PAGE_HEADERS } from './page.js';
 import { adminRoutes, bodyField } from './routes.js';
 import { digestRoutes, type Digest } from '../digest/index.js';
 import { resendRoute } from './resend-route.js';
+import { ADMIN_SCHEMAS, formFields, strictCompiler } from './schemas.js';
 import type { ResendDeps } from '../resend/resend.js';
 
 export type { AliasFactsSource, AliasView } from './listing.js';
@@ -53,7 +54,7 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options
   // Only what an admin request can be; the relay's own parsers (64 MiB Mailgun bodies) do not apply here.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: MAX_BODY }, (_request, body, done) => {
-    done(null, new URLSearchParams(String(body)));
+    done(null, formFields(String(body)));
   });
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: MAX_BODY }, app.getDefaultJsonParser('error', 'error'));
 
@@ -73,6 +74,7 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options
     }
   });
   app.setErrorHandler((error: FastifyError, request, reply) => answerError(toAdminError(error), request, reply));
+  app.setValidatorCompiler(strictCompiler());
 
   const { flood, clock, digest } = options;
   const floodEvents = async () => (flood ? flood.recent(clock.now()) : []);
@@ -87,7 +89,7 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options
     floodEvents,
     notes: () => digest?.service.notes() ?? [],
   });
-  if (digest) digestRoutes(app, digest.service, digest.on);
+  if (digest) digestRoutes(app, digest.service, digest.on, ADMIN_SCHEMAS.form);
   resendRoute(app, options.resend);
 };
 

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import createError from '@fastify/error';
+import { Type } from '@sinclair/typebox';
 import type { Clock } from '../clock.js';
 import type { CompiledRules } from '../rules/types.js';
 import { InventoryFull, MAX_INVENTORY_ALIASES, type Inventory } from '../store/inventory.js';
@@ -27,6 +28,10 @@ const NotFound = createError('PLUS_RELAY_API_NOT_FOUND', 'No such alias.', 404);
 const Unavailable = createError<[string]>('PLUS_RELAY_API_UNAVAILABLE', 'the store cannot answer: %s', 503);
 const Full = createError<[string]>('PLUS_RELAY_API_FULL', '%s', 409);
 
+// What a create request may carry: a domain and a description, each one string (a repeated or nested one is a 400),
+// and anything else a client sends beside them (addy.io's `format`, …), unread.
+const CREATE_SCHEMA = { body: Type.Unsafe({ properties: { domain: Type.String(), description: Type.String() } }) };
+
 // A create request is a domain and a description: anything larger is not one (413).
 const MAX_BODY = 8 * 1024;
 
@@ -48,7 +53,7 @@ export const aliasApiPlugin: FastifyPluginAsync<AliasApiOptions> = async (app, o
 
   let creating: Promise<unknown> = Promise.resolve();
 
-  app.post('/aliases', async (request, reply) => {
+  app.post('/aliases', { schema: CREATE_SCHEMA }, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>;
     const domain = typeof body.domain === 'string' ? body.domain.trim().toLowerCase() : undefined;
     const description = fittedDescription(body.description);
