@@ -89,7 +89,7 @@ test('on a terminal (a pty) without LOG_FORMAT: pretty; LOG_FORMAT=json keeps JS
 /** Starts the relay on `port` and `host`, expecting it to stop at once; its exit code and stderr. */
 async function failedStart(t: TestContext, port: number, host: string): Promise<{ code: number | null; stderr: string }> {
   const dataDir = await tempDir(t, 'data');
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: host, DATA_DIR: dataDir, OUTBOX_DIR: join(dataDir, 'outbox') }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: host, DATA_DIR: dataDir, OUTBOX_DIR: join(dataDir, 'outbox'), MAILGUN_WEBHOOK_SIGNING_KEY: 'a-key-of-its-own' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const [code] = await once(child, 'exit');
