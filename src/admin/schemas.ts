@@ -9,7 +9,7 @@ import type { FastifySchemaCompiler } from 'fastify';
  */
 // No `type: object`: a request without a body (the CLI's block) has nothing to check, and a JSON body that is no
 // object (`[]`, `1`) carries no field, which the handlers read as absent.
-const fields = (names: readonly string[]): TSchema => Type.Unsafe({ properties: Object.fromEntries(names.map((name) => [name, Type.String()])) });
+export const fields = (names: readonly string[]): TSchema => Type.Unsafe({ properties: Object.fromEntries(names.map((name) => [name, Type.String()])) });
 
 /** The page's form token, carried by every change a browser makes. */
 const FORM = ['csrf'] as const;

@@ -1,12 +1,12 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import createError from '@fastify/error';
-import { Type } from '@sinclair/typebox';
 import type { Clock } from '../clock.js';
 import type { CompiledRules } from '../rules/types.js';
 import { InventoryFull, MAX_INVENTORY_ALIASES, type Inventory } from '../store/inventory.js';
 import { StoreUnavailableError } from '../store/types.js';
 import { adminAuth } from '../admin/auth.js';
 import { fittedDescription } from '../admin/description.js';
+import { fields, strictCompiler } from '../admin/schemas.js';
 import { createAlias } from './create.js';
 import { aliasId, apiAlias } from './view.js';
 
@@ -30,7 +30,7 @@ const Full = createError<[string]>('PLUS_RELAY_API_FULL', '%s', 409);
 
 // What a create request may carry: a domain and a description, each one string (a repeated or nested one is a 400),
 // and anything else a client sends beside them (addy.io's `format`, …), unread.
-const CREATE_SCHEMA = { body: Type.Unsafe({ properties: { domain: Type.String(), description: Type.String() } }) };
+const CREATE_SCHEMA = { body: fields(['domain', 'description']) };
 
 // A create request is a domain and a description: anything larger is not one (413).
 const MAX_BODY = 8 * 1024;
@@ -50,6 +50,7 @@ export const aliasApiPlugin: FastifyPluginAsync<AliasApiOptions> = async (app, o
     if (auth(request.headers.authorization) !== 'bearer') throw new Unauthenticated();
   });
   app.setErrorHandler((error: FastifyError, request, reply) => answerError(error, request, reply));
+  app.setValidatorCompiler(strictCompiler());
 
   let creating: Promise<unknown> = Promise.resolve();
 
