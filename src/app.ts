@@ -13,7 +13,8 @@ import { createBodyBudget } from './inbound/budget.js';
 import { errorHandler } from './error-handler.js';
 import type { DeliveryDeps, DeliveryResult } from './deliver.js';
 import { exactlyOncePolicy } from './exactly-once.js';
-import { createEventMetrics, createRelayMetrics, instrumentTransport, metricsRoutes } from './metrics/index.js';
+import { createEventMetrics, createRelayMetrics, createTokenMetrics, instrumentTransport, metricsRoutes } from './metrics/index.js';
+import { failedTokens } from './admin/failed-tokens.js';
 import { eventRoutes } from './events/routes.js';
 import type { EventResult } from './events/handle-event.js';
 import type { Suppressions } from './events/suppressions.js';
@@ -177,6 +178,9 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
   app.addHook('onClose', async () => digestTimer.close());
 
   await app.register(metricsRoutes, { metrics, token: env.METRICS_TOKEN });
+  // One record of refused tokens for /admin and /api: a guesser is slowed and counted wherever it guesses.
+  const tokenMetrics = createTokenMetrics(metrics.registry);
+  const refusedTokens = failedTokens({ clock, warn: (fields, msg) => app.log.warn(fields, msg), count: tokenMetrics.refused });
   // The admin page and API (with resend) and the alias API load only when their token is set: a relay without them
   // does not pay for their modules at every start.
   if (env.ADMIN_TOKEN) {
@@ -184,6 +188,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     await app.register(adminPlugin, {
       prefix: '/admin',
       token: env.ADMIN_TOKEN,
+      failedTokens: refusedTokens,
       inventory: deps.store.inventory,
       domains: () => rules.domains,
       route: (address) => rules.route(address),
@@ -206,13 +211,20 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
   }
   if (env.ALIAS_API_TOKEN) {
     const { aliasApiPlugin } = await import('./alias-api/index.js');
-    await app.register(aliasApiPlugin, { prefix: '/api/v1', token: env.ALIAS_API_TOKEN, inventory: deps.store.inventory, rules: () => rules, clock });
+    await app.register(aliasApiPlugin, { prefix: '/api/v1', token: env.ALIAS_API_TOKEN, failedTokens: refusedTokens, inventory: deps.store.inventory, rules: () => rules, clock });
   }
+  // The store's state as /healthz last saw it: the log has a line when it changes, not one per check (a platform
+  // probing every few seconds, or anyone asking in a loop, would otherwise fill the disk while the store is down).
+  let storeWasOk = true;
   app.get('/healthz', async (request, reply) => {
     const store = await deps.store.health().catch((err: Error) => ({ ok: false, detail: err.message }));
     // The answer is public: a short state only. Why the store failed (a Redis error names hosts, ports, users)
     // goes to the log, for whoever runs the relay.
-    if (!store.ok) request.log.warn({ store: deps.store.kind, detail: store.detail }, 'health check: store unavailable');
+    if (store.ok !== storeWasOk) {
+      storeWasOk = store.ok;
+      if (store.ok) request.log.info({ store: deps.store.kind }, 'health check: store available again');
+      else request.log.warn({ store: deps.store.kind, detail: store.detail }, 'health check: store unavailable');
+    }
     return reply.code(store.ok ? 200 : 503).send({
       status: store.ok ? 'ok' : 'degraded',
       rules: rules.ruleCount,

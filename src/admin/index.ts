@@ -10,6 +10,7 @@ import { errorPage, PAGE_HEADERS } from './page.js';
 import { adminRoutes, bodyField } from './routes.js';
 import { digestRoutes, type Digest } from '../digest/index.js';
 import { resendRoute } from './resend-route.js';
+import type { FailedTokens } from './failed-tokens.js';
 import { ADMIN_SCHEMAS, formFields, strictCompiler } from './schemas.js';
 import type { ResendDeps } from '../resend/resend.js';
 
@@ -18,6 +19,8 @@ export type { AliasFactsSource, AliasView } from './listing.js';
 export interface AdminOptions {
   /** ADMIN_TOKEN. The app registers this plugin only when it is set: otherwise every /admin path is 404. */
   token: string;
+  /** Where a refused token is counted, logged and slowed (shared with the alias API). */
+  failedTokens?: FailedTokens;
   inventory: Inventory;
   domains(): readonly string[];
   /** The current rules' decision for an address (the page shows each alias's target). */
@@ -61,6 +64,7 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options
   app.addHook('onRequest', async (request, reply) => {
     const caller = auth(request.headers.authorization);
     if (caller === null) {
+      await options.failedTokens?.failed(request.ip, 'admin');
       void reply.header('www-authenticate', CHALLENGE);
       throw new AdminUnauthorized();
     }

@@ -7,12 +7,15 @@ import { StoreUnavailableError } from '../store/types.js';
 import { adminAuth } from '../admin/auth.js';
 import { fittedDescription } from '../admin/description.js';
 import { fields, strictCompiler } from '../admin/schemas.js';
+import type { FailedTokens } from '../admin/failed-tokens.js';
 import { createAlias } from './create.js';
 import { aliasId, apiAlias } from './view.js';
 
 export interface AliasApiOptions {
   /** ALIAS_API_TOKEN. The app registers this plugin only when it is set: otherwise every /api/ path is 404. */
   token: string;
+  /** Where a refused token is counted, logged and slowed (shared with /admin). */
+  failedTokens?: FailedTokens;
   inventory: Inventory;
   /** The rules now (rules.yaml is reloaded while running): the domains, and where a new alias would go. */
   rules(): CompiledRules;
@@ -47,7 +50,10 @@ export const aliasApiPlugin: FastifyPluginAsync<AliasApiOptions> = async (app, o
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: MAX_BODY }, app.getDefaultJsonParser('error', 'error'));
   app.addHook('onRequest', async (request) => {
     // Bearer only: HTTP Basic is what a browser sends by itself, and this API has no form token against CSRF.
-    if (auth(request.headers.authorization) !== 'bearer') throw new Unauthenticated();
+    if (auth(request.headers.authorization) !== 'bearer') {
+      await options.failedTokens?.failed(request.ip, 'api');
+      throw new Unauthenticated();
+    }
   });
   app.setErrorHandler((error: FastifyError, request, reply) => answerError(error, request, reply));
   app.setValidatorCompiler(strictCompiler());
