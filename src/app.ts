@@ -42,7 +42,7 @@ export interface AppDeps {
   onEvent?: (result: EventResult, durationMs: number) => void;
   /** More per-alias fields for /admin's listing and page. */
   aliasSources?: readonly AliasFactsSource[];
-  /** The flood guard's holds for the daily digest: `store.flood` once the flood guard is merged (digest/collect.ts). */
+  /** The flood guard's holds for the daily digest (digest/collect.ts); `store.flood` unless a test passes its own. */
   floodHolds?: FloodHolds;
   /** Mailgun's stored messages, for resending a failed forward; absent in outbox mode. */
   storedMessages?: StoredMessages;
