@@ -20,7 +20,7 @@ const FLOORS = [
   { name: 'app', paths: ['^src/app\\.ts$'] },
   {
     name: 'server / cli',
-    paths: ['^src/server\\.ts$', '^src/main\\.ts$', '^src/listen\\.ts$', '^src/log-format\\.ts$', '^src/compile-cache\\.ts$', '^src/cli/'],
+    paths: ['^src/server\\.ts$', '^src/main\\.ts$', '^src/listen\\.ts$', '^src/log-format\\.ts$', '^src/log-escape\\.ts$', '^src/compile-cache\\.ts$', '^src/cli/'],
   },
 ];
 

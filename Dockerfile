@@ -17,6 +17,11 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/bundle.mjs ./scripts/
 COPY src ./src
 RUN npm run build
+# The V8 compile cache, made here and nowhere else: the relay started once as CMD starts it (same file, same flags),
+# writing dist/compile-cache, which the runtime stage copies root-owned. The relay reads it and can never write it.
+COPY rules.yaml ./
+COPY scripts/warm-compile-cache.mjs ./scripts/
+RUN node scripts/warm-compile-cache.mjs --expose-gc dist/bundle/main.js
 # What the runtime stage copies: the same tree without dev dependencies, the compiled addon inside it.
 RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 

@@ -14,7 +14,9 @@ import { createBodyBudget } from './inbound/budget.js';
 import { errorHandler } from './error-handler.js';
 import type { DeliveryDeps, DeliveryResult } from './deliver.js';
 import { exactlyOncePolicy } from './exactly-once.js';
-import { createEventMetrics, createRelayMetrics, instrumentTransport, metricsRoutes } from './metrics/index.js';
+import { createEventMetrics, createRelayMetrics, createTokenMetrics, instrumentTransport, metricsRoutes } from './metrics/index.js';
+import { failedTokens } from './admin/failed-tokens.js';
+import { ADMIN_SCHEMAS } from './admin/schemas.js';
 import { eventRoutes } from './events/routes.js';
 import type { EventResult } from './events/handle-event.js';
 import type { Suppressions } from './events/suppressions.js';
@@ -42,7 +44,7 @@ export interface AppDeps {
   onEvent?: (result: EventResult, durationMs: number) => void;
   /** More per-alias fields for /admin's listing and page. */
   aliasSources?: readonly AliasFactsSource[];
-  /** The flood guard's holds for the daily digest: `store.flood` once the flood guard is merged (digest/collect.ts). */
+  /** The flood guard's holds for the daily digest (digest/collect.ts); `store.flood` unless a test passes its own. */
   floodHolds?: FloodHolds;
   /** Mailgun's stored messages, for resending a failed forward; absent in outbox mode. */
   storedMessages?: StoredMessages;
@@ -180,6 +182,9 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
   app.addHook('onClose', async () => digestTimer.close());
 
   await app.register(metricsRoutes, { metrics, token: env.METRICS_TOKEN });
+  // One record of refused tokens for /admin and /api: a guesser is slowed and counted wherever it guesses.
+  const tokenMetrics = createTokenMetrics(metrics.registry);
+  const refusedTokens = failedTokens({ clock, warn: (fields, msg) => app.log.warn(fields, msg), count: tokenMetrics.refused });
   // The admin page and API (with resend) and the alias API load only when their token is set: a relay without them
   // does not pay for their modules at every start.
   if (env.ADMIN_TOKEN) {
@@ -187,6 +192,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     await app.register(adminPlugin, {
       prefix: '/admin',
       token: env.ADMIN_TOKEN,
+      failedTokens: refusedTokens,
       inventory: deps.store.inventory,
       domains: () => rules.domains,
       route: (address) => rules.route(address),
@@ -195,7 +201,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
       warnings: async () => (await deps.store.bounces.repeated(REPEATED_BOUNCES_SHOWN)).map(repeatedBounceLine),
       flood: deps.store.flood,
       notes: () => digest.notes(),
-      routes: [(admin) => digestRoutes(admin, digest, () => rules.digest !== undefined)],
+      routes: [(admin) => digestRoutes(admin, digest, () => rules.digest !== undefined, ADMIN_SCHEMAS.form)],
       resend: {
         failures: deps.store.failures,
         ledger: deps.store.ledger,
@@ -211,13 +217,20 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
   if (env.ALIAS_API_TOKEN || config.aliasApiTokens.size > 0) {
     const { aliasApiPlugin } = await import('./alias-api/index.js');
     const tokens = { ...(env.ALIAS_API_TOKEN ? { shared: { token: env.ALIAS_API_TOKEN, user: env.ALIAS_API_USER } } : {}), perUser: config.aliasApiTokens };
-    await app.register(aliasApiPlugin, { prefix: '/api/v1', tokens, inventory: deps.store.inventory, counters: deps.store.flood, rules: () => rules, clock, ...(options.aliasApiLimits ? { limits: options.aliasApiLimits } : {}) });
+    await app.register(aliasApiPlugin, { prefix: '/api/v1', tokens, failedTokens: refusedTokens, inventory: deps.store.inventory, counters: deps.store.flood, rules: () => rules, clock, ...(options.aliasApiLimits ? { limits: options.aliasApiLimits } : {}) });
   }
+  // The store's state as /healthz last saw it: the log has a line when it changes, not one per check (a platform
+  // probing every few seconds, or anyone asking in a loop, would otherwise fill the disk while the store is down).
+  let storeWasOk = true;
   app.get('/healthz', async (request, reply) => {
     const store = await deps.store.health().catch((err: Error) => ({ ok: false, detail: err.message }));
     // The answer is public: a short state only. Why the store failed (a Redis error names hosts, ports, users)
     // goes to the log, for whoever runs the relay.
-    if (!store.ok) request.log.warn({ store: deps.store.kind, detail: store.detail }, 'health check: store unavailable');
+    if (store.ok !== storeWasOk) {
+      storeWasOk = store.ok;
+      if (store.ok) request.log.info({ store: deps.store.kind }, 'health check: store available again');
+      else request.log.warn({ store: deps.store.kind, detail: store.detail }, 'health check: store unavailable');
+    }
     return reply.code(store.ok ? 200 : 503).send({
       status: store.ok ? 'ok' : 'degraded',
       rules: rules.ruleCount,

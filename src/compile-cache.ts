@@ -1,5 +1,5 @@
 import module from 'node:module';
-import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** What happened to the V8 compile cache: Node's own status name, or `unsupported` on a Node without the API. */
 export type CompileCacheResult = { status: 'unsupported' } | { status: string; directory?: string };
@@ -15,13 +15,15 @@ const STATUS: Record<number, string> = Object.fromEntries(
 );
 
 /**
- * The folder for the cache: DATA_DIR's `compile-cache`, because DATA_DIR is the one place that survives a restart
- * (on Fly the volume; the image's own files are replaced by every deploy and a restart starts from the image).
- * Node keys each entry by the source's hash and its own version, so entries of an older deploy are never used,
- * only recompiled and replaced. NODE_COMPILE_CACHE, when set, wins: Node enabled it before this code runs.
+ * The folder for the cache: `compile-cache` one level above this code (dist/compile-cache for the bundle in
+ * dist/bundle/), never DATA_DIR. Compiled code runs at the next start as if it were the relay's own, so it lives
+ * where the code lives and only whoever may write the code may write it: in the image, dist/ is root's and the cache
+ * is made when the image is built (Dockerfile), so a volume the relay writes can never plant code in it. Where the
+ * folder cannot be written, Node reads what is there and writes nothing. Node keys each entry by the source's hash
+ * and its own version: an entry of another build is never used. NODE_COMPILE_CACHE, when set, wins.
  */
-export function compileCacheDir(env: NodeJS.ProcessEnv): string {
-  return join(resolve(env.DATA_DIR?.trim() || './data'), 'compile-cache');
+export function compileCacheDir(codeUrl: string = import.meta.url): string {
+  return fileURLToPath(new URL('../compile-cache/', codeUrl)).replace(/[\\/]$/, '');
 }
 
 /**
@@ -29,9 +31,9 @@ export function compileCacheDir(env: NodeJS.ProcessEnv): string {
  * then reads V8's compiled code instead of compiling the bundle (or, run from dist/, some 750 files) again. A
  * folder that cannot be written only means no cache (Node reports FAILED and the relay starts as without it).
  */
-export function startCompileCache(env: NodeJS.ProcessEnv): CompileCacheResult {
+export function startCompileCache(): CompileCacheResult {
   if (!enableCompileCache) return { status: 'unsupported' };
-  const result = enableCompileCache(compileCacheDir(env));
+  const result = enableCompileCache(compileCacheDir());
   return { status: STATUS[result.status] ?? String(result.status), ...(result.directory ? { directory: result.directory } : {}) };
 }
 

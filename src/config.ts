@@ -11,7 +11,7 @@ export interface Config {
   env: Env;
   transport: 'mailgun' | 'outbox';
   signingKeys: string[];
-  /** True when the signing key is the public development key (outbox mode only). */
+  /** True when the signing key is the public development key (outbox mode on loopback only: loadConfig refuses the rest). */
   developmentKey: boolean;
   /** DNS_SERVERS as a list, or null for the system's resolvers. */
   dnsServers: string[] | null;
@@ -28,6 +28,11 @@ export interface Config {
  */
 function listenHost(env: Env): string {
   return env.HOST ?? (env.MAILGUN_API_KEY ? '0.0.0.0' : '127.0.0.1');
+}
+
+/** Loopback only: 127.0.0.0/8, ::1 or localhost. Anything else (0.0.0.0, ::, an interface's address, a name) is reachable. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
 /**
@@ -65,13 +70,21 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
     throw new ConfigError('MAILGUN_WEBHOOK_SIGNING_KEY is required when MAILGUN_API_KEY is set');
   }
   const developmentKey = keys.length === 0;
+  const host = listenHost(env);
+  if (developmentKey && !isLoopback(host)) {
+    // The development key is printed in this file and the README: on a reachable interface, anyone could sign a POST
+    // and have the outbox write it (and a stranger's event be recorded). A deployment always has a key of its own.
+    throw new ConfigError(
+      `HOST=${host} would accept POSTs signed with the public development key: set MAILGUN_WEBHOOK_SIGNING_KEY (Mailgun: Sending → Webhooks → HTTP webhook signing key), or HOST=127.0.0.1 for a local outbox`,
+    );
+  }
   return {
     env,
     transport,
     signingKeys: developmentKey ? [DEVELOPMENT_SIGNING_KEY] : keys,
     developmentKey,
     dnsServers: dnsServers(env.DNS_SERVERS),
-    host: listenHost(env),
+    host,
     aliasApiTokens: aliasApiTokens(source),
   };
 }

@@ -80,6 +80,8 @@ export async function deliver(message: InboundMessage, deps: DeliveryDeps, reque
   const { ledger, exactlyOnce } = deps;
 
   try {
+    // A block Mailgun signed for an event webhook is no licence to forward a message: refused before any claim.
+    if (!(await ledger.bind(token, 'inbound', exactlyOnce.tokenTtlMs))) return result('bad-signature', 'signature already used on another endpoint');
     let routed: Routed;
     try {
       // forward() claims the token: with the pairs' claims when there are targets (one write), else alone.

@@ -2,6 +2,7 @@ import type { FastifyServerOptions } from 'fastify';
 import pino from 'pino';
 import type { Env } from './env-schema.js';
 import { DELIVERY_LINE_KEYS } from './inbound-route/delivery-line.js';
+import { escapeControls, escapeFields } from './log-escape.js';
 
 type LoggerOptions = Exclude<FastifyServerOptions['logger'], boolean | undefined>;
 
@@ -35,11 +36,13 @@ export async function loggerOptions(env: Pick<Env, 'LOG_LEVEL' | 'LOG_FORMAT'>, 
     isDelivery(log) ? undefined : JSON.stringify(value);
   return {
     ...base,
+    // The fields escaped as pino gathers them, the message as pino-pretty prints it (log-escape.ts).
+    formatters: { log: (fields: Record<string, unknown>) => escapeFields(fields) },
     stream: pretty({
       sync: true,
       translateTime: 'SYS:HH:MM:ss',
       ignore: 'pid,hostname,reqId',
-      messageFormat: (log, messageKey) => (isDelivery(log) ? summary(log) : String(log[messageKey] ?? '')),
+      messageFormat: (log, messageKey) => escapeControls(isDelivery(log) ? summary(log) : String(log[messageKey] ?? '')),
       // A delivery line's fields are in its summary: pino-pretty leaves out a field whose prettifier returns
       // undefined (its types say string), so every other line keeps its fields.
       customPrettifiers: Object.fromEntries(DELIVERY_LINE_KEYS.map((key) => [key, summarised])) as Record<string, (value: string | object, key: string, log: object) => string>,

@@ -3,7 +3,7 @@
 // before running any of it, so the cache must be on before the relay's graph (server.ts) is imported at all.
 import { flushCompileCacheSoon, startCompileCache } from './compile-cache.js';
 
-startCompileCache(process.env);
+startCompileCache();
 await import('./server.js');
 // The relay listens now: its modules are all compiled.
 flushCompileCacheSoon();

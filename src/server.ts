@@ -100,6 +100,10 @@ async function main(): Promise<void> {
   if (config.developmentKey) {
     app.log.warn(`MAILGUN_WEBHOOK_SIGNING_KEY is not set: accepting POSTs signed with the development key "${config.signingKeys[0]}"`);
   }
+  if (env.MAILGUN_API_KEY !== undefined && config.signingKeys.includes(env.MAILGUN_API_KEY)) {
+    // Warned, not refused: Mailgun accounts from before the separate signing key signed webhooks with the API key.
+    app.log.warn('MAILGUN_WEBHOOK_SIGNING_KEY is the API key: whoever verifies webhooks can also send as the domain; use the HTTP webhook signing key (Mailgun: Sending → Webhooks)');
+  }
   if (env.HOST === undefined && config.transport === 'outbox') {
     app.log.info(`HOST is not set and there is no MAILGUN_API_KEY: listening on ${config.host} only, so nobody else on the network can post to this outbox (set HOST=0.0.0.0 to listen on every interface)`);
   }

@@ -12,7 +12,7 @@ const NOT_ONE_LINE_ALL = new RegExp(NOT_ONE_LINE.source, 'gu');
  * when it is not one line of at most DESCRIPTION_MAX_CHARS characters (the inventory's size bound relies on it).
  */
 export function aliasDescription(body: unknown): string | undefined {
-  const input = body instanceof URLSearchParams ? body.get('description') : body !== null && typeof body === 'object' ? (body as Record<string, unknown>).description : undefined;
+  const input = body !== null && typeof body === 'object' ? (body as Record<string, unknown>).description : undefined;
   if (input !== undefined && input !== null && typeof input !== 'string') throw new AdminBadInput('description must be a string');
   const text = input?.trim() ?? '';
   if (text === '') return undefined;

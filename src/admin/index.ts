@@ -10,6 +10,8 @@ import { errorPage, PAGE_HEADERS } from './page.js';
 import { adminRoutes, bodyField } from './routes.js';
 import { resendRoute } from './resend-route.js';
 import { importRoute } from './import-route.js';
+import type { FailedTokens } from './failed-tokens.js';
+import { ADMIN_SCHEMAS, formFields, strictCompiler } from './schemas.js';
 import type { ResendDeps } from '../resend/resend.js';
 
 export type { AliasFactsSource, AliasView } from './listing.js';
@@ -17,6 +19,8 @@ export type { AliasFactsSource, AliasView } from './listing.js';
 export interface AdminOptions {
   /** ADMIN_TOKEN. The app registers this plugin only when it is set: otherwise every /admin path is 404. */
   token: string;
+  /** Where a refused token is counted, logged and slowed (shared with the alias API). */
+  failedTokens?: FailedTokens;
   inventory: Inventory;
   domains(): readonly string[];
   /** The current rules' decision for an address (the page shows each alias's target). */
@@ -56,13 +60,14 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options
   // Only what an admin request can be; the relay's own parsers (64 MiB Mailgun bodies) do not apply here.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: MAX_BODY }, (_request, body, done) => {
-    done(null, new URLSearchParams(String(body)));
+    done(null, formFields(String(body)));
   });
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: MAX_BODY }, app.getDefaultJsonParser('error', 'error'));
 
   app.addHook('onRequest', async (request, reply) => {
     const caller = auth(request.headers.authorization);
     if (caller === null) {
+      await options.failedTokens?.failed(request.ip, 'admin');
       void reply.header('www-authenticate', CHALLENGE);
       throw new AdminUnauthorized();
     }
@@ -76,6 +81,7 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options
     }
   });
   app.setErrorHandler((error: FastifyError, request, reply) => answerError(toAdminError(error), request, reply));
+  app.setValidatorCompiler(strictCompiler());
 
   const { flood, clock } = options;
   const floodEvents = async () => (flood ? flood.recent(clock.now()) : []);

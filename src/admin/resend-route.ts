@@ -5,6 +5,7 @@ import { resendFailure, type ResendDeps } from '../resend/resend.js';
 import { FAILURE_ID } from '../store/failures.js';
 import { AdminBadInput } from './errors.js';
 import { isFormPost } from './routes.js';
+import { ADMIN_SCHEMAS } from './schemas.js';
 
 // One error per outcome, its status from RESEND_OUTCOMES: the admin plugin's handler answers JSON or a page.
 const ERRORS = Object.fromEntries(
@@ -16,7 +17,7 @@ const ERRORS = Object.fromEntries(
  * the CLI (`plus-relay resend <id>`, Bearer) and the page's Resend button (a form with the csrf token).
  */
 export function resendRoute(app: FastifyInstance, deps: ResendDeps): void {
-  app.post('/failures/:id/resend', async (request: FastifyRequest, reply) => {
+  app.post('/failures/:id/resend', { schema: ADMIN_SCHEMAS.resend }, async (request: FastifyRequest, reply) => {
     const id = (request.params as { id: string }).id.trim().toLowerCase();
     if (!FAILURE_ID.test(id)) throw new AdminBadInput('a failure id is 12 hex characters, as plus-relay doctor and the admin page show it');
     const result = await resendFailure(id, deps, request.id);

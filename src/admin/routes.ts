@@ -14,6 +14,7 @@ import { wholeInventory } from '../store/inventory-scan.js';
 import { countRefusal, noRefusals, type RefusalCounts } from '../policy/refusals.js';
 
 const DAY = 24 * 3600_000;
+import { ADMIN_SCHEMAS } from './schemas.js';
 
 export interface AdminRouteDeps {
   inventory: Inventory;
@@ -39,9 +40,8 @@ const DEFAULT_LIMIT = 1000;
 /** A browser's form post (an HTML form sends urlencoded) is answered with the page; an API call with JSON. */
 export const isFormPost = (request: FastifyRequest): boolean => request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') === true;
 
-/** A field of the body, urlencoded (a form) or JSON. */
+/** A field of the body, urlencoded (a form, read by formFields) or JSON. */
 export function bodyField(body: unknown, name: string): string | null {
-  if (body instanceof URLSearchParams) return body.get(name);
   const value = body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
   return typeof value === 'string' ? value : null;
 }
@@ -60,7 +60,7 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
   const { inventory, clock } = deps;
   const views = (entries: readonly AliasEntry[]) => aliasViews(entries, deps.sources);
 
-  app.get('/aliases', async (request) => {
+  app.get('/aliases', { schema: ADMIN_SCHEMAS.listing }, async (request) => {
     const query = request.query as Record<string, string | undefined>;
     const address = query.address === undefined ? undefined : aliasAddress(query.address, deps.domains());
     const entries = await inventory.list({ limit: limitOf(query.limit), ...(address ? { address } : {}) });
@@ -117,14 +117,14 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
     if (isFormPost(request)) return reply.redirect(`/admin?done=${action}&address=${encodeURIComponent(address)}`, 303);
     return { alias: (await views([entry]))[0] };
   };
-  app.post('/aliases', act('add', 'body'));
-  app.post('/aliases/:address', act('add', 'path'));
-  app.post('/aliases/:address/block', act('block', 'path'));
-  app.post('/aliases/:address/unblock', act('unblock', 'path'));
+  app.post('/aliases', { schema: ADMIN_SCHEMAS.addFromBody }, act('add', 'body'));
+  app.post('/aliases/:address', { schema: ADMIN_SCHEMAS.onAddress }, act('add', 'path'));
+  app.post('/aliases/:address/block', { schema: ADMIN_SCHEMAS.onAddress }, act('block', 'path'));
+  app.post('/aliases/:address/unblock', { schema: ADMIN_SCHEMAS.onAddress }, act('unblock', 'path'));
   // Removes the entry altogether (added, blocked, learned or made through the alias API): its place is free again.
-  app.post('/aliases/:address/forget', act('forget', 'path'));
+  app.post('/aliases/:address/forget', { schema: ADMIN_SCHEMAS.onAddress }, act('forget', 'path'));
 
-  app.get('/', async (request, reply) => {
+  app.get('/', { schema: ADMIN_SCHEMAS.page }, async (request, reply) => {
     const query = request.query as Record<string, unknown>;
     const notice = await confirmedNotice(query.done, query.address, async (alias) => (await views(await inventory.list({ address: alias, limit: 1 })))[0], deps.domains());
     return showPage(request, reply, notice);

@@ -6,6 +6,8 @@ import type { ApiAliasKey, Inventory } from '../store/inventory.js';
 import { windowOf, type Budget, type FloodCounters } from '../store/flood.js';
 import { StoreUnavailableError } from '../store/types.js';
 import { fittedDescription } from '../admin/description.js';
+import { fields, strictCompiler } from '../admin/schemas.js';
+import type { FailedTokens } from '../admin/failed-tokens.js';
 import { createAlias } from './create.js';
 import { ALIAS_API_LIMITS, type AliasApiLimits } from './limits.js';
 import { tokenOwner, type AliasApiTokens } from './owners.js';
@@ -15,6 +17,8 @@ import { apiAlias } from './view.js';
 export interface AliasApiOptions {
   /** ALIAS_API_TOKEN (with ALIAS_API_USER) and the users' own. The app registers this plugin only when one is set. */
   tokens: AliasApiTokens;
+  /** Where a refused token is counted, logged and slowed (shared with /admin). */
+  failedTokens?: FailedTokens;
   inventory: Inventory;
   /** The store's windowed counters (the flood guard's): the creation rates, shared by every instance. */
   counters: FloodCounters;
@@ -35,6 +39,10 @@ const Invalid = createError<[string]>('PLUS_RELAY_API_INVALID', '%s', 422);
 const TooMany = createError<[string]>('PLUS_RELAY_API_TOO_MANY', '%s', 429);
 const Unavailable = createError<[string]>('PLUS_RELAY_API_UNAVAILABLE', 'the store cannot answer: %s', 503);
 
+// What a create request may carry: a domain and a description, each one string (a repeated or nested one is a 400),
+// and anything else a client sends beside them (addy.io's `format`, …), unread.
+const CREATE_SCHEMA = { body: fields(['domain', 'description']) };
+
 // A create request is a domain and a description: anything larger is not one (413).
 const MAX_BODY = 8 * 1024;
 // A full cap frees only when the operator forgets aliases: a client is told to come back in a day, not hammer it.
@@ -54,13 +62,17 @@ export const aliasApiPlugin: FastifyPluginAsync<AliasApiOptions> = async (app, o
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: MAX_BODY }, app.getDefaultJsonParser('error', 'error'));
   app.addHook('onRequest', async (request) => {
     const owner = tokenOwner(options.tokens, options.rules().users, request.headers.authorization);
-    if (owner === null) throw new Unauthenticated();
+    if (owner === null) {
+      await options.failedTokens?.failed(request.ip, 'api');
+      throw new Unauthenticated();
+    }
     if (!owner.known) throw new Forbidden(`the token's user ${JSON.stringify(owner.user)} is not under users: in rules.yaml`);
     users.set(request, owner.user);
   });
   app.setErrorHandler((error: FastifyError, request, reply) => answerError(error, request, reply));
+  app.setValidatorCompiler(strictCompiler());
 
-  app.post('/aliases', async (request, reply) => {
+  app.post('/aliases', { schema: CREATE_SCHEMA }, async (request, reply) => {
     const user = userOf(request);
     const body = (request.body ?? {}) as Record<string, unknown>;
     const domain = typeof body.domain === 'string' ? body.domain.trim().toLowerCase() : undefined;

@@ -31,9 +31,9 @@ export interface DigestFloodEvent {
 }
 
 /**
- * Where the flood guard's holds come from: its store's `recent(now)` (FloodCounters, store/flood.ts on the
- * flood-guard branch) has this shape, so the app passes `store.flood` here once both are merged. A hold is named
- * by the target mailbox (`+tag` removed), so a user's holds are those on their digest targets' mailboxes.
+ * Where the flood guard's holds come from: the store's `recent(now)` (FloodCounters, store/flood.ts), which the app
+ * passes as `store.flood`; only what the digest reads, so a test can pass its own. A hold is named by the target
+ * mailbox (`+tag` removed), so a user's holds are those on their digest targets' mailboxes.
  */
 export interface FloodHolds {
   recent(now: number): Promise<readonly DigestFloodEvent[]>;

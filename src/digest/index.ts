@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchema } from 'fastify';
 import { AdminDigestOff } from '../admin/errors.js';
 import { runDigest, type DigestDeps, type DigestOutcome, type DigestRun } from './run.js';
 import { scheduleDigest, type DigestTimer } from './scheduler.js';
@@ -46,9 +46,9 @@ const runView = (run: DigestRun, withText: boolean) => ({
  * a user gets at most one digest per target per local date, however it was started, so a manual run in the
  * morning and the scheduled one never both arrive; a target whose send failed is retried.
  */
-export function digestRoutes(app: FastifyInstance, digest: Digest, isOn: () => boolean): void {
+export function digestRoutes(app: FastifyInstance, digest: Digest, isOn: () => boolean, schema: FastifySchema): void {
   app.get('/digest', async () => runView(await digest.run({ dryRun: true }), true));
-  app.post('/digest', async () => {
+  app.post('/digest', { schema }, async () => {
     if (!isOn()) throw new AdminDigestOff();
     return runView(await digest.run({ dryRun: false }), false);
   });

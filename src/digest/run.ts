@@ -21,7 +21,7 @@ export interface DigestDeps {
   /** How long a claim lives if its holder dies mid-send (exactlyOncePolicy's claimTtlMs). */
   claimTtlMs: number;
   log: FastifyBaseLogger;
-  /** The flood guard's holds (digest/collect.ts): absent until the flood guard is merged. */
+  /** The flood guard's holds (digest/collect.ts); absent, the digest has no flood section. */
   flood?: FloodHolds;
 }
 

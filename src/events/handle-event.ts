@@ -62,6 +62,16 @@ export async function handleEvent(body: unknown, deps: EventDeps, requestId: str
   if (!post) return eventResult('bad-input', 'not a JSON object');
   const verdict = verifySignature(post.signature, deps.signature, deps.clock.now());
   if (verdict !== 'ok') return eventResult('bad-signature', `signature ${verdict}`);
+  const token = post.signature.token as string;
+  const { ledger } = deps;
+  // Bound before anything reads the event, ignored ones too: a route post's block never records a failure (nor
+  // removes a bounce), and an event's block never forwards a message.
+  try {
+    if (!(await ledger.bind(token, 'events', deps.exactlyOnce.tokenTtlMs))) return eventResult('bad-signature', 'signature already used on another endpoint');
+  } catch (err) {
+    if (err instanceof StoreUnavailableError) return eventResult('store-unavailable', 'the store cannot check the signature token', { error: err.message });
+    throw err;
+  }
   if (!post.data) return eventResult('bad-input', 'event-data missing or not an object');
   const event = typeof post.data.event === 'string' ? post.data.event.slice(0, 40) : null;
   const failure = readFailedEvent(post.data);
@@ -69,8 +79,6 @@ export async function handleEvent(body: unknown, deps: EventDeps, requestId: str
   if (!failure.alias || !failure.target) return eventResult('ignored', 'not a forward of this relay (no plus-relay-alias)', { event, failure });
   const { alias, target } = failure;
 
-  const token = post.signature.token as string;
-  const { ledger } = deps;
   try {
     const claim = await ledger.claim('event', token, requestId, deps.exactlyOnce.claimTtlMs);
     if (claim === 'used') return eventResult('duplicate', 'event token already used', { event, failure });

@@ -30,6 +30,9 @@ export interface DeliveryClaims {
  */
 export type LedgerSpace = 'token' | 'delivery' | 'event' | 'unsuppress' | 'digest' | 'resend';
 
+/** The endpoints a Mailgun signature block is good for: a route post (`inbound`) or an event webhook (`events`). */
+export type SignedEndpoint = 'inbound' | 'events';
+
 /**
  * Claim, complete, release: one ledger for every "do this once" in the relay. A key is claimed by one
  * owner (a request id) for `ttlMs`, so a holder that dies frees it; `complete` remembers the key as
@@ -45,6 +48,13 @@ export interface Ledger {
    * and as one write: one group commit on SQLite, one script on Redis. Each claim answers as `claim` would.
    */
   claimDelivery(token: string, pairs: readonly string[], owner: string, ttlMs: number): Promise<DeliveryClaims>;
+  /**
+   * Binds a signature token to the endpoint that used it first, for `ttlMs`: true when the token is (now) that
+   * endpoint's. Each endpoint keeps its own retry semantics in its own space (a route post retried with its original
+   * block is answered again); the binding only makes a block taken from one endpoint worthless on the other. Never
+   * released: a block is single-use across endpoints for as long as its signature can verify.
+   */
+  bind(token: string, endpoint: SignedEndpoint, ttlMs: number): Promise<boolean>;
 }
 
 export type FailureSeverity = 'permanent' | 'temporary';

@@ -164,3 +164,31 @@ test('the page at 390 px and 1280 px: no sideways scroll, targets, one-line date
     await context.close();
   }
 });
+
+// A description is text a password manager (or whoever holds its token) wrote: a right-to-left override would show
+// `moc.lapyap` as `paypal.com`, a zero-width space would hide inside a name. The page shows each as its code point.
+test('a description with a right-to-left override and zero-width characters is shown as it is, never as it would render', { timeout: 120_000 }, async (t) => {
+  const browser = await launchChromium(t);
+  if (!browser) return;
+  const { app } = await build(t, { env: { ADMIN_TOKEN }, rules: RULES });
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  const description = 'Website: \u202Emoc.lapyap\u202C pay\u200B\uFEFFpal\u2066';
+  const added = await fetch(`${base}/admin/aliases`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ address: 'paypal@destroy.systems', description }),
+  });
+  assert.equal(added.status, 200, await added.text());
+
+  const html = await (await fetch(`${base}/admin`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+  assert.doesNotMatch(html, /[\u202A-\u202E\u2066-\u2069\u200B-\u200F\uFEFF]/u, 'no invisible character reaches the page');
+
+  const context = await browser.newContext({ httpCredentials: { username: 'admin', password: ADMIN_TOKEN } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  await page.goto(`${base}/admin`);
+  const shown = await page.locator('tr', { has: page.locator('.address', { hasText: 'paypal@destroy.systems' }) }).locator('.description').innerText();
+  assert.equal(shown, 'Website: ⟨U+202E⟩moc.lapyap⟨U+202C⟩ pay⟨U+200B⟩⟨U+FEFF⟩pal⟨U+2066⟩');
+  assert.ok(!shown.includes('paypal.com'));
+  await context.close();
+});

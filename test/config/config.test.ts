@@ -37,6 +37,13 @@ test('invalid values are refused with the variable named', () => {
   }
 });
 
+test('the public development key is accepted on loopback only: any other HOST without MAILGUN_WEBHOOK_SIGNING_KEY is refused, naming what to set', () => {
+  for (const host of ['127.0.0.1', '127.0.0.2', '::1', 'localhost']) assert.equal(loadConfig({ HOST: host }).developmentKey, true, host);
+  for (const host of ['0.0.0.0', '::', '192.0.2.1', 'relay.internal']) {
+    assert.throws(() => loadConfig({ HOST: host }), (err: unknown) => err instanceof ConfigError && err.message.includes('set MAILGUN_WEBHOOK_SIGNING_KEY'), host);
+  }
+});
+
 test('DNS_SERVERS: unset means the system resolvers; ip, ip:port and [ipv6]:port lists are taken, anything else refused', () => {
   assert.equal(loadConfig({}).dnsServers, null);
   assert.deepEqual(loadConfig({ DNS_SERVERS: '1.1.1.1, 9.9.9.9:53,2620:fe::fe, [2001:4860:4860::8888]:5353' }).dnsServers, ['1.1.1.1', '9.9.9.9:53', '2620:fe::fe', '[2001:4860:4860::8888]:5353']);
@@ -50,7 +57,7 @@ test('HOST: unset means 127.0.0.1 without MAILGUN_API_KEY and 0.0.0.0 with it; s
   assert.equal(loadConfig({}).host, '127.0.0.1');
   assert.equal(loadConfig({ HOST: ' ' }).host, '127.0.0.1', 'empty means unset');
   assert.equal(loadConfig(deployed).host, '0.0.0.0');
-  assert.equal(loadConfig({ HOST: '0.0.0.0' }).host, '0.0.0.0');
+  assert.equal(loadConfig({ HOST: '0.0.0.0', MAILGUN_WEBHOOK_SIGNING_KEY: 'k' }).host, '0.0.0.0', 'an outbox with a key of its own may listen anywhere');
   assert.equal(loadConfig({ ...deployed, HOST: '::' }).host, '::');
   assert.equal(loadConfig({ ...deployed, HOST: '127.0.0.1' }).host, '127.0.0.1');
 });

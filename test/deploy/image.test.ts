@@ -7,7 +7,7 @@ import { execFile, spawn } from 'node:child_process';
 import { cp, mkdir, readdir, readFile, symlink } from 'node:fs/promises';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { isBuiltin } from 'node:module';
+import module, { isBuiltin } from 'node:module';
 import { join, posix, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseToml } from 'smol-toml';
@@ -127,6 +127,21 @@ test('the final stage: pinned Node LTS, production env, non-root user, node as t
   assert.equal(all(final, 'ENTRYPOINT').length, 0, 'no ENTRYPOINT wraps the command');
 });
 
+// Compiled code runs at the next start as the relay's own: it is made when the image is built, by the relay started
+// as CMD starts it, and copied with dist/, which stays root's; the relay's user can write only the outbox and DATA_DIR.
+test('the compile cache is made in the build stage, after the build, with CMD’s flags and file; the final stage never hands dist/ to its user', () => {
+  const buildStage = stages.find((s) => s !== final && s.instructions.some((i) => i.keyword === 'RUN' && /\bnpm run build\b/.test(i.args)));
+  assert.ok(buildStage, 'a build stage');
+  const runsThere = buildStage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+  const warm = runsThere.findIndex((r) => /\bnode scripts\/warm-compile-cache\.mjs\b/.test(r));
+  assert.ok(warm > runsThere.findIndex((r) => /\bnpm run build\b/.test(r)), 'warmed after the build');
+  const cmd = execForm(last(final, 'CMD')?.args ?? '') ?? [];
+  assert.ok(runsThere[warm]?.endsWith(cmd.slice(1).join(' ')), `the warm-up runs ${cmd.slice(1).join(' ')}, as CMD does (V8 checks the flags)`);
+  const user = last(final, 'USER')?.args.split(':')[0] ?? '';
+  assert.equal(runs(final, new RegExp(`\\bchown\\b[^&;]*\\b(dist|/app)\\b`)).length, 0, `${user} never owns the code or its cache`);
+  assert.ok(all(final, 'COPY').some((i) => /--from=\S+\s+\/app\/dist\s/.test(i.args)), 'the final stage copies dist/ (the cache with it) from the build');
+});
+
 test('HOST and DATA_DIR are set in the image; DATA_DIR is the fly volume, created and owned by the non-root user', () => {
   const env = finalEnv();
   assert.equal(env.HOST, '0.0.0.0', 'the image listens on every interface, with or without MAILGUN_API_KEY');
@@ -193,6 +208,12 @@ async function replay(stage: Stage, dir: string, built: Map<string, { workdir: s
     }
     if (i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args) && !existsSync(join(dir, 'node_modules'))) {
       await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    }
+    if (i.keyword === 'RUN' && /\bnode scripts\/warm-compile-cache\.mjs\b/.test(i.args)) {
+      const args = i.args.trim().split(/\s+/).slice(1);
+      await promisify(execFile)(process.execPath, args, { cwd: dir }).catch((err: Error & { stdout?: string; stderr?: string }) => {
+        throw new Error(`the compile cache's warm-up fails in the build stage:\n${err.stdout ?? ''}${err.stderr ?? err.message}`);
+      });
     }
     if (i.keyword === 'RUN' && /\bnpm run build\b/.test(i.args)) {
       // The project's own build (tsc, then the bundle), with only what the stage copied beside node_modules.
@@ -273,4 +294,8 @@ test('the stages replayed: the build compiles from what it copies, the image hol
   child.kill('SIGTERM');
   assert.equal((await exited)[0], 0, `SIGTERM stops the image's command cleanly:\n${output}`);
   assert.match(output, /"level":30/, 'NODE_ENV=production logs JSON');
+  assert.equal(existsSync(join(base, 'data', 'compile-cache')), false, 'no compiled code in DATA_DIR');
+  if (typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function') {
+    assert.ok(readdirSync(join(image, 'dist', 'compile-cache'), { recursive: true }).length > 1, 'the image carries its compile cache in dist/');
+  }
 });

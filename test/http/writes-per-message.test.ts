@@ -37,6 +37,7 @@ function turnsOf(store: Store): { store: Store; writes: Array<{ what: string; tu
         claim: (space, key, owner, ttl) => (note(`claim ${space}`), ledger.claim(space, key, owner, ttl)),
         complete: (space, key, ttl) => (note(`complete ${space}`), ledger.complete(space, key, ttl)),
         release: (space, key, owner) => (note(`release ${space}`), ledger.release(space, key, owner)),
+        bind: (token, endpoint, ttl) => (note('bind'), ledger.bind(token, endpoint, ttl)),
         claimDelivery: (token, pairs, owner, ttl) => (note('claim token and pairs'), ledger.claimDelivery(token, pairs, owner, ttl)),
       },
       flood: {
@@ -69,7 +70,7 @@ function signedPost(recipient: string, subject: string, at = new Date()) {
 }
 
 for (const [name, backend] of Object.entries(backends)) {
-  test(`${name}: a message to one target, forwarded the first time, waits for the store twice`, async (t) => {
+  test(`${name}: a message to one target, forwarded the first time, waits for the store three times`, async (t) => {
     const opened = await backend.open(t);
     if (!opened) return t.skip('no redis-server');
     const { store, writes } = turnsOf(opened[0]);
@@ -81,7 +82,7 @@ for (const [name, backend] of Object.entries(backends)) {
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(api.sent.length, 2);
     const turns = [...new Set(writes.map((w) => w.turn))].map((turn) => writes.filter((w) => w.turn === turn).map((w) => w.what).sort());
-    assert.deepEqual(turns, [['claim token and pairs', 'flood take'], ['complete delivery', 'complete token', 'record']]);
+    assert.deepEqual(turns, [['bind'], ['claim token and pairs', 'flood take'], ['complete delivery', 'complete token', 'record']]);
   });
 }
 

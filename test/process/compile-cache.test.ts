@@ -1,5 +1,7 @@
-// The V8 compile cache (Node 22.1+): a restart of the relay reads compiled code from DATA_DIR instead of compiling
-// its modules again. On a Node without module.enableCompileCache (20) the relay starts the same, without a cache.
+// The V8 compile cache (Node 22.1+): a restart of the relay reads compiled code instead of compiling its modules
+// again. Compiled code runs as the relay's own, so it lives beside the code (dist/compile-cache, made when the image
+// is built) and never in DATA_DIR, which a volume, a backup restore or anyone who can write the data can fill. On a
+// Node without module.enableCompileCache (20) the relay starts the same, without a cache.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import module from 'node:module';
@@ -7,7 +9,7 @@ import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRelay } from '../helpers/relay-process.js';
+import { ROOT, startRelay } from '../helpers/relay-process.js';
 import { compileCacheDir, startCompileCache } from '../../src/compile-cache.js';
 
 const supported = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
@@ -18,13 +20,15 @@ function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name);
 }
 
-test('the cache lives in DATA_DIR (the volume on Fly), whatever the working directory', () => {
-  assert.equal(compileCacheDir({ DATA_DIR: '/data' }), '/data/compile-cache');
-  assert.equal(compileCacheDir({ DATA_DIR: ' /data ' }), '/data/compile-cache');
-  assert.equal(compileCacheDir({}), join(process.cwd(), 'data/compile-cache'));
+const CACHE = join(ROOT, 'compile-cache');
+
+test('the cache lives one level above the code (dist/compile-cache for the bundle), never in DATA_DIR', () => {
+  assert.equal(compileCacheDir('file:///app/dist/bundle/main.js'), '/app/dist/compile-cache');
+  assert.equal(compileCacheDir('file:///app/dist/compile-cache.js'), '/app/compile-cache');
+  assert.equal(compileCacheDir(), CACHE, 'run from src/ (tsx): beside the checkout');
 });
 
-test('a relay that ran and stopped leaves compiled code in DATA_DIR/compile-cache where Node can cache, and nothing where it cannot', async (t) => {
+test('a relay that ran and stopped writes no code into DATA_DIR; its compiled code is beside the code where Node can cache', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'plus-relay-cache-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const relay = await startRelay({ DATA_DIR: dataDir });
@@ -32,12 +36,12 @@ test('a relay that ran and stopped leaves compiled code in DATA_DIR/compile-cach
   relay.child.kill('SIGTERM');
   const [code] = (await exited) as [number | null];
   assert.equal(code, 0, relay.output());
-  const cache = join(dataDir, 'compile-cache');
-  if (supported) assert.ok(filesUnder(cache).length > 10, `few or no entries in ${cache}`);
-  else assert.equal(existsSync(cache), false);
+  assert.equal(existsSync(join(dataDir, 'compile-cache')), false, 'no compile cache in DATA_DIR');
+  assert.deepEqual(readdirSync(dataDir).filter((name) => !name.startsWith('plus-relay.sqlite')), [], 'DATA_DIR holds the store only');
+  if (supported) assert.ok(filesUnder(CACHE).length > 10, `few or no entries in ${CACHE}`);
 });
 
-test('a relay killed outright (SIGKILL, out of memory) after its first seconds has written its cache already', async (t) => {
+test('a relay killed outright (SIGKILL, out of memory) after its first seconds has written its cache already, and none into DATA_DIR', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'plus-relay-cache-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const relay = await startRelay({ DATA_DIR: dataDir });
@@ -46,19 +50,13 @@ test('a relay killed outright (SIGKILL, out of memory) after its first seconds h
   await new Promise((resolve) => setTimeout(resolve, 7000));
   relay.child.kill('SIGKILL');
   await exited;
-  const cache = join(dataDir, 'compile-cache');
-  if (flushes) assert.ok(filesUnder(cache).length > 10, `few or no entries in ${cache}`);
-  else if (!supported) assert.equal(existsSync(cache), false);
+  assert.equal(existsSync(join(dataDir, 'compile-cache')), false);
+  if (flushes) assert.ok(filesUnder(CACHE).length > 10, `few or no entries in ${CACHE}`);
 });
 
 test('on this Node the status is Node’s own, or unsupported without the API', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'plus-relay-cache-'));
-  try {
-    // The test process has its modules loaded already: this only reports, it speeds nothing up here.
-    const result = startCompileCache({ DATA_DIR: dataDir });
-    if (supported) assert.match(result.status, /^(ENABLED|ALREADY_ENABLED)$/);
-    else assert.deepEqual(result, { status: 'unsupported' });
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  // The test process has its modules loaded already: this only reports, it speeds nothing up here.
+  const result = startCompileCache();
+  if (supported) assert.match(result.status, /^(ENABLED|ALREADY_ENABLED)$/);
+  else assert.deepEqual(result, { status: 'unsupported' });
 });

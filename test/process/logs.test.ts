@@ -89,7 +89,7 @@ test('on a terminal (a pty) without LOG_FORMAT: pretty; LOG_FORMAT=json keeps JS
 /** Starts the relay on `port` and `host`, expecting it to stop at once; its exit code and stderr. */
 async function failedStart(t: TestContext, port: number, host: string): Promise<{ code: number | null; stderr: string }> {
   const dataDir = await tempDir(t, 'data');
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: host, DATA_DIR: dataDir, OUTBOX_DIR: join(dataDir, 'outbox') }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: host, DATA_DIR: dataDir, OUTBOX_DIR: join(dataDir, 'outbox'), MAILGUN_WEBHOOK_SIGNING_KEY: 'a-key-of-its-own' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const [code] = await once(child, 'exit');
@@ -111,4 +111,22 @@ test('a HOST that is not an address of this machine: one line naming it, exit 1'
   const { code, stderr } = await failedStart(t, 0, '192.0.2.1');
   assert.equal(code, 1, stderr);
   assert.equal(stderr, 'plus-relay: cannot listen on 192.0.2.1:0: 192.0.2.1 is not an address of this machine (set HOST)\n');
+});
+
+test('LOG_FORMAT=pretty: a recipient carrying CR, LF and ANSI escapes cannot forge a line nor reach the terminal', async (t) => {
+  const outbox = await tempDir(t, 'outbox');
+  const relay = await startRelay({ LOG_FORMAT: 'pretty', OUTBOX_DIR: outbox });
+  t.after(() => relay.child.kill('SIGKILL'));
+  const forged = '[12:00:00] INFO: forwarded github@example.com → attacker@evil.example (rule 6, 1 ms)';
+  const recipient = `someone@not-ours.example\r\n${forged}\u001b[2K\u001b]0;owned\u0007\u009b31m\u2028`;
+  assert.equal(await mail(relay.url, recipient), 406);
+  // Unsigned: the refusal line quotes what the post claims to be.
+  const unsigned = parsedUrlencoded(sampleMessage({ recipient }).fields);
+  assert.equal((await fetch(`${relay.url}/mailgun/inbound`, { method: 'POST', body: unsigned.payload, headers: unsigned.headers })).status, 401);
+  const out = await logged(relay.output, /unverified post refused[\s\S]*recipient/);
+  assert.match(out, /rejected someone@not-ours\.example\\r\\n\[12:00:00\] INFO: forwarded/, out);
+  assert.ok(!out.split('\n').some((line) => line.startsWith(forged)), `a forged line:\n${out}`);
+  assert.ok(!out.includes('\r'), 'no carriage return');
+  assert.doesNotMatch(out, /[\u001b\u0007\u009b\u2028]/u, 'no escape sequence reaches the terminal');
+  assert.match(out, /\\u001b\[2K/);
 });

@@ -103,3 +103,25 @@ test('SIGTERM: stops taking requests, lets the in-flight forward finish, exits 0
   assert.match(log, /"msg":"stopped"/);
   for (const secret of ['key-secret-api', signingKey, block.signature, 'BODY-SENTINEL-42']) assert.ok(!log.includes(secret), `log leaks ${secret}`);
 });
+
+// The image sets HOST=0.0.0.0. Deployed without MAILGUN_API_KEY it is an outbox, and without a signing key of its
+// own it would take POSTs signed with the development key, which is public: anyone who can reach it could fill the
+// disk. It does not start, and says in one line what to set.
+test('the image without keys (HOST=0.0.0.0, no signing key) refuses to start in one line that names what to set', { timeout: 30_000 }, async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'plus-relay-data-'));
+  const { code, out } = await run(MAIN, [], { PORT: '0', HOST: '0.0.0.0', DATA_DIR: dataDir, OUTBOX_DIR: join(dataDir, 'outbox'), RULES_FILE: join(ROOT, 'rules.yaml') });
+  assert.equal(code, 1, out);
+  assert.equal(out.trim().split('\n').length, 1, out);
+  assert.match(out, /^plus-relay: cannot start: HOST=0\.0\.0\.0 would accept POSTs signed with the public development key: set MAILGUN_WEBHOOK_SIGNING_KEY/);
+});
+
+test('a signing key that is the API key starts, with a warning that says which key to use', async (t) => {
+  const api = await startMailgunApi({ key: 'key-used-twice' });
+  t.after(() => api.close());
+  const relay = await startRelay({ MAILGUN_API_KEY: 'key-used-twice', MAILGUN_WEBHOOK_SIGNING_KEY: 'key-used-twice', MAILGUN_API_URL: api.url });
+  t.after(() => relay.child.kill('SIGKILL'));
+  const deadline = Date.now() + 5000;
+  while (!/MAILGUN_WEBHOOK_SIGNING_KEY is the API key/.test(relay.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.match(relay.output(), /MAILGUN_WEBHOOK_SIGNING_KEY is the API key/);
+  assert.ok(!relay.output().includes('key-used-twice'), 'the key itself is not logged');
+});

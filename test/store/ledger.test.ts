@@ -35,6 +35,19 @@ for (const [name, backend] of Object.entries(backends)) {
       assert.equal(await ledger.claim('token', 'same', 'A', 10_000), 'used');
     });
 
+    test('a signature token is bound to the endpoint that used it first, across handles, until its binding expires', async (t) => {
+      const pair = await backend.open(t);
+      if (!pair) return;
+      const [a, b]: [Ledger, Ledger] = [pair[0].ledger, pair[1].ledger];
+      assert.equal(await a.bind('tok', 'inbound', 300), true);
+      assert.equal(await b.bind('tok', 'inbound', 300), true, 'the same endpoint again (a retry): still its own');
+      assert.equal(await b.bind('tok', 'events', 300), false, 'another endpoint: refused');
+      assert.equal(await a.claim('token', 'tok', 'A', 10_000), 'claimed', 'the binding is no claim');
+      assert.equal(await a.bind('other', 'events', 300), true);
+      await sleep(400);
+      assert.equal(await b.bind('tok', 'events', 300), true, 'expired: free again');
+    });
+
     test('claims expire (a holder that died); completed keys expire; long keys are fine', async (t) => {
       const pair = await backend.open(t);
       if (!pair) return;

@@ -20,6 +20,9 @@ for i, key in ipairs(KEYS) do
   if i == 1 and answers[1] ~= 1 then break end
 end
 return answers`;
+// KEYS: the token's binding. ARGV: the endpoint, the ttl (ms). 1 when the token is (now) bound to that endpoint.
+const BIND = `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end return 0`;
 const ANSWERS: Record<number, ClaimResult> = { 1: 'claimed', 2: 'used', 3: 'busy' };
 
 /**
@@ -28,7 +31,7 @@ const ANSWERS: Record<number, ClaimResult> = { 1: 'claimed', 2: 'used', 3: 'busy
  */
 export function redisLedger(redis: RedisConnection, namespace: string): Ledger & { flushPending(): Promise<void> } {
   const { client, call } = redis;
-  const keyOf = (space: Parameters<Ledger['claim']>[0], key: string): string => `${namespace}:${storedKey(space, key)}`;
+  const keyOf = (space: Parameters<typeof storedKey>[0], key: string): string => `${namespace}:${storedKey(space, key)}`;
 
   // Completions that happened while Redis could not record them: written once it is back (its 'ready').
   const unwritten = unwrittenCompletions(() => Date.now());
@@ -50,6 +53,10 @@ export function redisLedger(redis: RedisConnection, namespace: string): Ledger &
       const answers = (reply as number[]).map((n, i) => (i > 0 && unwritten.has(keys[i] ?? '') ? 'used' : (ANSWERS[n] ?? 'busy')));
       const [first = 'busy', ...rest] = answers;
       return { token: first, pairs: first === 'claimed' ? rest : [] };
+    },
+    async bind(token, endpoint, ttlMs) {
+      const reply = await call('bind', () => client.eval(BIND, { keys: [keyOf('signature', token)], arguments: [endpoint, String(ttlMs)] }));
+      return reply === 1;
     },
     async complete(space, key, ttlMs) {
       const k = keyOf(space, key);

@@ -65,6 +65,15 @@ export function sqliteLedger(db: SqliteDatabase, clock: Clock, write: GroupWrite
       alongside();
       return write('claim delivery', () => claimDelivery(storedKey('token', token), keys, owner, ttlMs));
     },
+    async bind(token, endpoint, ttlMs) {
+      const k = storedKey('signature', token);
+      alongside();
+      return write('bind', () => {
+        const now = clock.now();
+        take.run(k, endpoint, now + ttlMs, now);
+        return read.get(k)?.owner === endpoint;
+      });
+    },
     async complete(space, key, ttlMs) {
       const k = storedKey(space, key);
       const expiresAt = clock.now() + ttlMs;
