@@ -99,6 +99,18 @@ export const MIGRATIONS: readonly string[] = [
   // `resent_at`: when that message was sent again, cleared when the pair fails anew.
   `ALTER TABLE failures ADD COLUMN storage_url TEXT;
    ALTER TABLE failures ADD COLUMN resent_at INTEGER;`,
+  // 7: reply addresses (store/reply-addresses.ts), one per (alias, contact) pair. `pinned`: the owner replied through
+  // it or asked for it, never given way; the others give way by `touched_at` (the last forward that named it).
+  `CREATE TABLE reply_addresses (
+     token TEXT PRIMARY KEY,
+     alias TEXT NOT NULL,
+     contact TEXT NOT NULL,
+     user TEXT,
+     pinned INTEGER NOT NULL,
+     touched_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE UNIQUE INDEX reply_pairs ON reply_addresses (alias, contact);
+   CREATE INDEX reply_unpinned ON reply_addresses (touched_at) WHERE pinned = 0;`,
 ];
 
 /**

@@ -4,6 +4,7 @@ import { NewerSchemaError, type SqliteLocation } from './database.js';
 import type { FailureLogLimits } from '../failures.js';
 import { unavailable } from './group-commit.js';
 import type { InventoryLimits } from '../inventory.js';
+import type { ReplyLimits } from '../reply-addresses.js';
 import { unwrittenCompletions } from '../unwritten-completions.js';
 import { delegate } from '../delegate.js';
 import { fileState, restoreDeletedFile } from './file-identity.js';
@@ -18,6 +19,8 @@ export interface SqliteStoreOptions {
   failureLimits?: FailureLogLimits;
   /** Smaller caps for tests; production uses INVENTORY_LIMITS. */
   inventoryLimits?: InventoryLimits;
+  /** Smaller caps for tests; production uses REPLY_LIMITS. */
+  replyLimits?: ReplyLimits;
   /**
    * How long the inventory's per-message counts wait in memory before they are written (COUNTS_FLUSH_MS); 0 writes
    * each message's counts with its own commit.
@@ -134,6 +137,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     inventory: delegate(() => current().inventory),
     bounces: delegate(() => current().bounces),
     flood: delegate(() => current().flood),
+    replies: delegate(() => current().replies),
     async health() {
       check();
       if (lost || !session) return { ok: false, detail: lost?.message ?? 'sqlite: no database open' };
