@@ -128,6 +128,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     relayId: env.RELAY_ID ?? sendingDomain(env, rules.domains),
     exactlyOnce: exactlyOncePolicy(env),
     flood: floodGuard(deps.store.flood, clock),
+    replies: deps.store.replies,
   };
   const floodWarning = floodNotices(clock, (fields, msg) => app.log.warn(fields, msg));
   await app.register(inboundRoutes, {

@@ -3,9 +3,7 @@ import type { InboundMessage } from './inbound/message.js';
 import type { CompiledRules } from './rules/types.js';
 import { applyDmarcVerdict, compose } from './forward/compose.js';
 import type { DmarcCheck, DmarcVerdict } from './forward/dmarc.js';
-import { UpstreamRefused, type Transport } from './forward/types.js';
-import { classifySendError } from './forward/classify.js';
-import { SendsSaturated } from './forward/limit.js';
+import type { Transport } from './forward/types.js';
 import { StoreUnavailableError, type Ledger } from './store/types.js';
 import { loopVerdict } from './guards.js';
 import { deliveryKey, messageKey, type ExactlyOncePolicy } from './exactly-once.js';
@@ -15,8 +13,12 @@ import type { PolicyVerdict } from './policy/decide.js';
 import { policyStep } from './policy/step.js';
 import { POLICY_OUTCOMES } from './policy/outcomes.js';
 import { DEFAULT_LIMITS, type FloodHold } from './flood/limits.js';
-import { holdReason, type FloodGuard } from './flood/budget.js';
-import { claimDelivery, claimWaiting, type ClaimedPair } from './claim-pair.js';
+import type { FloodGuard } from './flood/budget.js';
+import { claimDelivery, claimWaiting } from './claim-pair.js';
+import { sendOnce } from './send-once.js';
+import type { ReplyAddresses } from './store/reply-addresses.js';
+import { carryReplyAddress } from './forward/reply-address.js';
+import type { ReplyToDecision } from './forward/reply-to.js';
 
 export type { Outcome };
 
@@ -37,6 +39,8 @@ export interface DeliveryResult {
   newSender: string | null;
   /** The flood guard held a send back (503) or refused a new alias (406). */
   flood?: FloodHold;
+  /** With `replies: true`: how the forward carries its reply address, and why. */
+  replyTo?: ReplyToDecision;
 }
 
 export interface DeliveryDeps {
@@ -53,6 +57,8 @@ export interface DeliveryDeps {
   exactlyOnce: ExactlyOncePolicy;
   /** Per target mailbox budgets (flood/budget.ts). */
   flood: FloodGuard;
+  /** Reply addresses (store/reply-addresses.ts), made for forwards under `replies: true`. */
+  replies: ReplyAddresses;
 }
 
 /**
@@ -105,14 +111,6 @@ export async function deliver(message: InboundMessage, deps: DeliveryDeps, reque
   }
 }
 
-interface TargetResult {
-  outcome: TargetOutcome;
-  reason: string;
-  id?: string;
-  held?: FloodHold;
-  /** A forwarded pair's completion, issued and not yet awaited: settles to its error (the store's), or null once written. */
-  completed?: Promise<Error | null>;
-}
 
 /**
  * The forward's result, and its writes still in flight (the completions of the pairs it forwarded, the inventory's
@@ -161,14 +159,17 @@ async function forward(
   // Raw mode: the original bytes pass DMARC at the target only on an aligned DKIM signature; without one, and under
   // an enforcing policy, From becomes ours (once, for every target). The key stays that of the message as it came.
   const dmarc = message.raw ? await deps.dmarc.check(message.raw, message.headers) : undefined;
-  const outgoing = applyDmarcVerdict(message, dmarc, deps.sendingDomain);
+  // Under `replies: true` the reply address goes in as Reply-To (keeping the sender's DKIM where it does not sign it).
+  const carried = decision.replies ? await carryReplyAddress(message, recipient, decision.user, dmarc, deps) : null;
+  const outgoing = carried?.message ?? applyDmarcVerdict(message, dmarc, deps.sendingDomain);
+  const build = (to: string) => compose(outgoing, to, deps.sendingDomain, deps.relayId, carried?.replyTo);
   const targets = [...policy.to];
   const key = messageKey(message);
   const limits = decision.limits ?? DEFAULT_LIMITS;
   const pairs = targets.map((to) => ({ pair: deliveryKey(key, to), to }));
   const claims = await claimDelivery(token, pairs, limits, deps, requestId);
   if (claims.token !== 'claimed') return notOurs(claims.token);
-  const sent = await Promise.all(claims.pairs.map((p) => sendOnce(outgoing, p, deps, requestId)));
+  const sent = await Promise.all(claims.pairs.map((p) => sendOnce(build, p, deps, requestId)));
   const storeDown = sent.find((s) => s.outcome === 'store-unavailable');
   if (storeDown) throw new StoreUnavailableError(storeDown.reason);
   const completions = sent.flatMap((s) => (s.completed ? [s.completed] : []));
@@ -177,7 +178,7 @@ async function forward(
   const reason =
     outcome === 'forwarded' ? policy.detail : outcome === 'duplicate' ? 'already forwarded to every target' : (sent.find((s) => s.outcome === outcome)?.reason ?? outcome);
   const held = await noted(sent.find((s) => s.held)?.held ?? null, deps);
-  return settled(result(outcome, reason, { ...decided, targets, ids, ...(dmarc && { dmarc }), ...held }), completions);
+  return settled(result(outcome, reason, { ...decided, targets, ids, ...(dmarc && { dmarc }), ...(carried && { replyTo: carried.decision }), ...held }), completions);
 }
 
 /** A hold goes into the result (log, metric) and the store (the admin page). */
@@ -185,48 +186,4 @@ async function noted(hold: FloodHold | null, deps: DeliveryDeps): Promise<{ floo
   if (!hold) return {};
   await deps.flood.note(hold);
   return { flood: hold };
-}
-
-/**
- * Sends the message to one target unless it already has it. Forwarded earlier (under another token, or
- * before a partial failure): not again. Being forwarded by another copy right now (any instance): wait
- * for it rather than send twice.
- */
-async function sendOnce(outgoing: InboundMessage, { pair, to, claim }: ClaimedPair, deps: DeliveryDeps, requestId: string): Promise<TargetResult> {
-  const release = () => deps.ledger.release('delivery', pair, requestId).catch(() => undefined);
-  try {
-    // The mailbox's budget is counted only once the pair is ours, so a copy already forwarded costs nothing.
-    const claimed = await claim;
-    if (claimed.claim === 'used') return { outcome: 'duplicate', reason: `already forwarded to ${to}` };
-    if (claimed.claim === 'busy') return { outcome: 'busy', reason: `the same message is being forwarded to ${to} by another delivery` };
-    const { slot } = claimed;
-    if ('held' in slot) {
-      await release();
-      return { outcome: 'over-limit', reason: holdReason(slot.held), held: slot.held };
-    }
-    let id: string;
-    try {
-      ({ id } = await deps.transport.send(compose(outgoing, to, deps.sendingDomain, deps.relayId)));
-    } catch (err) {
-      await deps.flood.giveBack(slot.taken);
-      await release();
-      return sendFailure(err);
-    }
-    // Not awaited here: the delivery's other writes join its commit (deliver() awaits them all before answering).
-    const completed = deps.ledger.complete('delivery', pair, deps.exactlyOnce.deliveredTtlMs).then(
-      () => null,
-      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
-    );
-    return { outcome: 'forwarded', reason: 'forwarded', id, completed };
-  } catch (err) {
-    if (err instanceof StoreUnavailableError) return { outcome: 'store-unavailable', reason: err.message };
-    throw err;
-  }
-}
-
-/** A failed send as data: refused for good, or worth Mailgun's retry. */
-function sendFailure(err: unknown): TargetResult {
-  if (err instanceof SendsSaturated) return { outcome: 'busy', reason: err.message };
-  const classified = classifySendError(err);
-  return { outcome: classified instanceof UpstreamRefused ? 'rejected' : 'failed', reason: classified.message };
 }

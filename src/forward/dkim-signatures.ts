@@ -39,7 +39,7 @@ function signature(fieldText: string): Signature {
   };
 }
 
-const orgDomain = (domain: string): string => getDomain(domain, { allowPrivateDomains: true }) ?? domain;
+export const orgDomain = (domain: string): string => getDomain(domain, { allowPrivateDomains: true }) ?? domain;
 
 /**
  * Relaxed DMARC alignment with `fromDomain`: the same registrable domain (a strict policy is judged by mailauth
@@ -85,4 +85,20 @@ export function alignedHeader(head: Buffer, fromDomain: string): Buffer | null {
   const eol = /\r\n$/.test(fields[0]?.text ?? '\r\n') ? '\r\n' : '\n';
   const kept = fields.filter((field, i) => chosen.has(i) || signed.has(field.name)).map((f) => (/\n$/.test(f.text) ? f.text : f.text + eol));
   return Buffer.from(kept.join('') + eol, 'latin1');
+}
+
+/**
+ * Whether a DKIM signature aligned with `fromDomain` signs Reply-To (`reply-to` in its h=, present or over-signed):
+ * then a Reply-To added or replaced breaks it. Read like alignedHeader(): at most MAX_ALIGNED_READ aligned
+ * signatures, a glance each. A signature that does not align cannot carry DMARC, so what it signs does not matter.
+ */
+export function alignedSignsReplyTo(head: Buffer, fromDomain: string): boolean {
+  const aligns = alignment(fromDomain);
+  let read = 0;
+  for (const field of headerFields(head.toString('latin1'))) {
+    if (field.name !== 'dkim-signature' || read >= MAX_ALIGNED_READ || !aligns(field.text)) continue;
+    read += 1;
+    if (signature(field.text).signs.includes('reply-to')) return true;
+  }
+  return false;
 }

@@ -58,6 +58,12 @@ export function createRelayMetrics(options: RelayMetricsOptions = {}): RelayMetr
     help: 'Raw-mode messages whose DKIM/DMARC lookups failed or timed out (forwarded unchanged)',
     registers,
   });
+  const replyTo = new Counter({
+    name: 'plus_relay_reply_to_total',
+    help: 'Forwards under replies: true, by how they carry the reply address (action add: the sender DKIM kept; rewrite: From the relay) and why',
+    labelNames: ['action', 'reason'],
+    registers,
+  });
   const reloads = new Counter({ name: 'plus_relay_rules_reloads_total', help: 'Edits of the rules file that were loaded', registers });
   const reloadFailures = new Counter({ name: 'plus_relay_rules_reload_failures_total', help: 'Edits of the rules file that were invalid (the last good rules stay in use)', registers });
   const rulesValid = new Gauge({ name: 'plus_relay_rules_file_valid', help: '1 when the rules file on disk is what is served, 0 after an invalid edit', registers });
@@ -114,6 +120,7 @@ export function createRelayMetrics(options: RelayMetricsOptions = {}): RelayMetr
       // Counted when the message is done with, not on each of Mailgun's retries of a failed send.
       if (result.newSender && (result.outcome === 'forwarded' || result.outcome === 'rejected')) leaks.inc();
       if (result.flood) flood.inc({ limit: result.flood.limit });
+      if (result.replyTo && result.ids.length) replyTo.inc({ action: result.replyTo.action, reason: result.replyTo.reason });
     },
     rulesReload(ok) {
       (ok ? reloads : reloadFailures).inc();
