@@ -19,6 +19,8 @@ import { sendOnce } from './send-once.js';
 import type { ReplyAddresses } from './store/reply-addresses.js';
 import { carryReplyAddress } from './forward/reply-address.js';
 import type { ReplyToDecision } from './forward/reply-to.js';
+import { replyTokenOf } from './store/reply-addresses.js';
+import { relayReply, type ReplyReason } from './reply.js';
 
 export type { Outcome };
 
@@ -41,6 +43,8 @@ export interface DeliveryResult {
   flood?: FloodHold;
   /** With `replies: true`: how the forward carries its reply address, and why. */
   replyTo?: ReplyToDecision;
+  /** Mail to a reply address: sent on as the alias, or why not (reply.ts). */
+  reply?: ReplyReason;
 }
 
 export interface DeliveryDeps {
@@ -88,8 +92,12 @@ export async function deliver(message: InboundMessage, deps: DeliveryDeps, reque
   try {
     let routed: Routed;
     try {
-      // forward() claims the token: with the pairs' claims when there are targets (one write), else alone.
-      routed = await forward(message, message.recipient, token, deps, requestId, result);
+      // forward() claims the token: with the pairs' claims when there are targets (one write), else alone. The
+      // relay's own reply addresses are answered before any rule (a catch-all would otherwise forward them).
+      const replyToken = replyTokenOf(message.recipient.slice(0, message.recipient.lastIndexOf('@')));
+      routed = replyToken
+        ? await relayReply(message, replyToken, token, deps, requestId, result)
+        : await forward(message, message.recipient, token, deps, requestId, result);
     } catch (err) {
       await ledger.release('token', token, requestId).catch(() => undefined);
       throw err;
@@ -117,7 +125,7 @@ export async function deliver(message: InboundMessage, deps: DeliveryDeps, reque
  * record): `written` settles to the first completion's error, or null. Never rejects, so a forward that throws
  * before awaiting it leaves no unhandled rejection.
  */
-interface Routed {
+export interface Routed {
   result: DeliveryResult;
   written: Promise<Error | null>;
   /** The token is this delivery's claim (to complete or release); false when it was used or busy. */

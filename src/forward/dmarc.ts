@@ -31,9 +31,17 @@ export interface DmarcVerdict {
   detail?: string;
 }
 
+/**
+ * Whether a message carries a DKIM signature aligned with `domain` that verifies: `pass`; `fail` (none, or none that
+ * verifies, or verifying would cost more than the budget); `temperror` (a key lookup failed: a retry may pass).
+ */
+export type AuthorDkim = { result: 'pass' | 'fail' | 'temperror'; detail?: string };
+
 export interface DmarcCheck {
   /** `headers`: the message's header block as the inbound side already read it (read from `raw` when not given). */
   check(raw: Buffer, headers?: HeaderList): Promise<DmarcVerdict>;
+  /** The owner's reply: signed by its mailbox's domain (replies are sent on only then). */
+  authorSigned(raw: Buffer, domain: string): Promise<AuthorDkim>;
 }
 
 export interface DmarcCheckOptions {
@@ -108,7 +116,42 @@ export function createDmarcCheck(resolver: DNSResolver, options: DmarcCheckOptio
         return { action: 'keep', reason: 'dns-error', domain: null, policy: null, detail: (err as Error).message };
       }
     },
+    async authorSigned(raw, domain) {
+      const lib = await loadMailauth();
+      try {
+        return await withTimeout(authorDkim(lib, raw, domain, cached, options.dkimBudgetMs ?? DKIM_BUDGET_MS), timeoutMs, `DKIM lookups took more than ${timeoutMs} ms`);
+      } catch (err) {
+        return { result: 'temperror', detail: (err as Error).message };
+      }
+    },
   };
+}
+
+/** Only signatures aligned with `domain` are verified (alignedHeader), within the same CPU budget as the DMARC check. */
+async function authorDkim(lib: Mailauth, raw: Buffer, domain: string, resolver: DNSResolver, budgetMs: number): Promise<AuthorDkim> {
+  const verified = await verifyAligned(lib, raw, domain, resolver, budgetMs);
+  if (verified === null) return { result: 'fail', detail: `no DKIM signature of ${domain}` };
+  if (verified instanceof OverBudget) return { result: 'fail', detail: verified.message };
+  const results = verified.results.filter((r) => r.status.aligned);
+  if (results.some((r) => r.status.result === 'pass')) return { result: 'pass' };
+  const temporary = results.find((r) => r.status.result === 'temperror');
+  if (temporary) return { result: 'temperror', detail: temporary.status.comment ?? 'temporary error' };
+  return { result: 'fail', detail: results[0]?.status.comment || `the DKIM signature of ${domain} does not verify` };
+}
+
+/** The message's signatures aligned with `domain`, verified; null when it has none; OverBudget past the budget. */
+async function verifyAligned(lib: Mailauth, raw: Buffer, domain: string, resolver: DNSResolver, budgetMs: number): Promise<DKIMVerifyResult | OverBudget | null> {
+  // Choosing the signatures reads the whole header section (up to 256 KiB): it is paid from the same budget.
+  const choosing = process.cpuUsage();
+  const end = headerBlockEnd(raw) ?? raw.length;
+  const head = alignedHeader(raw.subarray(0, end), domain);
+  if (!head) return null;
+  try {
+    return await lib.dkimVerify(budgetedInput(head, raw.subarray(end), budgetMs - cpuMs(choosing)), { resolver });
+  } catch (err) {
+    if (err instanceof OverBudget) return err;
+    throw err;
+  }
 }
 
 async function verdict(lib: Mailauth, raw: Buffer, headers: HeaderList, resolver: DNSResolver, budgetMs: number): Promise<DmarcVerdict> {
@@ -131,18 +174,9 @@ async function verdict(lib: Mailauth, raw: Buffer, headers: HeaderList, resolver
   if ('action' in decided) return decided;
   const policy = decided.enforced;
 
-  // Choosing the signatures reads the whole header section (up to 256 KiB): it is paid from the same budget.
-  const choosing = process.cpuUsage();
-  const end = headerBlockEnd(raw) ?? raw.length;
-  const head = alignedHeader(raw.subarray(0, end), domain);
-  if (!head) return { action: 'rewrite', reason: 'no-aligned-dkim', domain, policy };
-  let dkim: DKIMVerifyResult;
-  try {
-    dkim = await lib.dkimVerify(budgetedInput(head, raw.subarray(end), budgetMs - cpuMs(choosing)), { resolver });
-  } catch (err) {
-    if (err instanceof OverBudget) return { action: 'rewrite', reason: 'cannot-verify', domain, policy, detail: err.message };
-    throw err;
-  }
+  const dkim = await verifyAligned(lib, raw, domain, resolver, budgetMs);
+  if (dkim === null) return { action: 'rewrite', reason: 'no-aligned-dkim', domain, policy };
+  if (dkim instanceof OverBudget) return { action: 'rewrite', reason: 'cannot-verify', domain, policy, detail: dkim.message };
   const passing = dkim.results.filter((r) => r.status.result === 'pass');
   const result = await lib.dmarc({
     headerFrom: [from],

@@ -1,0 +1,17 @@
+import type { HeaderList } from '../mail/headers.js';
+import { authorAddresses, domainOf } from '../mail/address.js';
+import { targetMailbox } from '../flood/mailbox.js';
+
+/**
+ * The owner's mailbox a reply comes from, when its single author is one of `targets`' mailboxes (the `+tag` removed,
+ * case-insensitive), with the domain its DKIM signature must be aligned with; null for anyone else. Pure: the
+ * signature itself is checked afterwards (a From is only a claim).
+ */
+export function ownerMailbox(headers: HeaderList, targets: readonly string[]): { mailbox: string; domain: string } | null {
+  const authors = authorAddresses(headers);
+  if (authors.length !== 1) return null;
+  const mailbox = targetMailbox(authors[0] ?? '');
+  const domain = domainOf(mailbox);
+  if (!domain || !targets.some((t) => targetMailbox(t) === mailbox)) return null;
+  return { mailbox, domain };
+}
