@@ -2,69 +2,10 @@
 // anyone else's mail to it — forged, unsigned, wrongly signed, another user's, a stranger's — sends nothing.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { replyRelay, signed, type ReplyRelay } from '../helpers/replies.js';
-import { dkimSignedMime, freshSignatureBlock, parsedUrlencoded } from '../support/fixtures.js';
+import { forwardFromShop, gmailReply, gmailSigned, replyRelay, SHOP_ID, type ReplyRelay } from '../helpers/replies.js';
+import { freshSignatureBlock, parsedUrlencoded } from '../support/fixtures.js';
 import { parseExposition } from '../helpers/prometheus.js';
 import { SIGNING_KEY } from '../helpers/build.js';
-
-const SHOP_ID = '<order.1234@shop.example>';
-
-/** Shop writes to shop@alice.dev; the forward's Reply-To is the reply address. */
-async function forwardFromShop(relay: ReplyRelay): Promise<string> {
-  const message = await signed({ from: 'Shop <support@shop.example>', messageId: SHOP_ID }, 'shop.example');
-  Object.assign(relay.dns.txt, message.records);
-  assert.equal((await relay.post(message.mime, 'shop@alice.dev')).status, 200);
-  const address = /^Reply-To: (.*)\r$/m.exec(relay.api.sent.at(-1)?.mime?.toString('latin1') ?? '')?.[1];
-  assert.ok(address);
-  return address;
-}
-
-/** Alice's reply as Gmail writes it: trace and Google headers, a quoted original, text (quoted-printable) and HTML (base64). */
-function gmailReply(replyAddress: string, from = 'Alice Example <alice@gmail.com>'): Buffer {
-  const b = '000000000000b2c3d4e5f6a7b8c9';
-  const text = `Thanks, that works.\r\n\r\nOn Wed, 14 Feb 2026 Shop <${replyAddress}> wrote:\r\n> Your order #1234 ships to alice+shop@gmail.com.\r\n> Reply to ${replyAddress.toUpperCase()} =\r\nwith questions.\r\n`;
-  const html = `<div>Thanks, that works.</div><blockquote>Shop &lt;<a href="mailto:${replyAddress}">${replyAddress}</a>&gt; wrote: sent to Alice@Gmail.com</blockquote>`;
-  return Buffer.from(
-    [
-      'Received: by mail-lj1-f170.google.com with SMTP id 38308e7fff4ca-2d0f3a1; Wed, 14 Feb 2026 10:31:00 -0800 (PST)',
-      'X-Received: by 2002:a05:6512:3b8d with SMTP id g13mr; Wed, 14 Feb 2026 10:31:00 -0800 (PST)',
-      'ARC-Seal: i=1; a=rsa-sha256; t=1707934260; cv=none; d=google.com; s=arc-20160816; b=abc',
-      'ARC-Authentication-Results: i=1; mx.google.com; dkim=pass header.i=@gmail.com; smtp.mailfrom=alice@gmail.com',
-      'X-Gm-Message-State: AOJu0YzAlice',
-      'X-Google-Smtp-Source: AGHT+IFalice',
-      'X-Originating-IP: [203.0.113.7]',
-      'X-Envelope-From: <alice@gmail.com>',
-      'MIME-Version: 1.0',
-      `From: ${from}`,
-      `To: Shop <${replyAddress}>`,
-      'Date: Wed, 14 Feb 2026 10:31:00 -0800',
-      'Message-ID: <CAGalice123@mail.gmail.com>',
-      `In-Reply-To: ${SHOP_ID}`,
-      `References: ${SHOP_ID}`,
-      'Subject: Re: Your order #1234',
-      `Content-Type: multipart/alternative; boundary="${b}"`,
-      '',
-      `--${b}`,
-      'Content-Type: text/plain; charset="UTF-8"',
-      'Content-Transfer-Encoding: quoted-printable',
-      '',
-      text.replace(/=(?!\r\n)/g, '=3D'),
-      `--${b}`,
-      'Content-Type: text/html; charset="UTF-8"',
-      'Content-Transfer-Encoding: base64',
-      '',
-      Buffer.from(html).toString('base64'),
-      `--${b}--`,
-      '',
-    ].join('\r\n'),
-  );
-}
-
-async function gmailSigned(replyAddress: string, relay: ReplyRelay, from?: string, domain = 'gmail.com'): Promise<Buffer> {
-  const { mime, records } = await dkimSignedMime(gmailReply(replyAddress, from), { domain, selector: 'g20230601' });
-  Object.assign(relay.dns.txt, records);
-  return mime;
-}
 
 /** Every text part of a sent message, decoded, with its header section. */
 function decoded(mime: Buffer): string {
