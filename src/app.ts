@@ -186,6 +186,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
       prefix: '/admin',
       token: env.ADMIN_TOKEN,
       inventory: deps.store.inventory,
+      replies: deps.store.replies,
       domains: () => rules.domains,
       route: (address) => rules.route(address),
       clock,

@@ -8,6 +8,8 @@ import { AdminCrossSite, AdminInventoryFull, AdminStoreUnavailable, AdminUnautho
 import type { AliasFactsSource } from './listing.js';
 import { errorPage, PAGE_HEADERS } from './page.js';
 import { adminRoutes, bodyField } from './routes.js';
+import { contactRoutes } from './contacts.js';
+import type { ReplyAddresses } from '../store/reply-addresses.js';
 import { digestRoutes, type Digest } from '../digest/index.js';
 import { resendRoute } from './resend-route.js';
 import type { ResendDeps } from '../resend/resend.js';
@@ -18,6 +20,8 @@ export interface AdminOptions {
   /** ADMIN_TOKEN. The app registers this plugin only when it is set: otherwise every /admin path is 404. */
   token: string;
   inventory: Inventory;
+  /** Reply addresses, for POST /admin/contacts (absent: the route is not there). */
+  replies?: ReplyAddresses;
   domains(): readonly string[];
   /** The current rules' decision for an address (the page shows each alias's target). */
   route(address: string): RouteDecision;
@@ -87,6 +91,7 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options
     floodEvents,
     notes: () => digest?.service.notes() ?? [],
   });
+  if (options.replies) contactRoutes(app, { replies: options.replies, domains: options.domains, route: options.route });
   if (digest) digestRoutes(app, digest.service, digest.on);
   resendRoute(app, options.resend);
 };
