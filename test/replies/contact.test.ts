@@ -2,7 +2,8 @@
 // owner's signed mail to it leaves as the alias to the contact.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN_TOKEN, bearer } from '../helpers/admin.js';
+import { ADMIN_TOKEN, basic, bearer } from '../helpers/admin.js';
+import { formToken } from '../../src/admin/auth.js';
 import { recordingIO } from '../helpers/cli-io.js';
 import { gmailSigned, replyRelay, REPLY_RULES } from '../helpers/replies.js';
 import { contact } from '../../src/cli/contact.js';
@@ -43,4 +44,17 @@ test('refused with the reason: replies off, a foreign domain, no address', async
   const { io, err } = recordingIO('/', { ADMIN_TOKEN });
   assert.equal(await contact(['shop@alice.dev', '--url', relay.url], io), 2);
   assert.match(err.join('\n'), /expected an alias and an address/);
+});
+
+test('the admin page offers the same: its form posts to /admin/contacts and answers with the address', async (t) => {
+  const relay = await replyRelay(t, { env: { ADMIN_TOKEN } });
+  const page = await (await fetch(`${relay.url}/admin`, { headers: basic() })).text();
+  assert.match(page, /<form class="add" method="post" action="\/admin\/contacts">/);
+  const body = new URLSearchParams({ csrf: formToken(ADMIN_TOKEN), alias: 'shop@alice.dev', address: 'support@shop.example' });
+  const res = await fetch(`${relay.url}/admin/contacts`, { method: 'POST', headers: { ...basic(), 'content-type': 'application/x-www-form-urlencoded' }, body });
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  const shown = /<code class="address">(r=[a-z2-7]{26}@alice\.dev)<\/code>/.exec(html)?.[1];
+  assert.ok(shown, html);
+  assert.equal((await relay.store.replies.find(shown.slice(2, 28)))?.contact, 'support@shop.example');
 });
