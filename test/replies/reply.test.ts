@@ -2,8 +2,8 @@
 // anyone else's mail to it — forged, unsigned, wrongly signed, another user's, a stranger's — sends nothing.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { forwardFromShop, gmailReply, gmailSigned, replyRelay, SHOP_ID, type ReplyRelay } from '../helpers/replies.js';
-import { freshSignatureBlock, parsedUrlencoded } from '../support/fixtures.js';
+import { forwardFromShop, gmailReply, gmailSigned, replyRelay, REPLY_RULES, SHOP_ID, type ReplyRelay } from '../helpers/replies.js';
+import { dkimSignedMime, freshSignatureBlock, parsedUrlencoded } from '../support/fixtures.js';
 import { parseExposition } from '../helpers/prometheus.js';
 import { SIGNING_KEY } from '../helpers/build.js';
 
@@ -114,4 +114,16 @@ test('parsed mode: refused with a message that names the raw-mode route', async 
   assert.equal(res.status, 406);
   assert.match(((await res.json()) as { message: string }).message, /\/mailgun\/inbound\/mime/);
   assert.equal(relay.api.sent.length, 1);
+});
+
+test("the owner's replies count against the flood guard like forwards: past the limit, held with a 503 and nothing sent", async (t) => {
+  const relay = await replyRelay(t, { rules: `${REPLY_RULES}limits:\n  per_target: {per_minute: 1}\n` });
+  const replyAddress = await forwardFromShop(relay);
+  const first = await gmailSigned(replyAddress, relay);
+  assert.equal((await relay.post(first, replyAddress)).status, 200);
+  const second = await dkimSignedMime(Buffer.from(gmailReply(replyAddress).toString('latin1').replace('Thanks, that works.', 'One more thing.'), 'latin1'), { domain: 'gmail.com', selector: 'g20230601' });
+  const res = await relay.post(second.mime, replyAddress);
+  assert.equal(res.status, 503, JSON.stringify(res.body));
+  assert.equal(relay.deliveries.at(-1)?.flood?.mailbox, 'support@shop.example');
+  assert.equal(relay.api.sent.length, 2, 'the forward and the first reply');
 });
