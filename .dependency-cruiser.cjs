@@ -12,7 +12,7 @@ const FLOORS = [
   { name: 'rules', paths: ['^src/rules/'] },
   { name: 'store', paths: ['^src/store/'] },
   { name: 'policy / flood / forward', paths: ['^src/policy/', '^src/flood/', '^src/forward/'] },
-  { name: 'deliver', paths: ['^src/deliver\\.ts$', '^src/guards\\.ts$', '^src/exactly-once\\.ts$', '^src/claim-pair\\.ts$'] },
+  { name: 'deliver', paths: ['^src/deliver\\.ts$', '^src/delivery\\.ts$', '^src/reply\\.ts$', '^src/send-once\\.ts$', '^src/guards\\.ts$', '^src/exactly-once\\.ts$', '^src/claim-pair\\.ts$'] },
   {
     name: 'HTTP edges',
     paths: ['^src/inbound-route/', '^src/events/', '^src/resend/', '^src/admin/', '^src/alias-api/', '^src/metrics/', '^src/digest/', '^src/error-handler\\.ts$'],

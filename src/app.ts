@@ -133,6 +133,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
     relayId: env.RELAY_ID ?? sendingDomain(env, rules.domains),
     exactlyOnce: exactlyOncePolicy(env),
     flood: floodGuard(deps.store.flood, clock),
+    replies: deps.store.replies,
   };
   const floodWarning = floodNotices(clock, (fields, msg) => app.log.warn(fields, msg));
   await app.register(inboundRoutes, {
@@ -194,6 +195,7 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
       token: env.ADMIN_TOKEN,
       failedTokens: refusedTokens,
       inventory: deps.store.inventory,
+      replies: deps.store.replies,
       domains: () => rules.domains,
       route: (address) => rules.route(address),
       clock,

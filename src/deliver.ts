@@ -3,9 +3,7 @@ import type { InboundMessage } from './inbound/message.js';
 import type { CompiledRules } from './rules/types.js';
 import { applyDmarcVerdict, compose } from './forward/compose.js';
 import type { DmarcCheck, DmarcVerdict } from './forward/dmarc.js';
-import { UpstreamRefused, type Transport } from './forward/types.js';
-import { classifySendError } from './forward/classify.js';
-import { SendsSaturated } from './forward/limit.js';
+import type { Transport } from './forward/types.js';
 import { StoreUnavailableError, type Ledger } from './store/types.js';
 import { loopVerdict } from './guards.js';
 import { deliveryKey, messageKey, type ExactlyOncePolicy } from './exactly-once.js';
@@ -17,43 +15,17 @@ import { POLICY_OUTCOMES } from './policy/outcomes.js';
 import { DEFAULT_LIMITS, type FloodHold } from './rules/resolved-limits.js';
 import { holdReason, type FloodGuard } from './flood/budget.js';
 import { claimDelivery, claimWaiting, type ClaimedPair } from './claim-pair.js';
+import { sendOnce } from './send-once.js';
+import type { ReplyAddresses } from './store/reply-addresses.js';
+import { carryReplyAddress } from './forward/reply-address.js';
+import type { ReplyToDecision } from './forward/reply-to.js';
+import { replyTokenOf } from './store/reply-addresses.js';
+import { relayReply } from './reply.js';
+import type { DeliveryDeps, DeliveryResult, Routed } from './delivery.js';
 
 export type { Outcome };
 
-/** What happened to one delivery, as data: the route answers `status`, the log line prints it. */
-export interface DeliveryResult {
-  status: OutcomeStatus;
-  outcome: Outcome;
-  reason: string;
-  recipient: string | null;
-  rule: number | null;
-  targets: string[];
-  ids: string[];
-  /** Raw mode, once a rule forwarded it: whether From had to be rewritten for DMARC, and why. */
-  dmarc?: DmarcVerdict;
-  /** The policy's decision, when the rules routed the message to targets. */
-  policy: PolicyVerdict | null;
-  /** The sender domain when it is new to the alias (the leak signal), else null. */
-  newSender: string | null;
-  /** The flood guard held a send back, or mail to a new alias (503). */
-  flood?: FloodHold;
-}
-
-export interface DeliveryDeps {
-  rules(): CompiledRules;
-  transport: Transport;
-  /** DKIM and DMARC of raw-mode messages, before they are forwarded. */
-  dmarc: DmarcCheck;
-  ledger: Ledger;
-  inventory: Inventory;
-  clock: Clock;
-  sendingDomain: string;
-  /** Marks every forward (X-Plus-Relay) and recognises our own forwards coming back. */
-  relayId: string;
-  exactlyOnce: ExactlyOncePolicy;
-  /** Per target mailbox budgets (flood/budget.ts). */
-  flood: FloodGuard;
-}
+export type { DeliveryDeps, DeliveryResult };
 
 /**
  * Delivers a message whose signature the inbound side has verified (inbound/signed.ts); 'bad-signature' is
@@ -84,8 +56,12 @@ export async function deliver(message: InboundMessage, deps: DeliveryDeps, reque
     if (!(await ledger.bind(token, 'inbound', exactlyOnce.tokenTtlMs))) return result('bad-signature', 'signature already used on another endpoint');
     let routed: Routed;
     try {
-      // forward() claims the token: with the pairs' claims when there are targets (one write), else alone.
-      routed = await forward(message, message.recipient, token, deps, requestId, result);
+      // forward() claims the token: with the pairs' claims when there are targets (one write), else alone. The
+      // relay's own reply addresses are answered before any rule (a catch-all would otherwise forward them).
+      const replyToken = replyTokenOf(message.recipient.slice(0, message.recipient.lastIndexOf('@')));
+      routed = replyToken
+        ? await relayReply(message, replyToken, token, deps, requestId, result)
+        : await forward(message, message.recipient, token, deps, requestId, result);
     } catch (err) {
       await ledger.release('token', token, requestId).catch(() => undefined);
       throw err;
@@ -107,26 +83,6 @@ export async function deliver(message: InboundMessage, deps: DeliveryDeps, reque
   }
 }
 
-interface TargetResult {
-  outcome: TargetOutcome;
-  reason: string;
-  id?: string;
-  held?: FloodHold;
-  /** A forwarded pair's completion, issued and not yet awaited: settles to its error (the store's), or null once written. */
-  completed?: Promise<Error | null>;
-}
-
-/**
- * The forward's result, and its writes still in flight (the completions of the pairs it forwarded, the inventory's
- * record): `written` settles to the first completion's error, or null. Never rejects, so a forward that throws
- * before awaiting it leaves no unhandled rejection.
- */
-interface Routed {
-  result: DeliveryResult;
-  written: Promise<Error | null>;
-  /** The token is this delivery's claim (to complete or release); false when it was used or busy. */
-  tokenHeld: boolean;
-}
 
 const NOTHING_PENDING: Promise<null> = Promise.resolve(null);
 
@@ -164,14 +120,17 @@ async function forward(
   // Raw mode: the original bytes pass DMARC at the target only on an aligned DKIM signature; without one, and under
   // an enforcing policy, From becomes ours (once, for every target). The key stays that of the message as it came.
   const dmarc = message.raw ? await deps.dmarc.check(message.raw, message.header) : undefined;
-  const outgoing = applyDmarcVerdict(message, dmarc, deps.sendingDomain);
+  // Under `replies: true` the reply address goes in as Reply-To (keeping the sender's DKIM where it does not sign it).
+  const carried = decision.replies ? await carryReplyAddress(message, recipient, decision.user, dmarc, deps) : null;
+  const outgoing = carried?.message ?? applyDmarcVerdict(message, dmarc, deps.sendingDomain);
+  const build = (to: string) => compose(outgoing, to, deps.sendingDomain, deps.relayId, carried?.replyTo);
   const targets = [...policy.to];
   const key = messageKey(message);
   const limits = decision.limits ?? DEFAULT_LIMITS;
   const pairs = targets.map((to) => ({ pair: deliveryKey(key, to), to }));
   const claims = await claimDelivery(token, pairs, limits, deps, requestId);
   if (claims.token !== 'claimed') return notOurs(claims.token);
-  const sent = await Promise.all(claims.pairs.map((p) => sendOnce(outgoing, p, deps, requestId)));
+  const sent = await Promise.all(claims.pairs.map((p) => sendOnce(build, p, deps, requestId)));
   const storeDown = sent.find((s) => s.outcome === 'store-unavailable');
   if (storeDown) throw new StoreUnavailableError(storeDown.reason);
   const completions = sent.flatMap((s) => (s.completed ? [s.completed] : []));
@@ -181,7 +140,7 @@ async function forward(
     outcome === 'forwarded' ? policy.detail : outcome === 'duplicate' ? 'already forwarded to every target' : (sent.find((s) => s.outcome === outcome)?.reason ?? outcome);
   const held = await noted(sent.find((s) => s.held)?.held ?? null, deps);
   // Only a verified aligned signature authenticates the sender (raw mode, under an enforcing DMARC policy: dmarc.ts).
-  return settled(result(outcome, reason, { ...decided, targets, ids, ...(dmarc && { dmarc }), ...held }), completions, true, dmarc?.reason === 'aligned-dkim');
+  return settled(result(outcome, reason, { ...decided, targets, ids, ...(dmarc && { dmarc }), ...(carried && { replyTo: carried.decision }), ...held }), completions, true, dmarc?.reason === 'aligned-dkim');
 }
 
 /** A hold goes into the result (log, metric) and the store (the admin page). */
@@ -189,48 +148,4 @@ async function noted(hold: FloodHold | null, deps: DeliveryDeps): Promise<{ floo
   if (!hold) return {};
   await deps.flood.note(hold);
   return { flood: hold };
-}
-
-/**
- * Sends the message to one target unless it already has it. Forwarded earlier (under another token, or
- * before a partial failure): not again. Being forwarded by another copy right now (any instance): wait
- * for it rather than send twice.
- */
-async function sendOnce(outgoing: InboundMessage, { pair, to, claim }: ClaimedPair, deps: DeliveryDeps, requestId: string): Promise<TargetResult> {
-  const release = () => deps.ledger.release('delivery', pair, requestId).catch(() => undefined);
-  try {
-    // The mailbox's budget is counted only once the pair is ours, so a copy already forwarded costs nothing.
-    const claimed = await claim;
-    if (claimed.claim === 'used') return { outcome: 'duplicate', reason: `already forwarded to ${to}` };
-    if (claimed.claim === 'busy') return { outcome: 'busy', reason: `the same message is being forwarded to ${to} by another delivery` };
-    const { slot } = claimed;
-    if ('held' in slot) {
-      await release();
-      return { outcome: 'over-limit', reason: holdReason(slot.held), held: slot.held };
-    }
-    let id: string;
-    try {
-      ({ id } = await deps.transport.send(compose(outgoing, to, deps.sendingDomain, deps.relayId)));
-    } catch (err) {
-      await deps.flood.giveBack(slot.taken);
-      await release();
-      return sendFailure(err);
-    }
-    // Not awaited here: the delivery's other writes join its commit (deliver() awaits them all before answering).
-    const completed = deps.ledger.complete('delivery', pair, deps.exactlyOnce.deliveredTtlMs).then(
-      () => null,
-      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
-    );
-    return { outcome: 'forwarded', reason: 'forwarded', id, completed };
-  } catch (err) {
-    if (err instanceof StoreUnavailableError) return { outcome: 'store-unavailable', reason: err.message };
-    throw err;
-  }
-}
-
-/** A failed send as data: refused for good, or worth Mailgun's retry. */
-function sendFailure(err: unknown): TargetResult {
-  if (err instanceof SendsSaturated) return { outcome: 'busy', reason: err.message };
-  const classified = classifySendError(err);
-  return { outcome: classified instanceof UpstreamRefused ? 'rejected' : 'failed', reason: classified.message };
 }

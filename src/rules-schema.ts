@@ -57,8 +57,14 @@ const LimitsSchema = Type.Optional(
   ),
 );
 
+/**
+ * Replies as the alias (forward/reply-to.ts, replies/): a forward carries a reply address as Reply-To, and the owner's
+ * reply through it leaves from the alias. At the top level and in a user's mapping form (the user's wins); off unless set.
+ */
+const Replies = Type.Optional(Type.Boolean());
+
 /** The mapping form of a user: its targets, its own policies and limits. */
-const UserObject = Type.Object({ to: TargetSchema, any_mailbox: AnyMailbox, ...PolicyKeys, limits: LimitsSchema }, { additionalProperties: false });
+const UserObject = Type.Object({ to: TargetSchema, any_mailbox: AnyMailbox, ...PolicyKeys, limits: LimitsSchema, replies: Replies }, { additionalProperties: false });
 
 const UserSchema = Type.Union([Type.String(), TemplateList, UserObject], {
   description: 'a target template, a list of them, or a mapping with "to"',
@@ -96,6 +102,7 @@ export const RulesFileSchema = Type.Object(
     digest: Type.Optional(DigestSchema),
     ...PolicyKeys,
     limits: LimitsSchema,
+    replies: Replies,
   },
   { additionalProperties: false },
 );

@@ -9,6 +9,7 @@ import { createMailgunTransport } from './forward/mailgun.js';
 import { createOutboxTransport } from './forward/outbox.js';
 import { createStore } from './store/index.js';
 import { createDmarcCheck } from './forward/dmarc.js';
+import { withDevelopmentDkim } from './forward/development-dkim.js';
 import { dnsResolver } from './forward/dns.js';
 import { mailgunSuppressions, type Suppressions } from './events/suppressions.js';
 import type { Transport } from './forward/types.js';
@@ -83,7 +84,12 @@ async function main(): Promise<void> {
     {
       rules,
       transport: transportFor(config, rules),
-      dmarc: createDmarcCheck(dnsResolver(config.dnsServers), { clock: systemClock }),
+      // Outbox mode with the development webhook key is a relay that can never send: there `simulate` may play the
+      // owner's reply, signed with the public development DKIM key (forward/development-dkim.ts).
+      dmarc: createDmarcCheck(
+        config.transport === 'outbox' && config.developmentKey ? withDevelopmentDkim(dnsResolver(config.dnsServers)) : dnsResolver(config.dnsServers),
+        { clock: systemClock },
+      ),
       store,
       ...(suppressions ? { suppressions } : {}),
       ...(storedMessages ? { storedMessages } : {}),

@@ -8,6 +8,8 @@ import { AdminCrossSite, AdminInventoryFull, AdminStoreUnavailable, AdminUnautho
 import type { AliasFactsSource } from './listing.js';
 import { errorPage, PAGE_HEADERS } from './page.js';
 import { adminRoutes, bodyField } from './routes.js';
+import { contactRoutes } from './contacts.js';
+import type { ReplyAddresses } from '../store/reply-addresses.js';
 import { resendRoute } from './resend-route.js';
 import { importRoute } from './import-route.js';
 import type { FailedTokens } from './failed-tokens.js';
@@ -22,6 +24,8 @@ export interface AdminOptions {
   /** Where a refused token is counted, logged and slowed (shared with the alias API). */
   failedTokens?: FailedTokens;
   inventory: Inventory;
+  /** Reply addresses, for POST /admin/contacts (absent: the route is not there). */
+  replies?: ReplyAddresses;
   domains(): readonly string[];
   /** The current rules' decision for an address (the page shows each alias's target). */
   route(address: string): RouteDecision;
@@ -97,6 +101,7 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options
     notes: options.notes ?? (() => []),
   });
   importRoute(app, { inventory: options.inventory, domains: options.domains, clock });
+  if (options.replies) contactRoutes(app, { replies: options.replies, domains: options.domains, route: options.route });
   for (const routes of options.routes ?? []) routes(app);
   resendRoute(app, options.resend);
 };

@@ -158,7 +158,21 @@ ${q ? html`<p><a href="${browseUrl({ q: '', leaksOnly, page: 1 })}">Clear the fi
 ${invalid ? html`<p class="error" id="add-error" role="alert">${m.add?.error}</p>` : ''}
 <p class="muted">It then receives mail even with <code>new_aliases: reject</code>.</p>
 </form>
+<form class="add" method="post" action="/admin/contacts">
+<input type="hidden" name="csrf" value="${m.formToken}">
+<label for="contact-alias">Write first from an alias</label>
+<div class="field"><input type="text" id="contact-alias" name="alias" required placeholder="${`shop@${m.domains[0] ?? 'example.com'}`}" autocomplete="off" aria-label="alias"></div>
+<div class="field"><input type="text" id="contact-address" name="address" required placeholder="to: support@shop.example" autocomplete="off" aria-label="to"><button type="submit">Get address</button></div>
+<p class="muted">Mail from your own mailbox to the address it gives leaves as the alias (needs <code>replies: true</code>).</p>
+</form>
 </div>`;
+}
+
+/** POST /admin/contacts from the page: the address to write to. */
+export function contactPage(alias: string, contact: string, replyAddress: string): string {
+  return layout('plus-relay · write from an alias', html`<h1>Write from ${alias}</h1>
+<p>Write from your own mailbox to <code class="address">${replyAddress}</code>: it leaves as ${alias} to ${contact}.</p>
+<p><a href="/admin">Back to the aliases</a></p>`);
 }
 
 function pages(m: PageModel): SafeHtml {

@@ -10,6 +10,7 @@ import { DOCTOR, doctor } from './doctor.js';
 import { SEND_AS, sendAs } from './send-as.js';
 import { ALIASES, aliases } from './aliases.js';
 import { ALIAS, alias } from './alias.js';
+import { CONTACT, contact } from './contact.js';
 import { BLOCK, block } from './block.js';
 import { UNBLOCK, unblock } from './unblock.js';
 import { DIGEST, digest } from './digest.js';
@@ -25,6 +26,7 @@ export const COMMANDS: ReadonlyArray<{ spec: CommandSpec; run: Command }> = [
   { spec: SEND_AS, run: sendAs },
   { spec: ALIASES, run: aliases },
   { spec: ALIAS, run: alias },
+  { spec: CONTACT, run: contact },
   { spec: BLOCK, run: block },
   { spec: UNBLOCK, run: unblock },
   { spec: RESEND, run: resend },

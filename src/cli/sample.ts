@@ -57,6 +57,18 @@ export function signedFields(key: string, now: Date): Array<[string, string]> {
   return [['timestamp', timestamp], ['token', token], ['signature', signBlock(key, timestamp, token)]];
 }
 
+/** Raw mode's form for `raw`: the envelope fields, `body-mime`, and a webhook signature made with `key`. */
+export function rawPayload(sample: Sample, raw: Buffer, key: string, now = new Date()): Buffer {
+  return formEncode([
+    ['recipient', sample.recipient],
+    ['sender', splitFrom(sample.from).address],
+    ['from', sample.from],
+    ['subject', sample.subject],
+    ['body-mime', raw],
+    ...signedFields(key, now),
+  ]);
+}
+
 export function samplePayload(sample: Sample, key: string, mime: boolean, now = new Date()): Buffer {
   const raw = sampleMime(sample, now);
   const common: Array<[string, string]> = [
@@ -65,7 +77,7 @@ export function samplePayload(sample: Sample, key: string, mime: boolean, now = 
     ['from', sample.from],
     ['subject', sample.subject],
   ];
-  if (mime) return formEncode([...common, ['body-mime', raw], ...signedFields(key, now)]);
+  if (mime) return rawPayload(sample, raw, key, now);
   const text = raw.toString('utf8').split('\r\n\r\n').slice(1).join('\r\n\r\n');
   const headers = raw.toString('utf8').split('\r\n\r\n')[0]?.split('\r\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]);
   return formEncode([...common, ['body-plain', text], ['stripped-text', text], ['message-headers', JSON.stringify(headers)], ...signedFields(key, now)]);

@@ -2,8 +2,8 @@ import type { InboundMessage } from '../inbound/message.js';
 import type { Outbound } from './types.js';
 import type { DmarcVerdict } from './dmarc.js';
 import { rewriteFrom } from './rewrite-from.js';
+import { setReplyTo, type ReplyToDecision } from './reply-to.js';
 import { oneLine, splitFrom } from '../mail/address.js';
-
 
 /**
  * The visible sender of a rebuilt (parsed-mode) message. It cannot keep the sender's DKIM, so it
@@ -45,7 +45,19 @@ export function applyDmarcVerdict(message: InboundMessage, verdict: DmarcVerdict
   return { ...message, raw: rewriteFrom(message.raw, message.header, relayFromHeader(message.from, sendingDomain)) };
 }
 
-export function compose(message: InboundMessage, to: string, sendingDomain: string, relayId: string): Outbound {
+/**
+ * Raw mode with a reply address: the message with `replyTo` as its only Reply-To, the sender's bytes otherwise kept
+ * (`add`), or From rewritten as applyDmarcVerdict() rewrites it (`rewrite`). Parsed mode: unchanged (compose() takes
+ * the reply address as its Reply-To).
+ */
+export function withReplyAddress(message: InboundMessage, decision: ReplyToDecision, replyTo: string, sendingDomain: string): InboundMessage {
+  if (!message.raw) return message;
+  if (decision.action === 'rewrite') return { ...message, raw: rewriteFrom(message.raw, message.header, relayFromHeader(message.from, sendingDomain), replyTo) };
+  return { ...message, raw: setReplyTo(message.raw, message.header, replyTo) };
+}
+
+/** `replyTo`: parsed mode's Reply-To instead of the sender (a reply address). */
+export function compose(message: InboundMessage, to: string, sendingDomain: string, relayId: string, replyTo?: string): Outbound {
   // Routing matched the recipient case-insensitively; the events that come back name it lower-cased.
   const alias = (message.recipient ?? '').toLowerCase();
   if (message.raw) return { kind: 'mime', to, mime: message.raw, relayId, alias };
@@ -56,7 +68,7 @@ export function compose(message: InboundMessage, to: string, sendingDomain: stri
     relayId,
     alias,
     from: relayFrom(message.from, sendingDomain),
-    replyTo: message.from ? oneLine(message.from) : null,
+    replyTo: replyTo ?? (message.from ? oneLine(message.from) : null),
     subject: oneLine(message.subject),
     // The Messages API needs a text or html part; an empty message still deserves delivery.
     text: hasBody ? message.text : ' ',

@@ -97,3 +97,21 @@ export function alignedHeader(raw: Buffer, header: Pick<HeaderView, 'spans'>, fr
   kept.push(eol);
   return Buffer.concat(kept);
 }
+
+/**
+ * Whether a DKIM signature aligned with `fromDomain` signs Reply-To (`reply-to` in its h=, present or over-signed):
+ * then a Reply-To added or replaced breaks it. Read like alignedHeader(): at most MAX_ALIGNED_READ aligned
+ * signatures, a glance each. A signature that does not align cannot carry DMARC, so what it signs does not matter.
+ */
+export function alignedSignsReplyTo(raw: Buffer, header: Pick<HeaderView, 'spans'>, fromDomain: string): boolean {
+  const aligns = alignment(fromDomain);
+  let read = 0;
+  for (const field of header.spans) {
+    if (field.name !== 'dkim-signature' || read >= MAX_ALIGNED_READ) continue;
+    const fieldText = raw.toString('latin1', field.start, field.end);
+    if (!aligns(fieldText)) continue;
+    read += 1;
+    if (signature(fieldText).signs.includes('reply-to')) return true;
+  }
+  return false;
+}

@@ -31,6 +31,12 @@ export interface DmarcVerdict {
   detail?: string;
 }
 
+/**
+ * Whether a message carries a DKIM signature aligned with `domain` that verifies: `pass`; `fail` (none, or none that
+ * verifies, or verifying would cost more than the budget); `temperror` (a key lookup failed: a retry may pass).
+ */
+export type AuthorDkim = { result: 'pass' | 'fail' | 'temperror'; detail?: string };
+
 export interface DmarcCheck {
   /** `header`: the view of `raw`'s header section the inbound side read (readRawHeader()). */
   check(raw: Buffer, header: HeaderView): Promise<DmarcVerdict>;
@@ -40,6 +46,8 @@ export interface DmarcCheck {
    * failed or took too long, a verification over its CPU budget. Never throws: null is the cautious answer.
    */
   authenticated(raw: Buffer, header: HeaderView): Promise<string | null>;
+  /** The owner's reply: signed by its mailbox's domain (replies are sent on only then). */
+  authorSigned(raw: Buffer, header: HeaderView, domain: string): Promise<AuthorDkim>;
 }
 
 export interface DmarcCheckOptions {
@@ -130,7 +138,32 @@ export function createDmarcCheck(resolver: DNSResolver, options: DmarcCheckOptio
       const pass = dkim?.results.some((r) => r.status.result === 'pass' && Boolean(r.status.aligned) && !r.status.underSized);
       return pass ? orgDomain(from.domain) : null;
     },
+    async authorSigned(raw, header, domain) {
+      const lib = await loadMailauth();
+      try {
+        return await withTimeout(authorDkim(lib, raw, header, domain, cached, budgetMs), timeoutMs, `DKIM lookups took more than ${timeoutMs} ms`);
+      } catch (err) {
+        return { result: 'temperror', detail: (err as Error).message };
+      }
+    },
   };
+}
+
+/** Only signatures aligned with `domain` are verified (alignedHeader), within the same CPU budget as the DMARC check. */
+async function authorDkim(lib: Mailauth, raw: Buffer, header: HeaderView, domain: string, resolver: DNSResolver, budgetMs: number): Promise<AuthorDkim> {
+  let verified: DKIMVerifyResult | null;
+  try {
+    verified = await verifyAligned(lib, raw, header, domain, resolver, budgetMs);
+  } catch (err) {
+    if (err instanceof OverBudget) return { result: 'fail', detail: err.message };
+    throw err;
+  }
+  if (verified === null) return { result: 'fail', detail: `no DKIM signature of ${domain}` };
+  const results = verified.results.filter((r) => r.status.aligned);
+  if (results.some((r) => r.status.result === 'pass')) return { result: 'pass' };
+  const temporary = results.find((r) => r.status.result === 'temperror');
+  if (temporary) return { result: 'temperror', detail: temporary.status.comment ?? 'temporary error' };
+  return { result: 'fail', detail: results[0]?.status.comment || `the DKIM signature of ${domain} does not verify` };
 }
 
 /** The message's DKIM signatures aligned with `domain`, verified (null: none aligns); OverBudget past the CPU budget. */

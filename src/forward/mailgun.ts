@@ -34,10 +34,13 @@ export function createMailgunTransport(options: MailgunTransportOptions): Transp
       // Mailgun adds h: headers to the message; one the sender's DKIM does not sign leaves it valid. Besides our loop
       // mark, the two Google's guidelines ask forwarders for: where it goes, and for whom (the alias, then the target).
       // The v: variable is not part of the message at all: Mailgun hands it back in the events about this send.
-      const mark = {
-        [`h:${RELAY_HEADER}`]: message.relayId,
+      const forwarding = {
         'h:X-Forwarded-To': message.to,
         'h:X-Forwarded-For': message.alias ? `${message.alias} ${message.to}` : message.to,
+      };
+      const mark = {
+        [`h:${RELAY_HEADER}`]: message.relayId,
+        ...(message.kind === 'mime' && message.reply ? {} : forwarding),
         [`v:${ALIAS_VARIABLE}`]: message.alias,
       };
       try {

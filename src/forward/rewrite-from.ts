@@ -5,17 +5,21 @@ import { lineEnding, terminated, type HeaderView } from '../mail/header-view.js'
  * changed that does not have to be: the original From fields are kept as X-Original-From, the first one's value also
  * becomes Reply-To unless the message has one, and every other byte (other headers, their folding and line endings,
  * the body) is copied as it was. New lines use the message's own line ending. `header`: the view of `raw`'s header
- * section (readRawHeader()).
+ * section (readRawHeader()). `replyTo` (one line of ASCII, a reply address): the only Reply-To instead, every
+ * original one removed.
  */
-export function rewriteFrom(raw: Buffer, header: Pick<HeaderView, 'spans' | 'end'>, from: string): Buffer {
+export function rewriteFrom(raw: Buffer, header: Pick<HeaderView, 'spans' | 'end'>, from: string, replyTo?: string): Buffer {
   if (!/^[\x20-\x7e]+$/.test(from)) throw new TypeError('rewriteFrom: the new From must be one line of printable ASCII');
+  if (replyTo !== undefined && !/^[\x20-\x7e]+$/.test(replyTo)) throw new TypeError('rewriteFrom: the Reply-To must be one line of printable ASCII');
   const eol = lineEnding(raw, header);
   const hasReplyTo = header.spans.some((f) => f.name === 'reply-to');
   // Copies of the original bytes, never decoded: 8-bit bytes in other headers survive untouched.
   const out: Buffer[] = [];
   const line = (text: string): void => void out.push(Buffer.from(text, 'latin1'));
+  if (replyTo !== undefined) line(`Reply-To: ${replyTo}${eol}`);
   let first = true;
   for (const span of header.spans) {
+    if (span.name === 'reply-to' && replyTo !== undefined) continue;
     if (span.name !== 'from') {
       out.push(raw.subarray(span.start, span.end));
       continue;
@@ -26,7 +30,7 @@ export function rewriteFrom(raw: Buffer, header: Pick<HeaderView, 'spans' | 'end
     if (first) line(`From: ${from}${eol}`);
     line('X-Original-From');
     out.push(value);
-    if (first && !hasReplyTo) {
+    if (first && !hasReplyTo && replyTo === undefined) {
       line('Reply-To');
       out.push(value);
     }

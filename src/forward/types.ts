@@ -14,7 +14,8 @@ export const ALIAS_VARIABLE = 'plus-relay-alias';
  * for, lower-cased (the forwarding headers and the alias variable name it).
  */
 export type Outbound =
-  | { kind: 'mime'; to: string; mime: Buffer; relayId: string; alias: string }
+  /** `reply`: the owner's reply leaving as the alias (no forwarding headers: it is not a forward). */
+  | { kind: 'mime'; to: string; mime: Buffer; relayId: string; alias: string; reply?: true }
   | {
       kind: 'parsed';
       to: string;

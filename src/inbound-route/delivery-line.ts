@@ -17,6 +17,10 @@ export function deliveryLine(result: DeliveryResult, message: Pick<InboundMessag
     mailgunIds: result.ids,
     // Raw mode: { action: keep | rewrite, reason, domain, policy } — a rewritten From, or a DNS failure, shows here.
     dmarc: result.dmarc,
+    // With `replies: true`: { action: add | rewrite | parsed, reason } — how the forward carries its reply address.
+    ...(result.replyTo ? { replyTo: result.replyTo } : {}),
+    // Mail to a reply address: sent, or why it was refused.
+    ...(result.reply ? { reply: result.reply } : {}),
     ms: Math.round(durationMs),
     // The leak signal: a sender domain this alias had not heard from after its learning period.
     ...(result.newSender ? { newSender: result.newSender } : {}),
@@ -30,7 +34,7 @@ export type DeliveryLine = ReturnType<typeof deliveryLine>;
 // listed here, where the pretty format (src/log-format.ts) finds the fields its one-sentence summary stands for.
 const FIELDS = {
   recipient: true, sender: true, from: true, targets: true, rule: true, outcome: true, status: true, reason: true,
-  mailgunIds: true, dmarc: true, ms: true, newSender: true, policy: true,
+  mailgunIds: true, dmarc: true, replyTo: true, reply: true, ms: true, newSender: true, policy: true,
 } satisfies Record<keyof DeliveryLine, true>;
 export const DELIVERY_LINE_KEYS = Object.keys(FIELDS) as readonly (keyof DeliveryLine)[];
 

@@ -18,15 +18,15 @@ export function splitFrom(from: string | null): { name: string; address: string 
  * read; anything without an `@` is no address.
  */
 export function authorAddresses(headers: HeaderList): string[] {
-  return headerValues(headers, 'from').flatMap(addressesOf);
+  return headerValues(headers, 'from').flatMap(addressesIn);
 }
 
 /**
- * The addresses in one From value, in one pass (a value can be 256 KiB: no pattern that rescans it). Quoted strings
+ * The addresses in one address-list value (From, Reply-To), lower-cased, in one pass (a value can be 256 KiB: no pattern that rescans it). Quoted strings
  * and comments may hold `@`, `,` and `<`: they are read past. Outside them, `<…>` is an address, and a list item
  * (split at `,`, a group's `:` and `;`) without one is an address when it holds an `@`.
  */
-function addressesOf(value: string): string[] {
+export function addressesIn(value: string): string[] {
   const found: string[] = [];
   let item = '';
   let angled = false;

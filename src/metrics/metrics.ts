@@ -58,6 +58,18 @@ export function createRelayMetrics(options: RelayMetricsOptions = {}): RelayMetr
     help: 'Raw-mode messages whose DKIM/DMARC lookups failed or timed out (forwarded unchanged)',
     registers,
   });
+  const replyTo = new Counter({
+    name: 'plus_relay_reply_to_total',
+    help: 'Forwards under replies: true, by how they carry the reply address (action add: the sender DKIM kept; rewrite: From the relay) and why',
+    labelNames: ['action', 'reason'],
+    registers,
+  });
+  const replies = new Counter({
+    name: 'plus_relay_replies_total',
+    help: 'Mail to reply addresses, by reason: sent (the owner reply left as the alias) or why it was refused (nothing sent)',
+    labelNames: ['reason'],
+    registers,
+  });
   const reloads = new Counter({ name: 'plus_relay_rules_reloads_total', help: 'Edits of the rules file that were loaded', registers });
   const reloadFailures = new Counter({ name: 'plus_relay_rules_reload_failures_total', help: 'Edits of the rules file that were invalid (the last good rules stay in use)', registers });
   const rulesValid = new Gauge({ name: 'plus_relay_rules_file_valid', help: '1 when the rules file on disk is what is served, 0 after an invalid edit', registers });
@@ -114,6 +126,9 @@ export function createRelayMetrics(options: RelayMetricsOptions = {}): RelayMetr
       // Counted when the message is done with, not on each of Mailgun's retries of a failed send.
       if (result.newSender && (result.outcome === 'forwarded' || result.outcome === 'rejected')) leaks.inc();
       if (result.flood) flood.inc({ limit: result.flood.limit });
+      // Counted once done with: a reply sent, or refused (a retry of one that could not be checked yet is not).
+      if (result.reply && (result.ids.length || result.reply !== 'sent')) replies.inc({ reason: result.reply });
+      if (result.replyTo && result.ids.length) replyTo.inc({ action: result.replyTo.action, reason: result.replyTo.reason });
     },
     rulesReload(ok) {
       (ok ? reloads : reloadFailures).inc();

@@ -54,7 +54,7 @@ export function compileRules(text: string, file: string): RuleSet {
   const digest = compileDigest(root.digest, problems);
   if (problems.length > 0) throw new RulesLoadError(problems.map(locate));
 
-  const route = makeRouter(domains, users, rules, topPolicy, topLimits);
+  const route = makeRouter(domains, users, rules, topPolicy, topLimits, root.replies === true);
   const isTarget = targetMatcher([...[...users.values()].map((u) => u.targets), ...rules.map((r) => (r.action.kind === 'to' ? r.action.targets : []))].flat());
   return Object.freeze({
     file,

@@ -12,9 +12,9 @@ import type { UserTable } from './users.js';
  * Every rendered target is re-parsed and its domain compared with the template's literal domain,
  * so no recipient, however crafted, can add an address or change where mail goes. A forward carries the
  * policy resolved for its recipient (rule over user over `topPolicy`), when any level sets one, and so do the flood
- * guard's limits (user over `topLimits`).
+ * guard's limits (user over `topLimits`), and `replies: true` when the user (else the top level) turns replies on.
  */
-export function makeRouter(domains: ReadonlySet<string>, users: UserTable, rules: readonly CompiledRule[], topPolicy: PolicyLayer = {}, topLimits: LimitsLayer = {}) {
+export function makeRouter(domains: ReadonlySet<string>, users: UserTable, rules: readonly CompiledRule[], topPolicy: PolicyLayer = {}, topLimits: LimitsLayer = {}, topReplies = false) {
   const isUser = (name: string): boolean => users.has(name);
 
   return function route(recipient: string): RouteDecision {
@@ -34,7 +34,9 @@ export function makeRouter(domains: ReadonlySet<string>, users: UserTable, rules
       if (to === null) return { action: 'reject', reason: 'invalid-target', rule: rule.index };
       const policy = resolvePolicy([topPolicy, owner?.policy ?? {}, rule.policy], values);
       const limits = resolveLimits([topLimits, owner?.limits ?? {}]);
-      return { action: 'forward', to, rule: rule.index, user, ...(policy && { policy }), ...(limits && { limits }) };
+      // Absent when off, so a decision reads as it did before replies existed.
+      const replies = owner?.replies ?? topReplies;
+      return { action: 'forward', to, rule: rule.index, user, ...(policy && { policy }), ...(limits && { limits }), ...(replies && { replies }) };
     }
     return { action: 'reject', reason: 'no-rule', rule: null };
   };

@@ -16,9 +16,10 @@ export type RejectReason =
 export type RouteDecision =
   /**
    * `policy`: present when rules.yaml sets a policy key that applies to this recipient (resolved-policy.ts); `limits`:
-   * when the top level or the recipient's user sets a flood-guard limit (resolved-limits.ts).
+   * when the top level or the recipient's user sets a flood-guard limit (resolved-limits.ts); `replies`: present (true)
+   * when `replies: true` applies to the recipient (its user's, else the top level's).
    */
-  | { action: 'forward'; to: string[]; rule: number; user: string | null; policy?: ResolvedPolicy; limits?: ResolvedLimits }
+  | { action: 'forward'; to: string[]; rule: number; user: string | null; policy?: ResolvedPolicy; limits?: ResolvedLimits; replies?: true }
   | { action: 'reject'; reason: RejectReason; rule: number | null };
 
 /** A compiled, immutable rule set. `route` is pure and never throws. */

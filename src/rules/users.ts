@@ -10,6 +10,8 @@ export interface CompiledUser {
   targets: readonly Template[];
   policy: PolicyLayer;
   limits: LimitsLayer;
+  /** The mapping form's `replies:`; undefined leaves it to the top level. */
+  replies?: boolean;
 }
 
 /** User name → user. A Map, so a lookup costs the same with 5 users or 10,000. */
@@ -36,6 +38,7 @@ export function compileUsers(raw: unknown, ownDomains: ReadonlySet<string>, prob
       targets: compileTargets(to, path, USER_PLACEHOLDERS, ownDomains, problems, { anyMailbox: mapping?.any_mailbox === true }),
       policy: mapping ? compilePolicyLayer(mapping, ['users', name], USER_PLACEHOLDERS, ownDomains, problems) : NO_POLICY,
       limits: compileLimits(mapping?.limits, ['users', name, 'limits'], problems),
+      ...(typeof mapping?.replies === 'boolean' ? { replies: mapping.replies } : {}),
     });
   }
   return users;

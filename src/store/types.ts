@@ -7,8 +7,9 @@
 import type { BounceWatch } from './bounce-watch.js';
 import type { Inventory } from './inventory.js';
 import type { FloodCounters } from './flood.js';
+import type { ReplyAddresses } from './reply-addresses.js';
 
-export type { BounceWatch, Inventory, FloodCounters };
+export type { BounceWatch, Inventory, FloodCounters, ReplyAddresses };
 export type ClaimResult = 'claimed' | 'used' | 'busy';
 
 /**
@@ -130,6 +131,8 @@ export interface Store {
   readonly bounces: BounceWatch;
   /** The flood guard's counters (store/flood.ts). */
   readonly flood: FloodCounters;
+  /** Reply addresses by (alias, contact) pair (reply-addresses.ts). */
+  readonly replies: ReplyAddresses;
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import type { TestContext } from 'node:test';
+import type { DNSResolver } from 'mailauth';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from '../../src/app.js';
 import { loadConfig, sendingDomain, type Config } from '../../src/config.js';
@@ -76,6 +77,8 @@ export interface BuildOptions {
   /** TXT records (DKIM keys, DMARC policies) the DMARC check finds. */
   dns?: TxtRecords;
   dmarc?: Omit<DmarcCheckOptions, 'clock'>;
+  /** Wraps the DMARC check's resolver (server.ts adds the development DKIM key in outbox mode). */
+  resolver?: (resolver: DNSResolver) => DNSResolver;
   app?: AppOptions;
 }
 
@@ -99,7 +102,8 @@ export async function build(t: TestContext, options: BuildOptions = {}): Promise
     createMailgunTransport({ apiKey: API_KEY, url: api.url, domain: sendingDomain(config.env, rules.domains), timeoutMs: config.env.MAILGUN_TIMEOUT_MS });
   const dns = await startDnsServer(options.dns);
   t.after(() => dns.close());
-  const dmarc = createDmarcCheck(dnsResolver([dns.address]), { clock, ...options.dmarc });
+  const resolver = dnsResolver([dns.address]);
+  const dmarc = createDmarcCheck(options.resolver?.(resolver) ?? resolver, { clock, ...options.dmarc });
   const domain = sendingDomain(config.env, rules.domains);
   const suppressions = mailgunSuppressions({ apiKey: API_KEY, url: api.url, domain, timeoutMs: config.env.MAILGUN_TIMEOUT_MS });
   const storedMessages = mailgunStoredMessages({ apiKey: API_KEY, apiUrl: config.env.MAILGUN_API_URL, timeoutMs: config.env.MAILGUN_TIMEOUT_MS, maxBytes: config.env.MAX_BODY_BYTES });

@@ -6,7 +6,7 @@ import { redisStore, untilHealthy } from './redis.js';
 import { createMailgunTransport } from '../../src/forward/mailgun.js';
 import { startMailgunApi, type MailgunApi } from '../support/mailgun-api.js';
 
-export async function twoInstances(t: TestContext, url: string, options: Pick<BuildOptions, 'rules' | 'clock' | 'env' | 'app'> = {}): Promise<{ a: Built; b: Built; api: MailgunApi }> {
+export async function twoInstances(t: TestContext, url: string, options: Pick<BuildOptions, 'rules' | 'clock' | 'env' | 'app' | 'dns'> = {}): Promise<{ a: Built; b: Built; api: MailgunApi }> {
   const api = await startMailgunApi({ key: API_KEY });
   t.after(() => api.close());
   const namespace = `plus-relay-test-${randomUUID()}`;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { Clock } from '../../src/clock.js';
 import type { FailureLogLimits } from '../../src/store/failures.js';
+import type { ReplyLimits } from '../../src/store/reply-addresses.js';
 import { createRedisStore } from '../../src/store/redis/index.js';
 import { createSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/types.js';
@@ -14,6 +15,7 @@ import { sharedRedis, untilHealthy } from './redis.js';
 export interface StoreOptions {
   clock?: Clock;
   failureLimits?: FailureLogLimits;
+  replyLimits?: ReplyLimits;
 }
 
 export interface Backend {
@@ -25,7 +27,7 @@ export const backends: Record<'sqlite' | 'redis', Backend> = {
   sqlite: {
     async open(t, options = {}) {
       const dataDir = await mkdtemp(join(tmpdir(), 'plus-relay-store-'));
-      const open = () => createSqliteStore({ location: { dataDir }, clock: options.clock ?? testClock(), ...(options.failureLimits ? { failureLimits: options.failureLimits } : {}) });
+      const open = () => createSqliteStore({ location: { dataDir }, clock: options.clock ?? testClock(), ...(options.failureLimits ? { failureLimits: options.failureLimits } : {}), ...(options.replyLimits ? { replyLimits: options.replyLimits } : {}) });
       const [a, b] = [open(), open()];
       t.after(async () => {
         await a.close();

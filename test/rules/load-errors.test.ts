@@ -27,9 +27,9 @@ test('YAML syntax errors carry their position', () => {
 test('unknown keys are reported at the key, at every level', () => {
   const text = OK_HEAD.replace('  me:', '  bad: {to: "b@x.org", sender: []}\n  me:') + 'rules:\n  - match: me\n    user: me\n    note: hi\nextra: 1\n';
   assert.deepEqual(problems(text), [
-    '3:24: unknown key "sender" in users.bad (expected to, any_mailbox, spam, leaks, senders, new_aliases or limits)',
+    '3:24: unknown key "sender" in users.bad (expected to, any_mailbox, spam, leaks, senders, new_aliases, limits or replies)',
     '8:5: unknown key "note" in rules[0] (expected match, user, to, reject, any_mailbox, spam, leaks, senders or new_aliases)',
-    '9:1: unknown key "extra" in the file (expected domains, users, rules, digest, spam, leaks, senders, new_aliases or limits)',
+    '9:1: unknown key "extra" in the file (expected domains, users, rules, digest, spam, leaks, senders, new_aliases, limits or replies)',
   ]);
 });
 
@@ -147,7 +147,7 @@ test('the error message is the formatted problem lines', () => {
   } catch (err) {
     assert.ok(err instanceof RulesLoadError);
     assert.equal(err.name, 'RulesLoadError');
-    assert.equal(err.message, 'conf/rules.yaml:1:10: domains must not be empty\nconf/rules.yaml:3:1: unknown key "x" in the file (expected domains, users, rules, digest, spam, leaks, senders, new_aliases or limits)');
+    assert.equal(err.message, 'conf/rules.yaml:1:10: domains must not be empty\nconf/rules.yaml:3:1: unknown key "x" in the file (expected domains, users, rules, digest, spam, leaks, senders, new_aliases, limits or replies)');
   }
 });
 

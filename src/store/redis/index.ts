@@ -9,6 +9,8 @@ import { redisBounceWatch } from './bounce-watch.js';
 import { BOUNCE_WATCH_LIMITS } from '../bounce-watch.js';
 import { redisFlood } from './flood.js';
 import type { InventoryLimits } from '../inventory.js';
+import { redisReplyAddresses } from './reply-addresses.js';
+import { REPLY_LIMITS, type ReplyLimits } from '../reply-addresses.js';
 
 export type { StoreLogger };
 
@@ -24,6 +26,8 @@ export interface RedisStoreOptions {
   failureLimits?: FailureLogLimits;
   /** Smaller caps for tests; production uses INVENTORY_LIMITS. */
   inventoryLimits?: InventoryLimits;
+  /** Smaller caps for tests; production uses REPLY_LIMITS. */
+  replyLimits?: ReplyLimits;
 }
 
 /** The Store on Redis, so several relay instances behave as one. */
@@ -36,5 +40,6 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   const inventory = redisInventory(redis, namespace, options.inventoryLimits);
   const bounces = redisBounceWatch(redis, namespace, options.clock ?? systemClock, BOUNCE_WATCH_LIMITS);
   const flood = redisFlood(redis, namespace);
-  return { kind: 'redis', ledger, failures, inventory, bounces, flood, health: redis.health, close: redis.close };
+  const replies = redisReplyAddresses(redis, namespace, options.clock ?? systemClock, options.replyLimits ?? REPLY_LIMITS);
+  return { kind: 'redis', ledger, failures, inventory, bounces, flood, replies, health: redis.health, close: redis.close };
 }

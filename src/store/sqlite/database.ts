@@ -122,6 +122,18 @@ export const MIGRATIONS: readonly string[] = [
    DROP TRIGGER aliases_operator_moved;
    CREATE TRIGGER aliases_operator_moved AFTER UPDATE OF operator ON aliases WHEN OLD.operator <> NEW.operator
      BEGIN UPDATE inventory_size SET operator = operator + (NEW.operator = 1) - (OLD.operator = 1), api = api + (NEW.operator = 2) - (OLD.operator = 2); END;`,
+  // 9: reply addresses (store/reply-addresses.ts), one per (alias, contact) pair. `pinned`: the owner replied through
+  // it or asked for it, never given way; the others give way by `touched_at` (the last forward that named it).
+  `CREATE TABLE reply_addresses (
+     token TEXT PRIMARY KEY,
+     alias TEXT NOT NULL,
+     contact TEXT NOT NULL,
+     user TEXT,
+     pinned INTEGER NOT NULL,
+     touched_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE UNIQUE INDEX reply_pairs ON reply_addresses (alias, contact);
+   CREATE INDEX reply_unpinned ON reply_addresses (touched_at) WHERE pinned = 0;`,
 ];
 
 /**

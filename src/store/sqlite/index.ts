@@ -108,6 +108,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     inventory: delegate(() => current().inventory),
     bounces: delegate(() => current().bounces),
     flood: delegate(() => current().flood),
+    replies: delegate(() => current().replies),
     async health() {
       check();
       if (lost || !session) return { ok: false, detail: lost?.message ?? 'sqlite: no database open' };

@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.js';
 import type { FailureLogLimits } from '../failures.js';
 import type { InventoryLimits } from '../inventory.js';
+import type { ReplyLimits } from '../reply-addresses.js';
 import type { StoreLogger } from '../redis/connection.js';
 import type { SqliteLocation } from './database.js';
 
@@ -13,6 +14,8 @@ export interface SqliteStoreOptions {
   failureLimits?: FailureLogLimits;
   /** Smaller caps for tests; production uses INVENTORY_LIMITS. */
   inventoryLimits?: InventoryLimits;
+  /** Smaller caps for tests; production uses REPLY_LIMITS. */
+  replyLimits?: ReplyLimits;
   /**
    * How long the inventory's per-message counts wait in memory before they are written (COUNTS_FLUSH_MS); 0 writes
    * each message's counts with its own commit.

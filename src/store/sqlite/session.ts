@@ -6,6 +6,8 @@ import { sqliteInventory } from './inventory.js';
 import { sqliteBounceWatch } from './bounce-watch.js';
 import { sqliteFlood } from './flood.js';
 import { BOUNCE_WATCH_LIMITS } from '../bounce-watch.js';
+import { sqliteReplyAddresses } from './reply-addresses.js';
+import { REPLY_LIMITS } from '../reply-addresses.js';
 import { groupCommit, unavailable } from './group-commit.js';
 import type { UnwrittenCompletions } from '../unwritten-completions.js';
 import { MIN_FREE_BYTES, sqliteHealth } from './health.js';
@@ -32,6 +34,7 @@ export function openSession(options: SqliteStoreOptions, unwritten: UnwrittenCom
   const inventory = sqliteInventory(db, options.clock, guard, write, options.inventoryLimits, options.countsFlushMs);
   const bounces = sqliteBounceWatch(db, options.clock, BOUNCE_WATCH_LIMITS, guard, write);
   const flood = sqliteFlood(db, guard, write);
+  const replies = sqliteReplyAddresses(db, options.clock, options.replyLimits ?? REPLY_LIMITS, guard, write);
   const prune = (): void => {
     try {
       ledger.prune();
@@ -59,6 +62,7 @@ export function openSession(options: SqliteStoreOptions, unwritten: UnwrittenCom
     inventory,
     bounces,
     flood,
+    replies,
     prune,
     health,
     /** Commits what is queued now, with a last try of the kept completions, instead of in the next turn. */
