@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { runCli } from '../../src/cli/commands.js';
 import { editDistance, nearest } from '../../src/cli/suggest.js';
 import { recordingIO } from '../helpers/cli-io.js';
@@ -19,8 +20,26 @@ async function cli(args: string[], env: Record<string, string> = {}) {
   return { code, out: rec.out.join('\n'), err: rec.err.join('\n') };
 }
 
-test('plus-relay --help, -h, help and no arguments list every command on stdout, exit 0', async () => {
-  for (const args of [['--help'], ['-h'], ['help'], []]) {
+test('plus-relay with no command prints the usage on stderr and fails, so a script that lost its arguments stops', async () => {
+  const { code, out, err } = await cli([]);
+  assert.equal(code, 2);
+  assert.equal(out, '');
+  assert.match(err, /^usage: plus-relay <command> \[options\]$/m);
+  for (const name of NAMES) assert.match(err, new RegExp(`^  ${name} +\\S`, 'm'), name);
+});
+
+test('plus-relay --version, -V and version print the version of package.json, exit 0', async () => {
+  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  for (const args of [['--version'], ['-V'], ['version']]) {
+    const { code, out, err } = await cli(args);
+    assert.equal(code, 0, args.join(' '));
+    assert.equal(err, '');
+    assert.equal(out, `plus-relay ${pkg.version}`);
+  }
+});
+
+test('plus-relay --help, -h and help list every command on stdout, exit 0', async () => {
+  for (const args of [['--help'], ['-h'], ['help']]) {
     const { code, out, err } = await cli(args);
     assert.equal(code, 0, args.join(' '));
     assert.equal(err, '');
