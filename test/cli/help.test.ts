@@ -87,6 +87,24 @@ test('the installed command answers --help with exit 0 (it was parseArgs’ erro
   assert.match(out, /^usage: plus-relay simulate <address>/);
 });
 
+test('./plus-relay, the command line of a clone, runs the bundled CLI: --version exits 0, no command exits 2 with the usage', async () => {
+  // npm ci builds dist/bundle/ (prepare); the script runs it without npm or npx in between.
+  const run = async (args: string[]) => {
+    const child = spawn(join(ROOT, 'plus-relay'), args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const [code] = await once(child, 'exit');
+    return { code, out, err };
+  };
+  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  assert.deepEqual(await run(['--version']), { code: 0, out: `plus-relay ${pkg.version}\n`, err: '' });
+  const bare = await run([]);
+  assert.equal(bare.code, 2);
+  assert.match(bare.err, /^usage: plus-relay <command> \[options\]/);
+});
+
 test('an unknown command or option says so and suggests the nearest, exit 2', async () => {
   const typo = await cli(['simulat', 'github@example.com']);
   assert.equal(typo.code, 2);
