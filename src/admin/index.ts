@@ -86,6 +86,7 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options
     warnings: options.warnings ?? (async () => []),
     floodEvents,
     notes: () => digest?.service.notes() ?? [],
+    canResend: options.resend.stored !== null,
   });
   if (digest) digestRoutes(app, digest.service, digest.on);
   resendRoute(app, options.resend);

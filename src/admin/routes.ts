@@ -26,6 +26,8 @@ export interface AdminRouteDeps {
   floodEvents(): Promise<readonly FloodEvent[]>;
   /** Short lines the page shows above the aliases (a digest not sent, and why). */
   notes(): readonly string[];
+  /** Whether a failed forward can be resent: the relay has MAILGUN_API_KEY to fetch Mailgun's stored message with. */
+  canResend: boolean;
 }
 
 type Action = 'add' | 'block' | 'unblock';
@@ -69,7 +71,7 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
     const found = await browse(inventory, deps.route, query);
     const shown = await views(found.entries);
     const rows = shown.map((view) => ({ view, decision: deps.route(view.address) }));
-    const page = adminPage({ rows, query, first: found.first, hasNext: found.hasNext, formToken: deps.formToken, domains: deps.domains(), notice, add, warnings: await deps.warnings(), flood: await deps.floodEvents(), notes: deps.notes() });
+    const page = adminPage({ rows, query, first: found.first, hasNext: found.hasNext, formToken: deps.formToken, domains: deps.domains(), notice, add, warnings: await deps.warnings(), flood: await deps.floodEvents(), notes: deps.notes(), canResend: deps.canResend });
     return reply.code(add ? 400 : 200).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page);
   };
 
