@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { DeliveryResult } from '../deliver.js';
 import type { InboundMessage } from './message.js';
 
-/** The one log line of each message, `"msg":"delivery"` (README, Logs): what operators read per address. */
+/** The one log line of each message, `"msg":"delivery"` (docs/operations.md, Logs): what operators read per address. */
 export function deliveryLine(result: DeliveryResult, message: Pick<InboundMessage, 'sender' | 'from'>, durationMs: number) {
   return {
     recipient: result.recipient,
