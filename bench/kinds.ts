@@ -7,7 +7,7 @@ import type { DkimSigner } from './dkim.js';
 export type Kind = 'notification' | 'newsletter' | 'attachment' | 'raw';
 export const KINDS: readonly Kind[] = ['notification', 'newsletter', 'attachment', 'raw'];
 
-/** Each kind's share of the mail a relay forwards, for the "mix" figure (stated in the README). */
+/** Each kind's share of the mail a relay forwards, for the "mix" figure (stated in docs/performance.md). */
 export const MIX: Record<Kind, number> = { notification: 0.7, newsletter: 0.2, attachment: 0.05, raw: 0.05 };
 
 export const ATTACHMENT_BYTES = 2 * 1024 * 1024;

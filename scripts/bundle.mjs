@@ -23,6 +23,8 @@ import { createRequire } from 'node:module';
 /** Where the bundle goes, and the file `npm start` and the image run, relative to the project's root. */
 export const BUNDLE_DIR = 'dist/bundle';
 export const BUNDLE_ENTRY = 'dist/bundle/main.js';
+/** The command line, bundled beside the relay for the same reason: `./plus-relay` answers in a fraction of a second. */
+export const CLI_ENTRY = 'dist/bundle/cli.js';
 
 /**
  * ESM output of CommonJS dependencies: esbuild turns their require() of Node's modules into a helper that needs a
@@ -48,15 +50,16 @@ function mailgunCommonJs(root) {
 }
 
 /**
- * Bundles `entry` (the relay's dist/main.js unless told otherwise: the bench bundles its minimal forwarder the same
- * way, to report what bundling alone is worth) into `outdir`, both relative to `root`.
+ * Bundles `entry` into `outdir`, both relative to `root`: unless told otherwise the relay's dist/main.js and, beside
+ * it, the command line's dist/cli/main.js (sharing chunks); the bench bundles its minimal forwarder the same way, to
+ * report what bundling alone is worth.
  */
 export async function bundle(root, entry = 'dist/main.js', outdir = BUNDLE_DIR) {
   const { build } = await import('esbuild');
   rmSync(join(root, outdir), { recursive: true, force: true });
   await build({
     absWorkingDir: root,
-    entryPoints: [entry],
+    entryPoints: entry === 'dist/main.js' ? { main: entry, cli: 'dist/cli/main.js' } : [entry],
     outdir,
     bundle: true,
     splitting: true,

@@ -5,6 +5,7 @@ import type { AliasApiLimits } from './alias-api/limits.js';
 import { systemClock, type Clock } from './clock.js';
 import type { CompiledRules } from './rules/types.js';
 import { watchRules } from './rules/watch.js';
+import { formatProblem } from './rules/errors.js';
 import type { Transport } from './forward/types.js';
 import type { DmarcCheck } from './forward/dmarc.js';
 import { limitSends } from './forward/limit.js';
@@ -110,7 +111,9 @@ export async function buildApp(config: Config, deps: AppDeps, options: AppOption
       },
       onError(err) {
         metrics.rulesReload(false);
-        app.log.error({ problems: err.problems }, 'rules file invalid; still serving the last good rules');
+        app.log.error({ problems: err.problems.length }, 'rules file invalid; still serving the last good rules');
+        // Each problem a line of its own, as `plus-relay check` prints it: file:line:col: what is wrong.
+        for (const problem of err.problems) app.log.error(formatProblem(problem));
       },
     }, options.watchIntervalMs);
     app.addHook('onClose', async () => watcher.close());

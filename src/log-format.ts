@@ -1,7 +1,7 @@
 import type { FastifyServerOptions } from 'fastify';
 import pino from 'pino';
 import type { Env } from './env-schema.js';
-import { DELIVERY_LINE_KEYS } from './inbound-route/delivery-line.js';
+import { eventSummary } from './events/log.js';
 import { escapeControls, escapeFields } from './log-escape.js';
 
 type LoggerOptions = Exclude<FastifyServerOptions['logger'], boolean | undefined>;
@@ -32,8 +32,6 @@ export async function loggerOptions(env: Pick<Env, 'LOG_LEVEL' | 'LOG_FORMAT'>, 
     return { ...base, stream: pino.destination({ dest: 1, sync: false, minLength: LOG_WRITE_BYTES, periodicFlush: LOG_FLUSH_MS }) };
   }
   const { default: pretty } = await import('pino-pretty');
-  const summarised = (value: string | object, _key: string, log: object): string | undefined =>
-    isDelivery(log) ? undefined : JSON.stringify(value);
   return {
     ...base,
     // The fields escaped as pino gathers them, the message as pino-pretty prints it (log-escape.ts).
@@ -42,12 +40,31 @@ export async function loggerOptions(env: Pick<Env, 'LOG_LEVEL' | 'LOG_FORMAT'>, 
       sync: true,
       translateTime: 'SYS:HH:MM:ss',
       ignore: 'pid,hostname,reqId',
-      messageFormat: (log, messageKey) => escapeControls(isDelivery(log) ? summary(log) : String(log[messageKey] ?? '')),
-      // A delivery line's fields are in its summary: pino-pretty leaves out a field whose prettifier returns
-      // undefined (its types say string), so every other line keeps its fields.
-      customPrettifiers: Object.fromEntries(DELIVERY_LINE_KEYS.map((key) => [key, summarised])) as Record<string, (value: string | object, key: string, log: object) => string>,
+      // Each entry is the one line messageFormat makes: pino-pretty's own object printing puts every field (and
+      // every element of an array) on a line of its own.
+      hideObject: true,
+      messageFormat: (log, messageKey) => oneLine(log as Record<string, unknown>, messageKey),
     }),
   };
+}
+
+/** pino's own fields, which the pretty line shows as its time and level or leaves out. */
+const POSITIONAL = new Set(['level', 'time', 'pid', 'hostname', 'reqId']);
+
+/**
+ * A delivery and an event as a sentence; any other entry as its message and its fields as compact JSON on the same
+ * line. Only an error's stack goes on the lines after it: a bug is for reading in full.
+ */
+function oneLine(log: Record<string, unknown>, messageKey: string): string {
+  // Escaped here as well as in the fields (log-escape.ts): a sentence is made of a sender's words.
+  if (isDelivery(log)) return escapeControls(summary(log));
+  if (log[messageKey] === 'event') return escapeControls(eventSummary(log));
+  const { err, ...rest } = Object.fromEntries(Object.entries(log).filter(([key]) => key !== messageKey && !POSITIONAL.has(key)));
+  const fields = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
+  const error = err as { message?: unknown; stack?: unknown } | undefined;
+  // The stack's own line breaks are kept (a bug is read in full); anything else that breaks a line is escaped.
+  const stack = typeof error?.stack === 'string' ? `\n    ${error.stack.split('\n').map(escapeControls).join('\n    ')}` : '';
+  return `${escapeControls(`${String(log[messageKey] ?? '')}${fields}${error && !stack ? ` (${String(error.message)})` : ''}`)}${stack}`;
 }
 
 function isDelivery(log: object): log is Record<string, unknown> {

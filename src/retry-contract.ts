@@ -1,7 +1,7 @@
 /**
  * Mailgun's retry contract, stated once. Every answer the relay gives a Mailgun POST is one of these
  * outcomes, and its HTTP status comes from here: 200 and 406 end Mailgun's attempts, anything else is
- * retried for about 8 hours with the same signature block. The README's table mirrors this one.
+ * retried for about 8 hours with the same signature block. docs/how-it-works.md's table mirrors this one.
  *
  * The rule behind it: never 200 for a message that was not forwarded or deliberately refused (it would
  * be lost), never 406 for a failure that a retry could fix, never a retryable status for input that can
@@ -56,7 +56,7 @@ export function combine(outcomes: readonly TargetOutcome[]): TargetOutcome {
  * The same contract for Mailgun's event webhooks (POST /mailgun/events). The relay only records there, so
  * fewer answers: 200 for every event it has read (used or not), 401 for a bad signature (Mailgun retries,
  * so a key rotation loses nothing), 406 for a body that can never be read, 413 for one too large to read at
- * all (src/events/body.ts), and 503 only when the store cannot record a failure. The README's events table mirrors this one.
+ * all (src/events/body.ts), and 503 only when the store cannot record a failure. docs/how-it-works.md's events table mirrors this one.
  */
 export const EVENT_CONTRACT = {
   recorded: { status: 200, mailgun: 'done', when: 'a failed forward, recorded for its alias and target' },

@@ -156,6 +156,11 @@ async function main(): Promise<void> {
     // The URL, never the token: secrets stay out of the logs.
     app.log.info(`admin page: ${localUrl(app.server.address(), config.host)}/admin (any user name, ADMIN_TOKEN as the password)`);
   }
+  if (env.ALIAS_API_TOKEN) {
+    // On only with its token: say so, with the server URL a password manager is given.
+    const origin = localUrl(app.server.address(), config.host);
+    app.log.info(`alias API: ${origin}/api/v1/aliases (addy.io-compatible; a password manager's self-host server URL is ${origin}, ALIAS_API_TOKEN its API token)`);
+  }
 }
 
 await main();

@@ -99,6 +99,7 @@ export const adminPlugin: FastifyPluginAsync<AdminOptions> = async (app, options
     warnings: options.warnings ?? (async () => []),
     floodEvents,
     notes: options.notes ?? (() => []),
+    canResend: options.resend.stored !== null,
   });
   importRoute(app, { inventory: options.inventory, domains: options.domains, clock });
   if (options.replies) contactRoutes(app, { replies: options.replies, domains: options.domains, route: options.route });

@@ -31,7 +31,9 @@ th, td { text-align: left; vertical-align: top; padding: .45rem .6rem; border-bo
 th { font-weight: 600; white-space: nowrap; }
 tr.leaked td:first-child { box-shadow: inset 4px 0 var(--leak); }
 tr.blocked { color: var(--muted); }
-.address, .target { font-family: ui-monospace, monospace; overflow-wrap: break-word; }
+.address, .target, .failure-target { font-family: ui-monospace, monospace; overflow-wrap: break-word; }
+.reason { overflow-wrap: anywhere; max-width: 28rem; font-size: .9em; }
+.failure-id { display: block; }
 .address { font-weight: 600; }
 time, .count { white-space: nowrap; }
 .badge { display: inline-block; font-size: .75rem; font-weight: 600; padding: 0 .4rem; border-radius: .6rem; margin-left: .4rem; white-space: nowrap; }
@@ -54,7 +56,7 @@ button.block:hover, button.block:focus-visible, button.forget:hover, button.forg
   td::before { content: attr(data-label); color: var(--muted); }
   /* A card leaves out what is empty ("none", "never"): it stays short enough to scan on a phone. */
   td:has(> .muted:only-child), td.action:empty { display: none; }
-  .address, .target, ul.senders li { overflow-wrap: anywhere; }
+  .address, .target, .failure-target, ul.senders li { overflow-wrap: anywhere; }
   td:first-child, td.action { display: block; }
   td:first-child::before, td.action::before { content: none; }
   td.action { padding-top: .4rem; }

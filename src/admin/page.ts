@@ -36,16 +36,18 @@ export interface PageModel {
   refused?: RefusalCounts;
   /** Short warnings from other parts of the relay (a daily digest not sent, and why). */
   notes?: readonly string[];
+  /** False without MAILGUN_API_KEY (outbox mode): no Resend button, and the page says why instead. */
+  canResend?: boolean;
 }
 
 const when = (iso: string | null): SafeHtml => (iso ? html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')}</time>` : html`<span class="muted">never</span>`);
 const actionUrl = (address: string, action: 'block' | 'unblock' | 'forget') => `/admin/aliases/${encodeURIComponent(address)}/${action}`;
 
-/** An address that may break after its `@` (a table column is then as narrow as its longest half). */
-function address(text: string): SafeHtml {
-  const at = text.lastIndexOf('@');
-  return at < 0 ? html`${text}` : html`${text.slice(0, at)}@<wbr>${text.slice(at + 1)}`;
-}
+/**
+ * An address, with no break offered at its `@`: a column is then as wide as its addresses, and an address breaks
+ * only where it could not fit otherwise (the stylesheet's overflow-wrap), anywhere on a phone's card.
+ */
+const address = (text: string): SafeHtml => html`${text}`;
 
 /** In the CLI's words (`plus-relay route`): the reason code, and the rule that decided. */
 const target = (d: RouteDecision): SafeHtml =>
@@ -55,13 +57,32 @@ const target = (d: RouteDecision): SafeHtml =>
 
 /**
  * The last failure's id, and a Resend button while Mailgun's event named a stored message and it was not resent
- * (the admin API still says why when the message has expired since).
+ * (the admin API still says why when the message has expired since). Without an API key the relay cannot fetch the
+ * message: the page says so rather than offer a button that can only answer 409.
  */
 function resend(f: NonNullable<AliasView['lastFailure']>, m: PageModel): SafeHtml {
-  const id = html`<br><span class="muted">id <code>${f.id}</code></span>`;
+  const id = html`<span class="muted failure-id">id <code>${f.id}</code></span>`;
   if (f.resent) return html`${id} <span class="muted">resent ${when(f.resent)}</span>`;
   if (!f.stored) return id;
+  if (m.canResend === false) return html`${id} <span class="muted no-resend">Resend needs MAILGUN_API_KEY: without it the relay cannot fetch Mailgun's stored message</span>`;
   return html`${id} <form class="inline" method="post" action="${`/admin/failures/${f.id}/resend`}"><input type="hidden" name="csrf" value="${m.formToken}"><button type="submit" class="resend" aria-label="${`Resend the failed forward to ${f.target}`}">Resend</button></form>`;
+}
+
+/** Why the target refused it, as Mailgun reported it (`550 5.7.26 … DMARC …`): on the page, not in a tooltip. */
+function failureText(f: NonNullable<AliasView['lastFailure']>): SafeHtml {
+  const text = [f.code === null ? '' : String(f.code), f.message].filter(Boolean).join(' ');
+  return text ? html`<div class="reason">${text}</div>` : html``;
+}
+
+/**
+ * Why its mail was refused, as far as the page can tell from now: a block, or the current rules (as `plus-relay
+ * route` says). Otherwise a policy refused it (spam, senders, new aliases, the flood guard's new-alias limit), which
+ * the inventory does not keep per alias: each delivery log line names it.
+ */
+function refusedWhy(v: AliasView, d: RouteDecision): string {
+  if (v.blocked) return 'it is blocked';
+  if (d.action === 'reject') return `the rules refuse it (${d.reason})`;
+  return 'by a policy: the log\'s delivery lines say which ("policy")';
 }
 
 /** One column of the table; another part of the relay can add a column by adding an entry here. */
@@ -84,7 +105,8 @@ const COLUMNS: readonly Column[] = [
   { head: 'Target', cell: ({ decision }) => html`<div>${target(decision)}</div>` },
   {
     head: 'Messages',
-    cell: ({ view: v }) => html`<div><span class="count">${v.forwarded} forwarded</span>${v.refused > 0 ? html`<br><span class="muted count">${v.refused} refused</span>` : ''}</div>`,
+    cell: ({ view: v, decision }) =>
+      html`<div><span class="count">${v.forwarded} forwarded</span>${v.refused > 0 ? html`<br><span class="muted count">${v.refused} refused</span><div class="muted why">${refusedWhy(v, decision)}</div>` : ''}</div>`,
   },
   {
     head: 'Sender domains',
@@ -103,7 +125,7 @@ const COLUMNS: readonly Column[] = [
     label: 'Failed',
     cell: ({ view: v }, m) =>
       v.failed && v.lastFailure
-        ? html`<div><span class="failed">${v.failed}</span><br><span class="muted" title="${v.lastFailure.message}">last: ${v.lastFailure.severity} ${v.lastFailure.reason} to ${v.lastFailure.target}</span>${resend(v.lastFailure, m)}</div>`
+        ? html`<div><span class="failed">${v.failed}</span><br><span class="muted">last: ${v.lastFailure.severity} ${v.lastFailure.reason} to <span class="failure-target">${address(v.lastFailure.target)}</span></span>${failureText(v.lastFailure)}${resend(v.lastFailure, m)}</div>`
         : html`<span class="muted">none</span>`,
   },
   { head: 'First seen (UTC)', label: 'First seen', cell: ({ view: v }) => when(v.firstSeen) },

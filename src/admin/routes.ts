@@ -31,6 +31,8 @@ export interface AdminRouteDeps {
   floodEvents(): Promise<readonly FloodEvent[]>;
   /** Short lines the page shows above the aliases (a digest not sent, and why). */
   notes(): readonly string[];
+  /** Whether a failed forward can be resent: the relay has MAILGUN_API_KEY to fetch Mailgun's stored message with. */
+  canResend: boolean;
 }
 
 type Action = 'add' | 'block' | 'unblock' | 'forget';
@@ -94,6 +96,7 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
       flood: await deps.floodEvents(),
       refused: await refusedToday(),
       notes: deps.notes(),
+      canResend: deps.canResend,
     });
     return reply.code(add ? 400 : 200).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(page);
   };

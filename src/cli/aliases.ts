@@ -21,7 +21,7 @@ export const ALIASES = commandSpec({
 
 /**
  * The inventory of a running relay, most recent first: a table (alias, messages, sender domains, new
- * senders) and how full the inventory is, or with --json the API's own answer. --leaks keeps the aliases a
+ * senders, failed forwards) and how full the inventory is, or with --json the API's own answer. --leaks keeps the aliases a
  * new sender domain wrote to.
  */
 export const aliases: Command = async (args, io) => {
@@ -49,6 +49,13 @@ const fullness = (size: InventorySize) =>
   `inventory: ${count(size.learned)} of ${count(size.learnedMax)} learned, ${count(size.operator)} of ${count(size.operatorMax)} added or blocked` +
   (size.imported > 0 ? `, ${count(size.imported)} of ${count(size.importedMax)} imported` : '');
 
+/** Forwards Mailgun reported as failed, and the last one: its code or reason, and the id `plus-relay resend` takes. */
+function failures(v: AliasView): string {
+  const last = v.lastFailure;
+  if (!v.failed || !last) return '-';
+  return `${v.failed} (last: ${last.code ?? last.reason}, id ${last.id}${last.resent ? ', resent' : ''})`;
+}
+
 const withCounts = (senders: AliasView['senders']) => senders.map((s) => `${s.domain} (${s.count})`);
 
 function printTable(io: CliIO, views: readonly AliasView[], leaksOnly: boolean): void {
@@ -64,9 +71,10 @@ function printTable(io: CliIO, views: readonly AliasView[], leaksOnly: boolean):
       `${v.forwarded + v.refused}${v.refused > 0 ? ` (${v.refused} refused)` : ''}`,
       listed || '-',
       withCounts(v.senders.filter((s) => s.new)).join(', ') || '-',
+      failures(v),
     ];
   });
-  const table = [['ALIAS', 'MESSAGES', 'SENDER DOMAINS', 'NEW SENDERS'], ...rows];
+  const table = [['ALIAS', 'MESSAGES', 'SENDER DOMAINS', 'NEW SENDERS', 'FAILED'], ...rows];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
   for (const row of table) io.out(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '));
   const leaked = views.filter(hasLeaked).length;

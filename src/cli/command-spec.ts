@@ -112,6 +112,7 @@ export function commandList(specs: readonly CommandSpec[]): string {
     'commands:',
     ...table(specs.map((s) => [s.name, s.summary] as const)),
     '',
-    "plus-relay <command> --help shows a command's options, the environment it reads and an example.",
+    "plus-relay <command> --help shows a command's options, the environment it reads and an example;",
+    'plus-relay --version says which version this is.',
   ].join('\n');
 }

@@ -15,6 +15,7 @@ import { BLOCK, block } from './block.js';
 import { UNBLOCK, unblock } from './unblock.js';
 import { DIGEST, digest } from './digest.js';
 import { RESEND, resend } from './resend.js';
+import { version } from './version.js';
 
 /** Every command, in the order `plus-relay --help` lists them. */
 export const COMMANDS: ReadonlyArray<{ spec: CommandSpec; run: Command }> = [
@@ -34,12 +35,22 @@ export const COMMANDS: ReadonlyArray<{ spec: CommandSpec; run: Command }> = [
 ];
 
 const HELP = ['--help', '-h', 'help'];
+const VERSION = ['--version', '-V', 'version'];
 
 /** `plus-relay <argv…>`: picks the command, or answers help and unknown commands. Returns the exit code. */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   const [name, ...args] = argv;
   const find = (n: string | undefined) => COMMANDS.find((c) => c.spec.name === n);
-  if (name === undefined || HELP.includes(name)) {
+  if (name === undefined) {
+    // No command is a mistake (a script that lost its arguments must not look like success): the list, on stderr.
+    io.err(commandList(COMMANDS.map((c) => c.spec)));
+    return 2;
+  }
+  if (VERSION.includes(name)) {
+    io.out(`plus-relay ${version()}`);
+    return 0;
+  }
+  if (HELP.includes(name)) {
     // `plus-relay help simulate` is `plus-relay simulate --help`.
     const topic = find(args[0]);
     io.out(topic ? helpText(topic.spec) : commandList(COMMANDS.map((c) => c.spec)));

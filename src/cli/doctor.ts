@@ -3,6 +3,7 @@ import { loadForCli } from './route.js';
 import { commandSpec, parseCommand, usageError } from './command-spec.js';
 import { API_ENV, RULES_ENV, RULES_OPTION } from './common-options.js';
 import { checkDeliverability } from './doctor-deliverability.js';
+import { checkRecordedFailures } from './doctor-failures.js';
 import { report, type Report } from './doctor-report.js';
 import { checkAccountDomains, checkRoutes } from './doctor-routes.js';
 import { apiAccess, explainApiError, type ApiAccess } from './mailgun-client.js';
@@ -25,8 +26,9 @@ export const DOCTOR = commandSpec({
  * Checks what can be checked from outside: the relay answers (with --url), the Mailgun route exists, points at it
  * and comes after the account's other routes, no other domain of the account loses its mail to it, no
  * domain-level tracking rewrites forwarded mail, and the sending domain reports failures to the relay and does not
- * suppress a rule target (--fix removes those). Prints each finding with its fix; exits 1 when something is
- * broken, 0 otherwise (warnings included).
+ * suppress a rule target (--fix removes those). Without MAILGUN_API_KEY it checks what it can (the relay, the local
+ * rules.yaml, the failures in the local store) and names what it could not. Prints each finding with its fix; exits
+ * 1 when something is broken or unchecked, 0 otherwise (warnings included).
  */
 export const doctor: Command = async (args, io) => {
   const parsed = parseCommand(DOCTOR, args, io);
@@ -43,9 +45,18 @@ export const doctor: Command = async (args, io) => {
   }
   const r = report(io);
   const fromRelay = base ? await checkRelay(base, r) : null;
-  const access = apiAccess(io);
+  // Without a key apiAccess would only say what the report says below.
+  const hasKey = Boolean(io.env.MAILGUN_API_KEY?.trim());
+  const access = hasKey ? apiAccess(io) : null;
   if (!access) {
-    r.fail('cannot check the Mailgun side without MAILGUN_API_KEY');
+    // Run where the relay runs (or next to its rules.yaml): what needs no key is still worth saying.
+    const relayDomains = fromRelay ?? (await localDomains(rules, io, r, domain !== undefined));
+    if (!fromRelay && relayDomains) r.ok(`${rules ?? io.env.RULES_FILE ?? 'rules.yaml'} is valid: domains ${relayDomains.join(', ')}`);
+    await checkRecordedFailures(io, r);
+    r.fail(
+      `cannot check the Mailgun side${hasKey ? '' : ' without MAILGUN_API_KEY'}: the route, the account's other domains, tracking, the failure webhooks and the bounce lists`,
+      `MAILGUN_API_KEY=key-… plus-relay doctor${base ? ` --url ${base.origin}` : ' --url https://<app>.fly.dev'} (EU accounts also MAILGUN_API_URL=https://api.eu.mailgun.net)`,
+    );
   } else {
     const relayDomains = fromRelay ?? (await localDomains(rules, io, r, domain !== undefined));
     const routes = await checkRoutes(access, base, relayDomains, r);

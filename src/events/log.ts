@@ -55,3 +55,17 @@ export function logEvent(log: FastifyBaseLogger, result: EventResult, status: nu
     log[level]({ action: result.bounce.action, alias: failure.alias, target: failure.target, ...(bounce && { bounceCode: bounce.code, bounceError: bounce.error, bouncedAt: bounce.createdAt }), ...(error && { error }) }, msg);
   }
 }
+
+/**
+ * The "event" line as a person at a terminal reads it (LOG_FORMAT=pretty), one line:
+ * `recorded permanent bounce of github@example.com → you+github@gmail.com (550 5.1.1 no such user, 3 ms)`.
+ */
+export function eventSummary(line: Record<string, unknown>): string {
+  const text = (key: string) => (line[key] === undefined || line[key] === null || line[key] === '' ? '' : String(line[key]));
+  const failure = line.alias !== undefined ? ` ${text('severity')} ${text('failure')} of ${text('alias')} → ${text('target')}` : '';
+  // Mailgun's message often starts with the enhanced code already.
+  const enhanced = text('message').startsWith(text('enhancedCode')) ? '' : text('enhancedCode');
+  const refusal = [text('code'), enhanced, text('message')].filter(Boolean).join(' ');
+  const details = [refusal, failure ? '' : text('reason'), text('error'), `${text('ms')} ms`].filter(Boolean);
+  return `event ${text('outcome')}${failure} (${details.join(', ')})`;
+}

@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { DeliveryResult } from '../deliver.js';
 import type { InboundMessage } from '../inbound/message.js';
 
-/** The one log line of each message, `"msg":"delivery"` (README, Logs): what operators read per address. */
+/** The one log line of each message, `"msg":"delivery"` (docs/operations.md, Logs): what operators read per address. */
 export function deliveryLine(result: DeliveryResult, message: Pick<InboundMessage, 'sender' | 'from'>, durationMs: number) {
   return {
     recipient: result.recipient,
@@ -29,14 +29,6 @@ export function deliveryLine(result: DeliveryResult, message: Pick<InboundMessag
 }
 
 export type DeliveryLine = ReturnType<typeof deliveryLine>;
-
-// Every field the line may carry, checked against it: a field added to the line fails the type check until it is
-// listed here, where the pretty format (src/log-format.ts) finds the fields its one-sentence summary stands for.
-const FIELDS = {
-  recipient: true, sender: true, from: true, targets: true, rule: true, outcome: true, status: true, reason: true,
-  mailgunIds: true, dmarc: true, replyTo: true, reply: true, ms: true, newSender: true, policy: true,
-} satisfies Record<keyof DeliveryLine, true>;
-export const DELIVERY_LINE_KEYS = Object.keys(FIELDS) as readonly (keyof DeliveryLine)[];
 
 /**
  * A 5xx (Mailgun retries) is an error; a leak signal (a new sender domain for the alias) a warning someone should

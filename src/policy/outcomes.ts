@@ -3,7 +3,7 @@ import type { Outcome } from '../retry-contract.js';
 /**
  * What a policy can do with a message, stated once. rules.yaml writes it `forward`, `reject` or
  * `{to: "<template>"}`; the delivery answers Mailgun with the retry contract's outcome named here. The
- * README's policy table mirrors this one.
+ * policy table in docs/rules.md mirrors this one.
  */
 export const POLICY_OUTCOMES = {
   forward: { yaml: 'forward', delivery: 'forwarded', when: "sent to the route's targets, as if no policy applied (the default)" },

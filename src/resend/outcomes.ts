@@ -1,6 +1,6 @@
 /**
  * How a resend can end, with the admin API's answer for each, stated once (the route, the CLI's exit and the
- * README's table follow it). Nothing that can never succeed is a 5xx; an outage of Mailgun is 503, and the
+ * table in docs/operations.md follow it). Nothing that can never succeed is a 5xx; an outage of Mailgun is 503, and the
  * failure's claim is released so the same resend can be asked again.
  */
 export const RESEND_OUTCOMES = {

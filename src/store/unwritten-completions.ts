@@ -6,7 +6,7 @@
  * and does not send the message a second time. Both ledgers (Redis, SQLite) keep them the same way.
  *
  * Bounded: a long outage costs memory only up to `max` (each entry is a stored key, about 80 bytes); beyond it
- * a completion is lost as on a crash, and its retry may send once more (the README's one at-least-once case).
+ * a completion is lost as on a crash, and its retry may send once more (the one at-least-once case in docs/operations.md, Outages).
  */
 export interface UnwrittenCompletions {
   readonly size: number;

@@ -2,7 +2,8 @@
 // next message to that alias is refused (406, nothing sent).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { build, testClock } from '../helpers/build.js';
+import { build, testClock, SIGNING_KEY } from '../helpers/build.js';
+import { eventPost, failedEvent } from '../support/fixtures.js';
 import { ADMIN_TOKEN, adminPost } from '../helpers/admin.js';
 import { launchChromium, sidewaysScroll, styleOf } from '../helpers/browser.js';
 import { mail, post } from '../helpers/mail.js';
@@ -89,6 +90,9 @@ test('the page at 390 px and 1280 px: no sideways scroll, targets, one-line date
   assert.equal((await adminPost(app, 'old-shop@destroy.systems')).statusCode, 200);
   clock.offsetMs += 1000;
   await post(app, mail('github@destroy.systems', { from: 'GitHub <noreply@github.com>', clock }));
+  // Gmail refused that forward (DMARC): why must be readable on a phone, where nothing hovers.
+  const event = eventPost(SIGNING_KEY, failedEvent({ recipient: 'me+github@gmail.com', alias: 'github@destroy.systems' }));
+  assert.equal((await app.inject({ method: 'POST', url: '/mailgun/events', payload: event.payload, headers: event.headers })).json().status, 'recorded');
   await post(app, mail(LONG, { from: 'News <news@a-long-sender-domain-name-for-newsletters.example>', clock }));
   clock.offsetMs += 10 * DAY;
   await post(app, mail('github@destroy.systems', { from: 'Cheap Pills <offers@cheap-pills.example>', clock }));
@@ -113,7 +117,17 @@ test('the page at 390 px and 1280 px: no sideways scroll, targets, one-line date
     assert.notEqual(await background('.badge.leak'), 'rgba(0, 0, 0, 0)');
     const dates = await github.locator('time').evaluateAll((times) => times.map((time) => time.getClientRects().length));
     assert.deepEqual(dates, [1, 1], 'first and last seen, each on one line');
-    await page.screenshot({ path: `/tmp/admin-page-${width}.png` });
+    const reason = github.locator('.reason');
+    assert.ok(await reason.isVisible(), `${width} px: the failure's reason is on the page`);
+    assert.match((await reason.textContent()) ?? '', /^550 5\.7\.26 .*DMARC/);
+    const reasonBox = await reason.boundingBox();
+    assert.ok(reasonBox && reasonBox.x >= 0 && reasonBox.x + reasonBox.width <= width, `${width} px: the reason at ${JSON.stringify(reasonBox)}`);
+    if (width === 1280) {
+      // Room enough: every address and target on one line, none broken at its @.
+      const lines = await page.locator('tbody .address, tbody .target, tbody .failure-target').evaluateAll((els) => els.map((e) => [e.textContent, e.getClientRects().length]));
+      assert.deepEqual(lines.filter(([text, n]) => n !== 1 && !String(text).includes('a-very-long-alias')), [], 'addresses that break at 1280 px');
+    }
+    await page.screenshot({ path: `/tmp/admin-page-${width}.png`, fullPage: false });
 
     const refused = row('old-shop@destroy.systems');
     assert.match((await refused.textContent()) ?? '', /refused \(reject-rule, rule 0\)/);

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { build, testClock } from '../helpers/build.js';
+import { build, testClock, SIGNING_KEY } from '../helpers/build.js';
+import { eventPost, failedEvent } from '../support/fixtures.js';
 import { ADMIN_TOKEN, aliases as apiAliases, bearer } from '../helpers/admin.js';
 import { recordingIO } from '../helpers/cli-io.js';
 import { mail, post } from '../helpers/mail.js';
@@ -25,15 +26,20 @@ test('aliases shows a table, --leaks the leaked ones, --json the API answer; blo
   const { app, api, clock, url } = await relay(t);
   await post(app, mail('github@destroy.systems', { from: 'GitHub <noreply@github.com>', clock }));
   await post(app, mail('shop@destroy.systems', { clock }));
+  // Mailgun reports that one forward to the shop's alias bounced.
+  const event = eventPost(SIGNING_KEY, failedEvent({ recipient: 'me+shop@gmail.com', alias: 'shop@destroy.systems' }));
+  assert.equal((await app.inject({ method: 'POST', url: '/mailgun/events', payload: event.payload, headers: event.headers })).json().status, 'recorded');
   clock.offsetMs += 8 * DAY;
   for (let i = 0; i < 3; i++) await post(app, mail('github@destroy.systems', { from: 'Pills <x@cheap-pills.example>', clock }));
+  const failureId = ((await apiAliases(app, '?address=shop@destroy.systems'))[0]?.lastFailure as { id?: string } | undefined)?.id;
+  assert.match(failureId ?? '', /^[0-9a-f]{12}$/);
   const { io, out, err } = recordingIO('/', { ADMIN_TOKEN });
 
   assert.equal(await aliases(['--url', url], io), 0, err.join('\n'));
   assert.deepEqual(out, [
-    'ALIAS                   MESSAGES  SENDER DOMAINS    NEW SENDERS',
-    'github@destroy.systems  4         github.com (1)    cheap-pills.example (3)',
-    'shop@destroy.systems    1         shop.example (1)  -',
+    'ALIAS                   MESSAGES  SENDER DOMAINS    NEW SENDERS              FAILED',
+    'github@destroy.systems  4         github.com (1)    cheap-pills.example (3)  -',
+    `shop@destroy.systems    1         shop.example (1)  -                        1 (last: 550, id ${failureId})`,
     '2 aliases, 1 with a new sender domain, 0 blocked',
     'inventory: 2 of 10,000 learned, 0 of 2,000 added or blocked',
   ]);

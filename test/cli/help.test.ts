@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { runCli } from '../../src/cli/commands.js';
 import { editDistance, nearest } from '../../src/cli/suggest.js';
 import { recordingIO } from '../helpers/cli-io.js';
@@ -19,8 +20,26 @@ async function cli(args: string[], env: Record<string, string> = {}) {
   return { code, out: rec.out.join('\n'), err: rec.err.join('\n') };
 }
 
-test('plus-relay --help, -h, help and no arguments list every command on stdout, exit 0', async () => {
-  for (const args of [['--help'], ['-h'], ['help'], []]) {
+test('plus-relay with no command prints the usage on stderr and fails, so a script that lost its arguments stops', async () => {
+  const { code, out, err } = await cli([]);
+  assert.equal(code, 2);
+  assert.equal(out, '');
+  assert.match(err, /^usage: plus-relay <command> \[options\]$/m);
+  for (const name of NAMES) assert.match(err, new RegExp(`^  ${name} +\\S`, 'm'), name);
+});
+
+test('plus-relay --version, -V and version print the version of package.json, exit 0', async () => {
+  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  for (const args of [['--version'], ['-V'], ['version']]) {
+    const { code, out, err } = await cli(args);
+    assert.equal(code, 0, args.join(' '));
+    assert.equal(err, '');
+    assert.equal(out, `plus-relay ${pkg.version}`);
+  }
+});
+
+test('plus-relay --help, -h and help list every command on stdout, exit 0', async () => {
+  for (const args of [['--help'], ['-h'], ['help']]) {
     const { code, out, err } = await cli(args);
     assert.equal(code, 0, args.join(' '));
     assert.equal(err, '');
@@ -66,6 +85,24 @@ test('the installed command answers --help with exit 0 (it was parseArgs’ erro
   const [code] = await once(child, 'exit');
   assert.equal(code, 0);
   assert.match(out, /^usage: plus-relay simulate <address>/);
+});
+
+test('./plus-relay, the command line of a clone, runs the bundled CLI: --version exits 0, no command exits 2 with the usage', async () => {
+  // npm ci builds dist/bundle/ (prepare); the script runs it without npm or npx in between.
+  const run = async (args: string[]) => {
+    const child = spawn(join(ROOT, 'plus-relay'), args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const [code] = await once(child, 'exit');
+    return { code, out, err };
+  };
+  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  assert.deepEqual(await run(['--version']), { code: 0, out: `plus-relay ${pkg.version}\n`, err: '' });
+  const bare = await run([]);
+  assert.equal(bare.code, 2);
+  assert.match(bare.err, /^usage: plus-relay <command> \[options\]/);
 });
 
 test('an unknown command or option says so and suggests the nearest, exit 2', async () => {

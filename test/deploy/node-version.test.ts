@@ -1,5 +1,5 @@
 // One Node major: the one package.json promises (engines), the one every stage of the image runs (Dockerfile FROM),
-// and so the one CI runs the suite on besides the machine's (.ci/run reads it from the Dockerfile).
+// and so the one CI runs the suite on (.ci/run reads it from the Dockerfile).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

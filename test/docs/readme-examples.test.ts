@@ -1,9 +1,12 @@
-// Every ```console block of the README, run against the shipped rules.yaml and compared with what the README shows
-// (test/helpers/readme-sessions.ts says how a block reads). `npx plus-relay …` runs the CLI's own dispatch in
-// this process; `npm start` starts the real relay process (src/main.ts, on a free port, with the shipped rules).
+// Every ```console block of the README and of the pages under docs/, run against the shipped rules.yaml and compared
+// with what the page shows (test/helpers/readme-sessions.ts says how a block reads). `./plus-relay …` runs the CLI's
+// own dispatch in this process; `npm start` starts the real relay process (src/main.ts, on a free port, with the
+// shipped rules). Each file is read by a reader of its own, top to bottom, whose relay keeps its data and outbox
+// across restarts, as a reader's ./data and ./outbox do.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/commands.js';
@@ -11,22 +14,34 @@ import { recordingIO } from '../helpers/cli-io.js';
 import { ROOT, startRelay, type RelayProcess } from '../helpers/relay-process.js';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { readmeFileBlocks, readmeSessions, sameOutput, splitCommand, type Session } from '../helpers/readme-sessions.js';
+import { docFileBlocks, docFiles, docSessions, readmeSessions, sameOutput, splitCommand, type Session } from '../helpers/readme-sessions.js';
 
-/** One reader going through the README: the relay they started, and the environment of their shell. */
+/** One reader going through a page: the relay they started, the environment of their shell, their ./data and ./outbox. */
 interface Reader {
   relay: RelayProcess | null;
   relayEnv: Record<string, string>;
+  dir: string | null;
 }
 
+const newReader = (): Reader => ({ relay: null, relayEnv: {}, dir: null });
+
 async function start(t: TestContext, reader: Reader, env: Record<string, string>): Promise<RelayProcess> {
-  reader.relay?.child.kill('SIGKILL');
-  const outbox = await mkdtemp(join(tmpdir(), 'plus-relay-readme-outbox-'));
-  const relay = await startRelay({ ...env, OUTBOX_DIR: outbox });
-  t.after(async () => {
-    relay.child.kill('SIGKILL');
-    await rm(outbox, { recursive: true, force: true });
-  });
+  if (reader.relay) {
+    // Ctrl-C, as the README says: the relay writes what it holds (the inventory's last second of counts) and exits.
+    const { child } = reader.relay;
+    const stopped = once(child, 'exit');
+    child.kill('SIGINT');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    await stopped;
+    clearTimeout(killer);
+  }
+  if (reader.dir === null) {
+    const dir = await mkdtemp(join(tmpdir(), 'plus-relay-readme-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    reader.dir = dir;
+  }
+  const relay = await startRelay({ ...env, DATA_DIR: join(reader.dir, 'data'), OUTBOX_DIR: join(reader.dir, 'outbox') });
+  t.after(() => relay.child.kill('SIGKILL'));
   reader.relay = relay;
   reader.relayEnv = env;
   return relay;
@@ -38,7 +53,7 @@ const NEEDS_RELAY = new Set(['simulate', 'aliases', 'alias', 'block', 'unblock']
 
 async function run(t: TestContext, session: Session, reader: Reader): Promise<void> {
   for (const step of session.steps) {
-    const where = `README.md:${step.line}: $ ${step.command}`;
+    const where = `${session.file}:${step.line}: $ ${step.command}`;
     const [program, sub, ...args] = step.argv;
     if (program === 'npm' && sub === 'start' && args.length === 0) {
       const relay = await start(t, reader, step.env);
@@ -46,13 +61,14 @@ async function run(t: TestContext, session: Session, reader: Reader): Promise<vo
       assert.ok(relay.url);
       continue;
     }
-    assert.ok(program === 'npx' && sub === 'plus-relay', `${where}: the test runs only "npx plus-relay …" and "npm start"`);
+    assert.ok(program === './plus-relay' && sub !== undefined, `${where}: the test runs only "./plus-relay …" and "npm start"`);
+    args.unshift(sub);
     const relay = NEEDS_RELAY.has(args[0] ?? '') ? (reader.relay ?? (await start(t, reader, {}))) : null;
     const port = relay ? new URL(relay.url).port : undefined;
     const rec = recordingIO(ROOT, { ...step.env, ...(port ? { PORT: port } : {}) });
     const code = await runCli(args, rec.io);
     const printed = [...rec.out, ...rec.err];
-    assert.ok(sameOutput(step.expected, printed), `${where}\nREADME shows:\n${step.expected.join('\n')}\nit prints:\n${printed.join('\n')}`);
+    assert.ok(sameOutput(step.expected, printed), `${where}\nit shows:\n${step.expected.join('\n')}\nit prints:\n${printed.join('\n')}`);
     assert.equal(code, 0, `${where}: exit ${code}`);
   }
 }
@@ -67,17 +83,20 @@ test('the README reader: splitCommand reads settings and quoted words as a shell
   assert.ok(!sameOutput(['a'], ['a', 'b']));
 });
 
-test('every console example in the README prints what the README shows, against the shipped rules.yaml', async (t) => {
-  const sessions = readmeSessions();
+test('every console example in the README and in docs/ prints what the page shows, against the shipped rules.yaml', async (t) => {
+  const sessions = docSessions();
   // The blocks this test stands for: the offline commands and the local relay.
-  assert.ok(sessions.length >= 4, `only ${sessions.length} console blocks in README.md`);
-  const reader: Reader = { relay: null, relayEnv: {} };
-  for (const session of sessions) await run(t, session, reader);
+  assert.ok(readmeSessions().length >= 4, `only ${readmeSessions().length} console blocks in README.md`);
+  assert.ok(sessions.some((s) => s.file.startsWith('docs/')), 'the pages under docs/ have console blocks too');
+  for (const file of docFiles()) {
+    const reader = newReader();
+    for (const session of sessions.filter((s) => s.file === file)) await run(t, session, reader);
+  }
 });
 
 test('"Try it locally" shows the leak detector end to end: after its commands the admin API flags a new sender domain', async (t) => {
   const local = readmeSessions().filter((s) => s.section === 'Try it locally');
-  const reader: Reader = { relay: null, relayEnv: {} };
+  const reader = newReader();
   for (const session of local) await run(t, session, reader);
   const token = reader.relayEnv.ADMIN_TOKEN;
   assert.ok(reader.relay && token, '"Try it locally" starts the relay with an ADMIN_TOKEN');
@@ -91,11 +110,12 @@ test('"Try it locally" shows the leak detector end to end: after its commands th
   );
 });
 
-test('the rules files the README shows are the shipped ones: rules.yaml and examples/policies.yaml, comments aside', async () => {
-  const blocks = readmeFileBlocks();
-  assert.deepEqual(blocks.map((b) => b.file), ['rules.yaml', 'examples/policies.yaml']);
+test('the rules files the README and docs/ show are the shipped ones: rules.yaml and examples/policies.yaml, comments aside', async () => {
+  const blocks = docFileBlocks();
+  assert.deepEqual([...new Set(blocks.map((b) => b.file))].sort(), ['examples/policies.yaml', 'rules.yaml']);
+  assert.ok(blocks.some((b) => b.doc === 'README.md' && b.file === 'rules.yaml'), 'the README shows rules.yaml');
   for (const block of blocks) {
     const shipped: unknown = parse(await readFile(join(ROOT, block.file), 'utf8'));
-    assert.deepEqual(parse(block.text), shipped, `README.md:${block.line} is not ${block.file}`);
+    assert.deepEqual(parse(block.text), shipped, `${block.doc}:${block.line} is not ${block.file}`);
   }
 });

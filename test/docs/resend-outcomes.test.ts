@@ -1,15 +1,14 @@
-// How a resend can end is stated once, in src/resend/outcomes.ts; the README's table mirrors it (like the retry
-// contract's): an outcome added, removed or given another status in code fails here until the README says so.
+// How a resend can end is stated once, in src/resend/outcomes.ts; the table in the docs mirrors it (like the retry
+// contract's): an outcome added, removed or given another status in code fails here until the docs say so.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { docFiles, docText } from '../helpers/readme-sessions.js';
 import { RESEND_OUTCOMES } from '../../src/resend/outcomes.js';
 
-test("the README's resend table is the code's table", async () => {
-  const readme = await readFile(join(resolve(import.meta.dirname, '../..'), 'README.md'), 'utf8');
-  const block = /<!-- resend-outcomes:start -->([\s\S]*?)<!-- resend-outcomes:end -->/.exec(readme)?.[1];
-  assert.ok(block, 'README.md has the resend table between its markers');
+test("the docs' resend table is the code's table", async () => {
+  const blocks = docFiles().flatMap((file) => [...docText(file).matchAll(/<!-- resend-outcomes:start -->([\s\S]*?)<!-- resend-outcomes:end -->/g)].map((m) => m[1] ?? ''));
+  assert.equal(blocks.length, 1, 'one page of the README and docs/ has the resend table between its markers');
+  const block = blocks[0] ?? '';
   const rows = block
     .split('\n')
     .map((line) => /^\| `([a-z-]+)` \| (\d{3}) \| (.+) \|$/.exec(line.trim()))

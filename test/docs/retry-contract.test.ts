@@ -1,15 +1,14 @@
-// The retry contract is stated once, in src/retry-contract.ts; the README's table mirrors it. This keeps the
-// mirror honest: an outcome added, removed or given another status in code fails here until the README says so.
+// The retry contract is stated once, in src/retry-contract.ts; the table in the docs mirrors it. This keeps the
+// mirror honest: an outcome added, removed or given another status in code fails here until the docs say so.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { docFiles, docText } from '../helpers/readme-sessions.js';
 import { RETRY_CONTRACT } from '../../src/retry-contract.js';
 
-test("the README's retry-contract table is the code's table", async () => {
-  const readme = await readFile(join(resolve(import.meta.dirname, '../..'), 'README.md'), 'utf8');
-  const block = /<!-- retry-contract:start -->([\s\S]*?)<!-- retry-contract:end -->/.exec(readme)?.[1];
-  assert.ok(block, 'README.md has the retry-contract table between its markers');
+test("the docs' retry-contract table is the code's table", async () => {
+  const blocks = docFiles().flatMap((file) => [...docText(file).matchAll(/<!-- retry-contract:start -->([\s\S]*?)<!-- retry-contract:end -->/g)].map((m) => m[1] ?? ''));
+  assert.equal(blocks.length, 1, 'one page of the README and docs/ has the retry-contract table between its markers');
+  const block = blocks[0] ?? '';
   const rows = block
     .split('\n')
     .map((line) => /^\| `([a-z-]+)` \| (\d{3}) \| ([a-z ]+) \| (.+) \|$/.exec(line.trim()))

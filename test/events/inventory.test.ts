@@ -27,5 +27,5 @@ test('a bounced forward is counted on its alias in the inventory, with the last 
 
   const page = await app.inject({ method: 'GET', url: '/admin', headers: basic() });
   assert.equal(page.statusCode, 200);
-  assert.match(page.body, /last: permanent bounce to personalemail\+github@gmail\.com/);
+  assert.match(page.body, /last: permanent bounce to <span class="failure-target">personalemail\+github@gmail\.com<\/span>/);
 });

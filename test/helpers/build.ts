@@ -80,6 +80,8 @@ export interface BuildOptions {
   /** Wraps the DMARC check's resolver (server.ts adds the development DKIM key in outbox mode). */
   resolver?: (resolver: DNSResolver) => DNSResolver;
   app?: AppOptions;
+  /** false: the relay as without MAILGUN_API_KEY for resending (it cannot fetch Mailgun's stored messages). */
+  storedMessages?: false;
 }
 
 /** The real app, wired to a loopback Mailgun API that the real mailgun.js client talks to. */
@@ -106,7 +108,7 @@ export async function build(t: TestContext, options: BuildOptions = {}): Promise
   const dmarc = createDmarcCheck(options.resolver?.(resolver) ?? resolver, { clock, ...options.dmarc });
   const domain = sendingDomain(config.env, rules.domains);
   const suppressions = mailgunSuppressions({ apiKey: API_KEY, url: api.url, domain, timeoutMs: config.env.MAILGUN_TIMEOUT_MS });
-  const storedMessages = mailgunStoredMessages({ apiKey: API_KEY, apiUrl: config.env.MAILGUN_API_URL, timeoutMs: config.env.MAILGUN_TIMEOUT_MS, maxBytes: config.env.MAX_BODY_BYTES });
+  const storedMessages = options.storedMessages === false ? undefined : mailgunStoredMessages({ apiKey: API_KEY, apiUrl: config.env.MAILGUN_API_URL, timeoutMs: config.env.MAILGUN_TIMEOUT_MS, maxBytes: config.env.MAX_BODY_BYTES });
   const deliveries: DeliveryResult[] = [];
   const events: EventResult[] = [];
   const app = await buildApp(

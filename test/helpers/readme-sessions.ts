@@ -1,13 +1,13 @@
-// The README's runnable examples: every ```console block is a terminal session. A line starting with `$ ` is a
+// The runnable examples of the README and of every page under docs/: every ```console block is a terminal session. A line starting with `$ ` is a
 // command (optionally prefixed with VAR=value settings); the lines after it, up to the next command, are what it
 // prints (stdout, then stderr). In an expected line `…` stands for any text (an id, a time). Nothing else marks
 // them, so what a reader sees is exactly what the test runs.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './relay-process.js';
 
 export interface Step {
-  /** 1-based line of the command in README.md, for failure messages. */
+  /** 1-based line of the command in its file, for failure messages. */
   line: number;
   command: string;
   env: Record<string, string>;
@@ -16,6 +16,8 @@ export interface Step {
 }
 
 export interface Session {
+  /** The file it is in, relative to the repository: README.md or docs/<page>.md. */
+  file: string;
   line: number;
   /** The `## …` or `### …` heading the block sits under. */
   section: string;
@@ -24,14 +26,27 @@ export interface Session {
 
 export const README = join(ROOT, 'README.md');
 
-export function readmeSessions(text = readFileSync(README, 'utf8')): Session[] {
+/** The documentation a reader has: the README, then each page under docs/ (relative to the repository). */
+export function docFiles(): string[] {
+  const pages = readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).sort();
+  return ['README.md', ...pages.map((name) => `docs/${name}`)];
+}
+
+export const docText = (file: string): string => readFileSync(join(ROOT, file), 'utf8');
+
+/** Every console block of every documentation file, file by file. */
+export function docSessions(): Session[] {
+  return docFiles().flatMap((file) => readmeSessions(docText(file), file));
+}
+
+export function readmeSessions(text = readFileSync(README, 'utf8'), file = 'README.md'): Session[] {
   const sessions: Session[] = [];
   let section = '';
   let current: Session | null = null;
   text.split('\n').forEach((line, index) => {
     if (current === null) {
       if (/^#{2,3} /.test(line)) section = line.replace(/^#+ /, '');
-      if (line.trim() === '```console') current = { line: index + 1, section, steps: [] };
+      if (line.trim() === '```console') current = { file, line: index + 1, section, steps: [] };
       return;
     }
     if (line.trim() === '```') {
@@ -41,7 +56,7 @@ export function readmeSessions(text = readFileSync(README, 'utf8')): Session[] {
       current.steps.push({ line: index + 1, command: line.slice(2), ...splitCommand(line.slice(2)), expected: [] });
     } else {
       const step = current.steps.at(-1);
-      if (!step) throw new Error(`README.md:${index + 1}: a console block must start with a "$ " command`);
+      if (!step) throw new Error(`${file}:${index + 1}: a console block must start with a "$ " command`);
       step.expected.push(line);
     }
   });
@@ -68,13 +83,20 @@ export function sameOutput(expected: readonly string[], actual: readonly string[
 
 /** A ```yaml block right after `<!-- path -->`: the README showing a shipped file, which must say the same. */
 export interface FileBlock {
+  /** Where it is shown: README.md or docs/<page>.md. */
+  doc: string;
   line: number;
   file: string;
   text: string;
 }
 
-export function readmeFileBlocks(text = readFileSync(README, 'utf8')): FileBlock[] {
+export function docFileBlocks(): FileBlock[] {
+  return docFiles().flatMap((doc) => readmeFileBlocks(docText(doc), doc));
+}
+
+export function readmeFileBlocks(text = readFileSync(README, 'utf8'), doc = 'README.md'): FileBlock[] {
   return [...text.matchAll(/^<!-- ([\w./-]+\.ya?ml) -->\n```yaml\n([\s\S]*?)^```$/gm)].map((m) => ({
+    doc,
     line: text.slice(0, m.index).split('\n').length,
     file: m[1] ?? '',
     text: m[2] ?? '',

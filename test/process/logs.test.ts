@@ -7,10 +7,12 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { MAIN, ROOT, startRelay } from '../helpers/relay-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { freshSignatureBlock, parsedUrlencoded, sampleMessage } from '../support/fixtures.js';
+import { eventPost, failedEvent, freshSignatureBlock, parsedUrlencoded, sampleMessage } from '../support/fixtures.js';
+import { copyFile, writeFile } from 'node:fs/promises';
 import { DEVELOPMENT_SIGNING_KEY } from '../../src/config.js';
 
 const ADMIN_TOKEN = 'admin-token-not-for-the-log';
+const ALIAS_API_TOKEN = 'alias-api-token-not-for-the-log';
 
 /** Posts the sample message to `recipient`, signed with the development key, as Mailgun's parsed mode would. */
 async function mail(url: string, recipient: string): Promise<number> {
@@ -31,9 +33,9 @@ async function logged(output: () => string, pattern: RegExp, ms = 2000): Promise
   return output();
 }
 
-test('LOG_FORMAT=pretty: one short line per delivery, the admin page URL at start-up, no JSON, no token', async (t) => {
+test('LOG_FORMAT=pretty: one short line per delivery, the admin page and alias API URLs at start-up, no JSON, no token', async (t) => {
   const outbox = await tempDir(t, 'outbox');
-  const relay = await startRelay({ LOG_FORMAT: 'pretty', ADMIN_TOKEN, OUTBOX_DIR: outbox });
+  const relay = await startRelay({ LOG_FORMAT: 'pretty', ADMIN_TOKEN, ALIAS_API_TOKEN, OUTBOX_DIR: outbox });
   t.after(() => relay.child.kill('SIGKILL'));
   assert.equal(await mail(relay.url, 'github@example.com'), 200);
   assert.equal(await mail(relay.url, 'someone@not-ours.example'), 406);
@@ -44,8 +46,30 @@ test('LOG_FORMAT=pretty: one short line per delivery, the admin page URL at star
   const forwarded = lines.findIndex((l) => l.includes('INFO: forwarded'));
   assert.match(lines[forwarded + 1] ?? '', /^\[/, 'the delivery is one line: its fields are in the sentence');
   assert.ok(lines.some((l) => l.endsWith(`INFO: admin page: ${relay.url}/admin (any user name, ADMIN_TOKEN as the password)`)), out);
+  assert.ok(lines.some((l) => l.endsWith(`INFO: alias API: ${relay.url}/api/v1/aliases (addy.io-compatible; a password manager's self-host server URL is ${relay.url}, ALIAS_API_TOKEN its API token)`)), out);
   assert.doesNotMatch(out, /"level":/);
-  for (const secret of [ADMIN_TOKEN, 'BODY-SENTINEL']) assert.ok(!out.includes(secret), `output leaks ${secret}`);
+  for (const secret of [ADMIN_TOKEN, ALIAS_API_TOKEN, 'BODY-SENTINEL']) assert.ok(!out.includes(secret), `output leaks ${secret}`);
+});
+
+test('LOG_FORMAT=pretty: a bounce event and an invalid rules edit are single lines too, each rules problem its own file:line:col line', async (t) => {
+  const dir = await tempDir(t, 'pretty');
+  const rules = join(dir, 'rules.yaml');
+  await copyFile(join(ROOT, 'rules.yaml'), rules);
+  const relay = await startRelay({ LOG_FORMAT: 'pretty', OUTBOX_DIR: dir, RULES_FILE: rules });
+  t.after(() => relay.child.kill('SIGKILL'));
+  const event = eventPost(DEVELOPMENT_SIGNING_KEY, failedEvent({ recipient: 'you+github@gmail.com', alias: 'github@example.com' }));
+  const res = await fetch(`${relay.url}/mailgun/events`, { method: 'POST', body: event.payload, headers: event.headers });
+  assert.equal(((await res.json()) as { status: string }).status, 'recorded');
+  // Two problems: an unknown key, and a rule naming a user that does not exist.
+  await writeFile(rules, 'domains: [example.com]\nusers:\n  you: "you+{service}@gmail.com"\nrulez: []\nrules:\n  - match: "{service}"\n    user: nobody\n');
+  const out = await logged(relay.output, /user: nobody|unknown user|"nobody"/, 10_000);
+  const lines = out.split('\n').filter((l) => l !== '' && !l.startsWith('Server listening'));
+  for (const line of lines) assert.match(line, /^\[\d\d:\d\d:\d\d\] (INFO|WARN|ERROR): \S/, `every line is a whole entry:\n${out}`);
+  assert.ok(lines.some((l) => /ERROR: event recorded permanent bounce of github@example\.com → you\+github@gmail\.com \(550 5\.7\.26 .*, \d+ ms\)$/.test(l)), out);
+  assert.ok(lines.some((l) => l.endsWith('ERROR: rules file invalid; still serving the last good rules {"problems":2}')), out);
+  const problems = lines.filter((l) => l.includes(`ERROR: ${rules}:`));
+  assert.equal(problems.length, 2, out);
+  for (const line of problems) assert.match(line, new RegExp(`ERROR: ${rules.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: \\S`));
 });
 
 test('not a terminal and no LOG_FORMAT: pino JSON, one "delivery" object per message; no admin URL without ADMIN_TOKEN', async (t) => {
@@ -56,7 +80,7 @@ test('not a terminal and no LOG_FORMAT: pino JSON, one "delivery" object per mes
   const out = await logged(relay.output, /"msg":"delivery"/);
   const delivery = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'delivery');
   assert.deepEqual([delivery?.outcome, delivery?.recipient, delivery?.targets, delivery?.rule], ['forwarded', 'github@example.com', ['you+github@gmail.com'], 6]);
-  assert.doesNotMatch(out, /admin page/);
+  assert.doesNotMatch(out, /admin page|alias API/);
 });
 
 test('on a terminal (a pty) without LOG_FORMAT: pretty; LOG_FORMAT=json keeps JSON there', async (t) => {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { MAIN, ROOT } from '../helpers/relay-process.js';
 import { otherNode } from '../helpers/other-node.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -40,4 +41,23 @@ test("with an npm nodedir set, the fix points node-gyp at the running Node's own
   const { code, stderr } = await startWith(node.bin, { DATA_DIR: dataDir, npm_config_nodedir: '/opt/some-other-node' });
   assert.equal(code, 1, stderr);
   assert.ok(stderr.endsWith(`; npm's nodedir is /opt/some-other-node: run \`npm_config_nodedir=${node.home} npm rebuild better-sqlite3\`\n`), stderr);
+});
+
+test('npm ci finds it: prepare runs scripts/check-addon.mjs after the build, which gives the same line, exit 1 (silent when it loads)', async (t) => {
+  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  assert.match(pkg.scripts.prepare ?? '', /^npm run build && node scripts\/check-addon\.mjs$/);
+  const check = async (bin: string) => {
+    const child = spawn(bin, [join(ROOT, 'scripts/check-addon.mjs')], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const [code] = await once(child, 'exit');
+    return { code, output };
+  };
+  assert.deepEqual(await check(process.execPath), { code: 0, output: '' });
+  const node = otherNode(t);
+  if (!node) return;
+  const { code, output } = await check(node.bin);
+  assert.equal(code, 1, output);
+  assert.match(output, /^plus-relay: better-sqlite3's native addon was built for Node ABI \d+, but this is Node v[\d.]+ \(ABI \d+\); run `npm rebuild better-sqlite3`\n$/);
 });

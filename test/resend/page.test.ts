@@ -39,3 +39,15 @@ test('click Resend on the page: the stored message goes out again, and the row s
   assert.equal(await row('bank').getByRole('button', { name: /Resend/ }).count(), 0, 'once per failure: no second button');
   await context.close();
 });
+
+test('without MAILGUN_API_KEY the page offers no Resend, and says why; the failure\'s reason is on the page, not in a tooltip', async (t) => {
+  const r = await relay(t, { storedMessages: false });
+  const bank = await refusedForward(r, 'bank', 'stored');
+  const page = await r.app.inject({ method: 'GET', url: '/admin', headers: basic() });
+  assert.equal(page.statusCode, 200);
+  assert.doesNotMatch(page.body, /<button[^>]*class="resend"/);
+  assert.match(page.body, /Resend needs MAILGUN_API_KEY: without it the relay cannot fetch Mailgun's stored message/);
+  assert.match(page.body, new RegExp(`id <code>${bank.id}</code>`));
+  assert.match(page.body, /<div class="reason">550 5\.7\.26 [^<]*DMARC/);
+  assert.doesNotMatch(page.body, /title="[^"]*5\.7\.26/);
+});
