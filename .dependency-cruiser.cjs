@@ -1,5 +1,5 @@
-// The layer order of src/ (README, Layout): a file imports only from its own floor or the floors below it,
-// type imports included, and nothing imports in a circle, neither files nor folders. `npm run layers` checks it;
+// The layer order of src/ (docs/contributing.md, Layout): a file imports only from its own floor or the floors below
+// it, type imports included, and nothing imports in a circle, neither files nor folders. `npm run layers` checks it;
 // `npm test` runs it after the typecheck. A floor is a list of path patterns: a folder or one root file.
 /** @type {Array<{ name: string, paths: string[] }>} lowest floor first */
 const FLOORS = [
