@@ -27,7 +27,7 @@ input[type=text], input[type=search] { font: inherit; padding: .25rem .45rem; wi
 input[aria-invalid=true] { border: 2px solid var(--bad); }
 form.inline { display: inline; margin: 0; }
 table { border-collapse: collapse; width: 100%; margin-top: 1rem; }
-th, td { text-align: left; vertical-align: top; padding: .45rem .6rem; border-bottom: 1px solid var(--line); }
+th, td { text-align: left; vertical-align: top; padding: .45rem .5rem; border-bottom: 1px solid var(--line); }
 th { font-weight: 600; white-space: nowrap; }
 tr.leaked td:first-child { box-shadow: inset 4px 0 var(--leak); }
 tr.blocked { color: var(--muted); }
