@@ -28,12 +28,15 @@ test('build-if-stale: builds a missing dist/, then nothing until a source or a t
   writeFileSync(join(dir, 'tsconfig.build.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { outDir: 'dist', rootDir: 'src' }, include: ['src'] }));
   writeFileSync(join(dir, 'src/main.ts'), 'export const a: number = 1;\n');
   writeFileSync(join(dir, 'src/sub/part.ts'), 'export const b: string = "b";\n');
+  // The command line, which the bundle carries beside the relay (scripts/bundle.mjs).
+  mkdirSync(join(dir, 'src/cli'));
+  writeFileSync(join(dir, 'src/cli/main.ts'), 'export const c: number = 3;\n');
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   const output = join(dir, 'dist/sub/part.js');
 
   const first = buildIfStale(dir);
   assert.equal(first.code, 0, first.out);
-  assert.match(first.out, /dist\/main\.js is missing: rebuilding/);
+  assert.match(first.out, /dist\/(cli\/)?main\.js is missing: rebuilding/);
   assert.match(await import(join(dir, 'dist/sub/part.js')).then((m: { b: string }) => m.b), /^b$/);
   // And the bundle npm start runs: dist/main.js with what it imports, in one file here.
   assert.equal(await import(join(dir, 'dist/bundle/main.js')).then((m: { a: number }) => m.a), 1);
