@@ -83,7 +83,6 @@ export async function deliver(message: InboundMessage, deps: DeliveryDeps, reque
   }
 }
 
-
 const NOTHING_PENDING: Promise<null> = Promise.resolve(null);
 
 async function forward(

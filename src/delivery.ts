@@ -2,7 +2,6 @@
  * The types of one delivery, apart from the code that makes it: deliver.ts (a forward) and reply.ts (the owner's
  * reply through a reply address) both build these, and deliver.ts calls reply.ts, so the types sit below both.
  */
-
 import type { Clock } from './clock.js';
 import type { Outcome, OutcomeStatus } from './retry-contract.js';
 import type { CompiledRules } from './rules/types.js';
