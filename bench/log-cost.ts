@@ -1,4 +1,4 @@
-// Not part of `npm run bench`: the CPU one JSON log line costs, by how pino writes it (issue 18). Each mode runs in
+// Not part of `npm run bench`: the CPU one JSON log line costs, by how pino writes it. Each mode runs in
 // a child whose stdout is a pipe this process drains, as the relay's is on Fly and in the bench; the child logs
 // 20,000 delivery-shaped lines, one per 300 µs of busy work, and reports process.cpuUsage() (its main thread and
 // libuv's pool) per line. `none` is the floor.

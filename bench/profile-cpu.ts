@@ -1,5 +1,5 @@
 // Not part of `npm run bench`: one kind of post at a time through the minimal forwarder and the relay (the bundle, as
-// the CPU part loads them), to attribute and cut the relay's extra CPU per post (issue 18).
+// the CPU part loads them), to attribute and cut the relay's extra CPU per post.
 //   node --import tsx bench/profile-cpu.ts <kind> [rounds] [--durable] [--prof <dir>] [--relay <entry>] [--base <entry>] [--base-env K=V]
 // --durable   the minimal forwarder with its durable ledger (the floor CPU per post is judged against), not the stateless one
 // --prof      both forwarders run with --cpu-prof, their profiles written under <dir>/minimal and <dir>/relay

@@ -2,7 +2,7 @@
 // signed notification costs, and the relay's CPU per post, in-process (app.inject) against a file in a temp dir.
 // `node --import tsx --test bench/writes-per-message.ts` (POSTS=2000 by default; CONCURRENCY=1 or more).
 // Statements and commits are counted by wrapping better-sqlite3's prototypes here, in the measuring process only.
-// Expected since issue 18: 2.00 commits and about 9 statements per post one at a time (was 3 and 13); the inventory's
+// Expected: 2.00 commits and about 9 statements per post one at a time (was 3 and 13); the inventory's
 // counts are written once a second, so their statements per post depend on how many aliases were mailed meanwhile.
 import { test } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';

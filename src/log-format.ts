@@ -14,7 +14,7 @@ export function logFormat(env: Pick<Env, 'LOG_FORMAT'>, stdoutIsTty: boolean): '
 /**
  * JSON lines are gathered into writes of about 4 KB, and whatever is gathered is written at least every 100 ms:
  * one write per line (pino's default) was 6-9% of a small message's CPU (an fs.write through libuv's thread
- * pool for each delivery line; issue 18, measured in README, Performance). Writes stay asynchronous, so a log
+ * pool for each delivery line; measured in docs/performance.md). Writes stay asynchronous, so a log
  * reader that stalls never stalls the relay; pino flushes what is gathered when the process exits (a clean stop,
  * process.exit, an uncaught exception). What a SIGKILL or a power cut can take is the last 100 ms of lines.
  */

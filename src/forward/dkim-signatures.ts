@@ -4,7 +4,7 @@ import { lineEnding, terminated, type HeaderView } from '../mail/header-view.js'
 /**
  * What the DKIM verifier is given: at most this many signatures, hashing the body at most MAX_BODY_HASHES ways.
  * A sender writes as many DKIM-Signature fields as it likes, each with its own `l=` (body length): every distinct
- * one is another full pass over the body, and each signature another key lookup and RSA check (issue 15 measured
+ * one is another full pass over the body, and each signature another key lookup and RSA check (measured
  * 15–38 s of main-thread CPU for 1000 of them). Mail from one domain carries one or two of its own.
  */
 export const MAX_SIGNATURES = 3;

@@ -1,4 +1,4 @@
-// The seam for the flood guard (built on its own branch): its holds on a user's mailbox appear in that user's digest.
+// The flood guard's holds on a user's mailbox appear in that user's digest.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';

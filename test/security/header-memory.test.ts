@@ -1,4 +1,4 @@
-// A 23 MB raw message that is all header, From a p=reject domain (issue 15): it used to cost its relay 281 MiB of
+// A 23 MB raw message that is all header, From a p=reject domain: it used to cost its relay 281 MiB of
 // resident memory, three at once more than the Fly VM's 512 MB. Refused once the header section passes 256 KiB,
 // before any header-wide work, it costs what reading any message of its size costs. The relay runs as production
 // runs it, in a process of its own, so its memory is measured apart from the test's.

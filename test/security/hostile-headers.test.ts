@@ -1,5 +1,5 @@
-// What a hostile raw message can make the relay do with nothing but an email client and a DNS zone of its own
-// (issue 15). Each test posts the attack to a listening relay over HTTP; the DKIM keys and DMARC policies come from
+// What a hostile raw message can make the relay do with nothing but an email client and a DNS zone of its own.
+// Each test posts the attack to a listening relay over HTTP; the DKIM keys and DMARC policies come from
 // a loopback DNS server that the relay's real node:dns resolver asks.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';

@@ -69,7 +69,7 @@ export const MIGRATIONS: readonly string[] = [
    INSERT INTO inventory_size VALUES (0);
    CREATE TRIGGER aliases_counted_in AFTER INSERT ON aliases BEGIN UPDATE inventory_size SET aliases = aliases + 1; END;
    CREATE TRIGGER aliases_counted_out AFTER DELETE ON aliases BEGIN UPDATE inventory_size SET aliases = aliases - 1; END;`,
-  // 4: operator entries apart from learned ones (issue 15). `operator` marks an alias added or blocked:
+  // 4: operator entries apart from learned ones. `operator` marks an alias added or blocked:
   // counted against its own cap, never expired, never given way; every other alias is learned, and the
   // least recently mailed one gives way when full (index aliases_learned). aliases_operator lets the size
   // count added and blocked entries without reading the learned ones. `description` is the operator's
@@ -95,7 +95,7 @@ export const MIGRATIONS: readonly string[] = [
      since INTEGER NOT NULL
    ) WITHOUT ROWID;
    CREATE INDEX bounce_watch_at ON bounce_watch (at);`,
-  // 6: resend (issue 17). `storage_url`: where Mailgun keeps the failed message (the event's storage.url);
+  // 6: resend. `storage_url`: where Mailgun keeps the failed message (the event's storage.url);
   // `resent_at`: when that message was sent again, cleared when the pair fails anew.
   `ALTER TABLE failures ADD COLUMN storage_url TEXT;
    ALTER TABLE failures ADD COLUMN resent_at INTEGER;`,
