@@ -7,20 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { build, testClock } from '../helpers/build.js';
-import { createAlias, type ApiAlias } from '../helpers/alias-api.js';
+import { createAlias, type ApiAlias, API_TOKEN, ONE_USER_RULES, LIFTED_LIMITS } from '../helpers/alias-api.js';
 import { twoInstances } from '../helpers/instances.js';
 import { sharedRedis } from '../helpers/redis.js';
 import { createSqliteStore } from '../../src/store/sqlite/index.js';
 
-const TOKEN = 'alias-api-token-0123456789';
-const RULES = `domains: [destroy.systems]
-users:
-  you: "you+{service}@gmail.com"
-rules:
-  - match: "{service}"
-    user: you
-`;
-const LIFTED = { maxAliasesPerUser: 1000, perMinute: 1000, perDay: 1000 };
 const ROUNDS = 20;
 
 /** Each round, both instances are asked twice at once for the same site: four distinct names, every round. */
@@ -28,7 +19,7 @@ async function race(a: FastifyInstance, b: FastifyInstance): Promise<void> {
   const urls = [await a.listen({ host: '127.0.0.1', port: 0 }), await b.listen({ host: '127.0.0.1', port: 0 })];
   const everything: string[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const answers = await Promise.all([0, 1, 0, 1].map((i) => createAlias(urls[i] ?? '', TOKEN, `round${round}.example`)));
+    const answers = await Promise.all([0, 1, 0, 1].map((i) => createAlias(urls[i] ?? '', API_TOKEN, `round${round}.example`)));
     assert.deepEqual(answers.map((r) => r.status), [201, 201, 201, 201]);
     const emails = await Promise.all(answers.map(async (r) => ((await r.json()) as { data: ApiAlias }).data.email));
     assert.equal(new Set(emails).size, 4, `round ${round}: ${emails.join(', ')}`);
@@ -45,7 +36,7 @@ test('two relays on one DATA_DIR never hand out one name twice', async (t) => {
     for (const store of stores) await store.close();
     await rm(dir, { recursive: true, force: true });
   });
-  const [a, b] = await Promise.all(stores.map((store) => build(t, { env: { ALIAS_API_TOKEN: TOKEN }, rules: RULES, clock, store, app: { aliasApiLimits: LIFTED } })));
+  const [a, b] = await Promise.all(stores.map((store) => build(t, { env: { ALIAS_API_TOKEN: API_TOKEN }, rules: ONE_USER_RULES, clock, store, app: { aliasApiLimits: LIFTED_LIMITS } })));
   if (!a || !b) throw new Error('two relays');
   await race(a.app, b.app);
 });
@@ -53,6 +44,6 @@ test('two relays on one DATA_DIR never hand out one name twice', async (t) => {
 test('two instances on one Redis never hand out one name twice', async (t) => {
   const url = await sharedRedis(t);
   if (!url) return;
-  const { a, b } = await twoInstances(t, url, { env: { ALIAS_API_TOKEN: TOKEN }, rules: RULES, app: { aliasApiLimits: LIFTED } });
+  const { a, b } = await twoInstances(t, url, { env: { ALIAS_API_TOKEN: API_TOKEN }, rules: ONE_USER_RULES, app: { aliasApiLimits: LIFTED_LIMITS } });
   await race(a.app, b.app);
 });

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ADMIN_TOKEN, aliases, bearer } from '../helpers/admin.js';
 import { hourClock } from '../helpers/aligned-clock.js';
-import { createAlias, created, listAliases, listeningRelay } from '../helpers/alias-api.js';
+import { createAlias, created, listAliases, listeningRelay, API_TOKEN } from '../helpers/alias-api.js';
 import { recordingIO } from '../helpers/cli-io.js';
 import { mail, post } from '../helpers/mail.js';
 import { alias } from '../../src/cli/alias.js';
@@ -13,7 +13,6 @@ import { unblock } from '../../src/cli/unblock.js';
 import { ALIAS_API_LIMITS } from '../../src/alias-api/limits.js';
 import { INVENTORY_LIMITS } from '../../src/store/inventory.js';
 
-const TOKEN = 'alias-api-token-0123456789';
 const RULES = `domains: [destroy.systems]
 new_aliases: reject
 users:
@@ -27,7 +26,7 @@ rules:
 async function createMany(url: string, count: number, width = 50): Promise<Response[]> {
   const answers: Response[] = [];
   for (let i = 0; i < count; i += width) {
-    const batch = Array.from({ length: Math.min(width, count - i) }, (_, j) => createAlias(url, TOKEN, `site${i + j}.example`));
+    const batch = Array.from({ length: Math.min(width, count - i) }, (_, j) => createAlias(url, API_TOKEN, `site${i + j}.example`));
     answers.push(...(await Promise.all(batch)));
   }
   return answers;
@@ -35,7 +34,7 @@ async function createMany(url: string, count: number, width = 50): Promise<Respo
 
 test('2,100 creations in a burst: all but the rate are 429 with Retry-After, and block and alias add still succeed', async (t) => {
   // One second into a clock hour: the burst stays inside one minute's window, whenever the test runs.
-  const relay = await listeningRelay(t, { env: { ALIAS_API_TOKEN: TOKEN, ADMIN_TOKEN }, rules: RULES, clock: hourClock() });
+  const relay = await listeningRelay(t, { env: { ALIAS_API_TOKEN: API_TOKEN, ADMIN_TOKEN }, rules: RULES, clock: hourClock() });
   const answers = await createMany(relay.url, 2100);
   const made = answers.filter((r) => r.status === 201).length;
   assert.equal(made, ALIAS_API_LIMITS.perMinute, 'the per-minute rate');
@@ -58,10 +57,10 @@ test('2,100 creations in a burst: all but the rate are 429 with Retry-After, and
 
 test("creations beyond the operator's whole room never take it; the user's cap is a 429; forget frees a place", async (t) => {
   const cap = INVENTORY_LIMITS.maxOperatorAliases + 100;
-  const relay = await listeningRelay(t, { env: { ALIAS_API_TOKEN: TOKEN, ADMIN_TOKEN }, rules: RULES, app: { aliasApiLimits: { maxAliasesPerUser: cap, perMinute: 10_000, perDay: 10_000 } } });
+  const relay = await listeningRelay(t, { env: { ALIAS_API_TOKEN: API_TOKEN, ADMIN_TOKEN }, rules: RULES, app: { aliasApiLimits: { maxAliasesPerUser: cap, perMinute: 10_000, perDay: 10_000 } } });
   const answers = await createMany(relay.url, cap);
   assert.deepEqual([...new Set(answers.map((r) => r.status))], [201]);
-  const full = await createAlias(relay.url, TOKEN, 'one-more.example');
+  const full = await createAlias(relay.url, API_TOKEN, 'one-more.example');
   assert.equal(full.status, 429);
   assert.ok(Number(full.headers.get('retry-after')) >= 1);
   assert.match(((await full.json()) as { message: string }).message, /holds 2100 aliases.*plus-relay alias forget/);
@@ -77,11 +76,11 @@ test("creations beyond the operator's whole room never take it; the user's cap i
   out.length = 0;
   assert.equal(await alias(['forget', 'site0@destroy.systems', '--url', relay.url], io), 0, err.join('\n'));
   assert.deepEqual(out, ['forgot site0@destroy.systems: nothing about it is kept, and its place is free']);
-  assert.equal((await created(relay.url, TOKEN, 'site0.example')).email, 'site0@destroy.systems');
+  assert.equal((await created(relay.url, API_TOKEN, 'site0.example')).email, 'site0@destroy.systems');
 });
 
 test('alias forget removes a blocked or added entry and leaves nothing behind; unblock alone keeps what was learned', async (t) => {
-  const relay = await listeningRelay(t, { env: { ALIAS_API_TOKEN: TOKEN, ADMIN_TOKEN }, rules: RULES });
+  const relay = await listeningRelay(t, { env: { ALIAS_API_TOKEN: API_TOKEN, ADMIN_TOKEN }, rules: RULES });
   const { app, clock, url } = relay;
   assert.equal((await post(app, mail('github@destroy.systems', { clock }))).statusCode, 406, 'new_aliases: reject');
   const { io, out, err } = recordingIO('/', { ADMIN_TOKEN });
@@ -107,5 +106,5 @@ test('alias forget removes a blocked or added entry and leaves nothing behind; u
   assert.equal(await alias(['forgt', 'x@destroy.systems', '--url', url], io), 2);
   assert.match(err.join('\n'), /did you mean forget\?/);
   // The API's list is untouched by the operator's forget of what it never made.
-  assert.deepEqual((await listAliases(url, TOKEN)).data, []);
+  assert.deepEqual((await listAliases(url, API_TOKEN)).data, []);
 });

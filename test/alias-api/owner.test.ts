@@ -2,12 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ADMIN_TOKEN, adminPost, aliases } from '../helpers/admin.js';
-import { createAlias, created, deleteAlias, listAliases, listeningRelay } from '../helpers/alias-api.js';
+import { createAlias, created, deleteAlias, listAliases, listeningRelay, LIFTED_LIMITS } from '../helpers/alias-api.js';
 import { mail, post } from '../helpers/mail.js';
 
 const YOU_TOKEN = 'you-alias-api-token-0123456789';
 const MAX_TOKEN = 'max-alias-api-token-0123456789';
-const LIFTED = { maxAliasesPerUser: 1000, perMinute: 1000, perDay: 1000 };
 
 // The issue's rules: a `{user}` rule, and everything else to you.
 const USER_RULE = `domains: [destroy.systems]
@@ -30,7 +29,7 @@ async function reaches(built: Awaited<ReturnType<typeof listeningRelay>>, addres
 }
 
 test("a site named like another user (play.max.com) does not give that user's address: the alias reaches the token's user", async (t) => {
-  const relay = await listeningRelay(t, { env: { ALIAS_API_TOKEN: YOU_TOKEN }, rules: USER_RULE, app: { aliasApiLimits: LIFTED } });
+  const relay = await listeningRelay(t, { env: { ALIAS_API_TOKEN: YOU_TOKEN }, rules: USER_RULE, app: { aliasApiLimits: LIFTED_LIMITS } });
   const alias = await created(relay.url, YOU_TOKEN, 'play.max.com');
   assert.notEqual(alias.email, 'max@destroy.systems', 'max@ forwards to max');
   assert.equal(alias.email, 'max-2@destroy.systems');
@@ -40,7 +39,7 @@ test("a site named like another user (play.max.com) does not give that user's ad
 });
 
 test('ALIAS_API_USER names the user of ALIAS_API_TOKEN; a user the rules do not have is refused (403)', async (t) => {
-  const relay = await listeningRelay(t, { env: { ALIAS_API_TOKEN: MAX_TOKEN, ALIAS_API_USER: 'max' }, rules: USER_RULE, app: { aliasApiLimits: LIFTED } });
+  const relay = await listeningRelay(t, { env: { ALIAS_API_TOKEN: MAX_TOKEN, ALIAS_API_USER: 'max' }, rules: USER_RULE, app: { aliasApiLimits: LIFTED_LIMITS } });
   // Every name the catch-all gives goes to you: only max@ itself reaches max.
   assert.equal((await created(relay.url, MAX_TOKEN, 'max.example')).email, 'max@destroy.systems');
   const none = await createAlias(relay.url, MAX_TOKEN, 'github.com');
@@ -68,7 +67,7 @@ test("each user's own token (ALIAS_API_TOKEN_<USER>) makes, lists and deletes on
   const relay = await listeningRelay(t, {
     env: { ALIAS_API_TOKEN: YOU_TOKEN, ALIAS_API_TOKEN_MAX: MAX_TOKEN, ADMIN_TOKEN },
     rules: TWO_USERS,
-    app: { aliasApiLimits: LIFTED },
+    app: { aliasApiLimits: LIFTED_LIMITS },
   });
   const yours = await created(relay.url, YOU_TOKEN, 'github.com');
   assert.equal(yours.email, 'github@destroy.systems');
@@ -110,7 +109,7 @@ users:
 rules:
   - match: "{user}"
 `;
-  const relay = await listeningRelay(t, { env: { ALIAS_API_TOKEN_MAX_POWER: MAX_TOKEN, ALIAS_API_TOKEN_A_B: YOU_TOKEN }, rules, app: { aliasApiLimits: LIFTED } });
+  const relay = await listeningRelay(t, { env: { ALIAS_API_TOKEN_MAX_POWER: MAX_TOKEN, ALIAS_API_TOKEN_A_B: YOU_TOKEN }, rules, app: { aliasApiLimits: LIFTED_LIMITS } });
   // Only `{user}` routes here, so no generated name reaches max.power: 406, answered as max.power (not 401).
   const res = await createAlias(relay.url, MAX_TOKEN, 'github.com');
   assert.equal(res.status, 406);

@@ -2,10 +2,9 @@
 // mail a domain's owner receives as postmaster, abuse contact or certificate-validation address.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { created, listeningRelay } from '../helpers/alias-api.js';
+import { created, listeningRelay, API_TOKEN } from '../helpers/alias-api.js';
 import { RESERVED_LOCAL_PARTS } from '../../src/alias-api/reserved.js';
 
-const TOKEN = 'alias-api-token-0123456789';
 // The shipped rules' shape without their reject rules: a catch-all forwards every name, role names included.
 const CATCH_ALL = `domains: [destroy.systems]
 users:
@@ -20,9 +19,9 @@ const ROLES = ['postmaster', 'abuse', 'hostmaster', 'webmaster', 'security', 'no
 
 test('a site named like a role mailbox gets <name>-2, never the role address; nor a name a rule rejects', async (t) => {
   assert.deepEqual([...RESERVED_LOCAL_PARTS].sort(), [...ROLES].sort(), 'the list the README promises');
-  const { url } = await listeningRelay(t, { env: { ALIAS_API_TOKEN: TOKEN }, rules: CATCH_ALL, app: { aliasApiLimits: { maxAliasesPerUser: 100, perMinute: 100, perDay: 100 } } });
+  const { url } = await listeningRelay(t, { env: { ALIAS_API_TOKEN: API_TOKEN }, rules: CATCH_ALL, app: { aliasApiLimits: { maxAliasesPerUser: 100, perMinute: 100, perDay: 100 } } });
   for (const role of ROLES) {
-    assert.equal((await created(url, TOKEN, `${role}.example`)).email, `${role}-2@destroy.systems`, role);
+    assert.equal((await created(url, API_TOKEN, `${role}.example`)).email, `${role}-2@destroy.systems`, role);
   }
-  assert.equal((await created(url, TOKEN, 'billing.example')).email, 'billing-2@destroy.systems', 'a reject rule');
+  assert.equal((await created(url, API_TOKEN, 'billing.example')).email, 'billing-2@destroy.systems', 'a reject rule');
 });

@@ -2,6 +2,21 @@
 import type { TestContext } from 'node:test';
 import { build, testClock, type BuildOptions } from './build.js';
 
+/** A token long enough for the relay's check (16 characters or more). */
+export const API_TOKEN = 'alias-api-token-0123456789';
+
+/** One user, `you`, and a catch-all rule that forwards every name to them. */
+export const ONE_USER_RULES = `domains: [destroy.systems]
+users:
+  you: "you+{service}@gmail.com"
+rules:
+  - match: "{service}"
+    user: you
+`;
+
+/** Caps and rates out of the way, for tests about something else. */
+export const LIFTED_LIMITS = { maxAliasesPerUser: 1000, perMinute: 1000, perDay: 1000 };
+
 export interface ApiAlias {
   id: string;
   email: string;
