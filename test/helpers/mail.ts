@@ -119,8 +119,6 @@ export async function postTo(url: string, m: Mail): Promise<number> {
 
 /** A raw-mode post of a message whose MIME is given as it is (a DKIM-signed one), from `sender`, to `recipient`. */
 export function signedRawMail(recipient: string, mime: Buffer, sender: string, clock?: Clock): Mail {
-  const block = freshSignatureBlock(SIGNING_KEY, new Date(clock?.now() ?? Date.now()));
-  const signature: FieldPair[] = [['timestamp', block.timestamp], ['token', block.token], ['signature', block.signature]];
-  const sample = sampleMessage({ recipient, from: sender, sender });
-  return { url: '/mailgun/inbound/mime', ...rawUrlencoded(mime, [...rawModeFields(sample), ...signature]) };
+  const { sample, signature } = parts(recipient, { from: sender, sender, ...(clock && { clock }) });
+  return rawMail(mime, sample, signature);
 }
